@@ -1,0 +1,55 @@
+/**
+ * Availability and free/busy of a stored calendar: the pure engine over the profile,
+ * the user's rules, and the bookings and live holds in the store.
+ */
+import {
+  computeBusy,
+  type Interval,
+  listSlots,
+  type ValidAvailabilityQuery,
+} from "../availability/index.js";
+import { loadCalendar } from "./agent-booking.js";
+import type { Store } from "./store.js";
+
+/** Bookings can start up to a day before the range and still reach into it. */
+const LOOKAROUND_MS = 86_400_000;
+
+export async function availableSlots(
+  store: Store,
+  username: string,
+  query: ValidAvailabilityQuery,
+  opts: { excludeAgentId?: string } = {},
+): Promise<{ timezone: string; slots: Interval[] }> {
+  const view = await loadCalendar(store, username);
+  const wide = { start: query.range.start - LOOKAROUND_MS, end: query.range.end + LOOKAROUND_MS };
+  const [bookings, holds, now] = await Promise.all([
+    store.listBookings(username, wide),
+    store.listHolds(username, wide),
+    store.now(),
+  ]);
+  const slots = listSlots({
+    profile: view.profile,
+    rules: view.rules,
+    bookings,
+    holds: holds.filter((h) => h.agentId !== opts.excludeAgentId),
+    now,
+    range: query.range,
+    durationMinutes: query.durationMinutes,
+    stepMinutes: query.stepMinutes,
+  });
+  return { timezone: view.profile.timezone, slots };
+}
+
+export async function freeBusy(
+  store: Store,
+  username: string,
+  range: Interval,
+): Promise<{ busy: Interval[]; now: number }> {
+  await loadCalendar(store, username);
+  const [bookings, holds, now] = await Promise.all([
+    store.listBookings(username, range),
+    store.listHolds(username, range),
+    store.now(),
+  ]);
+  return { busy: computeBusy({ bookings, holds, range }), now };
+}

@@ -1,0 +1,334 @@
+/**
+ * One user's calendar in memory: the same decisions as the Redis scripts, made
+ * synchronously so each is atomic within the process. Keep it in step with
+ * `redis/lua/*.lua`; the differential test checks they agree.
+ */
+import { GENESIS_HASH, sealEvent } from "../../audit/chain.js";
+import type { CancelOutcome, CounterProposal, ReleaseOutcome } from "../store.js";
+import type {
+  AuditEvent,
+  Booking,
+  CommitCommand,
+  CommitOutcome,
+  Hold,
+  HoldCommand,
+  HoldOutcome,
+  Winner,
+} from "../types.js";
+
+type Answer = HoldOutcome | CommitOutcome;
+
+const overlaps = (a: { start: number; end: number }, s: number, e: number) =>
+  a.end > s && a.start < e;
+
+function holdData(h: Hold) {
+  return {
+    agent_id: h.agentId,
+    created_at: h.createdAt,
+    end: h.end,
+    expires_at: h.expiresAt,
+    hold_id: h.id,
+    priority: h.priority,
+    start: h.start,
+  };
+}
+
+function bookingRef(b: Booking) {
+  return {
+    agent_id: b.agentId,
+    booking_id: b.id,
+    end: b.end,
+    priority: b.priority,
+    start: b.start,
+  };
+}
+
+function winnerOf(kind: Winner["kind"], r: Hold | Booking, now: number): Winner {
+  return {
+    kind,
+    id: r.id,
+    agentId: r.agentId,
+    priority: r.priority,
+    start: r.start,
+    end: r.end,
+    frozen: kind === "booking" && now >= (r as Booking).frozenAt,
+  };
+}
+
+function stronger(a: Winner, b: Winner | undefined): boolean {
+  if (!b) return true;
+  if (a.priority !== b.priority) return a.priority < b.priority;
+  return a.start !== b.start ? a.start < b.start : a.id < b.id;
+}
+
+export class Calendar {
+  readonly holds = new Map<string, Hold>();
+  readonly bookings = new Map<string, Booking & { dayKey: string }>();
+  readonly dayCount = new Map<string, number>();
+  readonly events: AuditEvent[] = [];
+  readonly counters = new Map<string, CounterProposal>();
+  private readonly idempotency = new Map<
+    string,
+    { fingerprint: string; answer: Answer; until: number }
+  >();
+  private eventCount = 0;
+  private eventPrefix = "";
+
+  /** Starts one atomic step: the event ids of this step share a prefix. */
+  begin(eventPrefix: string): void {
+    this.eventPrefix = eventPrefix;
+    this.eventCount = 0;
+  }
+
+  audit(now: number, type: string, actor: string, resource: string, data: Record<string, unknown>) {
+    const last = this.events[this.events.length - 1];
+    this.eventCount += 1;
+    const event = sealEvent({
+      seq: (last?.seq ?? 0) + 1,
+      id: `${this.eventPrefix}${this.eventCount}`,
+      type,
+      at: now,
+      actor,
+      resource,
+      data,
+      prev_hash: last?.hash ?? GENESIS_HASH,
+    });
+    this.events.push(event);
+    return event.id;
+  }
+
+  purgeExpiredHolds(now: number): void {
+    for (const [id, h] of this.holds) if (h.expiresAt <= now) this.holds.delete(id);
+  }
+
+  private replay(key: string | undefined, fingerprint: string, now: number): Answer | undefined {
+    if (key === undefined) return undefined;
+    const stored = this.idempotency.get(key);
+    if (!stored || stored.until <= now) return undefined;
+    if (stored.fingerprint !== fingerprint)
+      return { status: "rejected", reason: "idempotency_mismatch", replay: true };
+    return { ...structuredClone(stored.answer), replay: true };
+  }
+
+  private remember<T extends Answer>(
+    key: string | undefined,
+    fingerprint: string,
+    now: number,
+    answer: T,
+  ): T {
+    if (key !== undefined)
+      this.idempotency.set(key, {
+        fingerprint,
+        answer: structuredClone(answer),
+        until: now + 86_400_000,
+      });
+    return answer;
+  }
+
+  hold(cmd: HoldCommand, now: number, idemKey: string | undefined): HoldOutcome {
+    const replay = this.replay(idemKey, cmd.fingerprint, now);
+    if (replay) return replay as HoldOutcome;
+    this.purgeExpiredHolds(now);
+    let winner: Winner | undefined;
+    for (const b of this.activeBookings()) {
+      const w = winnerOf("booking", b, now);
+      if (overlaps(b, cmd.start, cmd.end) && stronger(w, winner)) winner = w;
+    }
+    for (const h of this.holds.values()) {
+      if (h.agentId === cmd.agentId || !overlaps(h, cmd.start, cmd.end)) continue;
+      const w = winnerOf("hold", h, now);
+      if (stronger(w, winner)) winner = w;
+    }
+    if (winner)
+      return this.remember(idemKey, cmd.fingerprint, now, {
+        status: "conflict",
+        winner,
+        replay: false,
+      });
+    const hold: Hold = {
+      id: cmd.holdId,
+      agentId: cmd.agentId,
+      priority: cmd.priority,
+      start: cmd.start,
+      end: cmd.end,
+      createdAt: now,
+      expiresAt: now + cmd.ttlMs,
+    };
+    this.holds.set(hold.id, hold);
+    const auditRef = this.audit(now, "hold.created", cmd.agentId, hold.id, holdData(hold));
+    return this.remember(idemKey, cmd.fingerprint, now, {
+      status: "held",
+      hold,
+      auditRef,
+      replay: false,
+    });
+  }
+
+  release(holdId: string, agentId: string | undefined, actor: string, now: number): ReleaseOutcome {
+    this.purgeExpiredHolds(now);
+    const hold = this.holds.get(holdId);
+    if (!hold || (agentId !== undefined && hold.agentId !== agentId))
+      return { status: "rejected", reason: "hold_not_found" };
+    this.holds.delete(holdId);
+    const auditRef = this.audit(now, "hold.released", actor, holdId, {
+      hold: holdData(hold),
+      reason: "released",
+    });
+    return { status: "released", hold, auditRef };
+  }
+
+  private activeBookings() {
+    return [...this.bookings.values()].filter((b) => b.status === "committed");
+  }
+
+  commit(cmd: CommitCommand, now: number, idemKey: string | undefined): CommitOutcome {
+    const replay = this.replay(idemKey, cmd.fingerprint, now);
+    if (replay) return replay as CommitOutcome;
+    this.purgeExpiredHolds(now);
+    const reject = (reason: "daily_limit" | "hold_not_found" | "booking_not_found") =>
+      this.remember(idemKey, cmd.fingerprint, now, {
+        status: "rejected",
+        reason,
+        replay: false,
+      } as const);
+    if (cmd.holdId !== undefined && this.holds.get(cmd.holdId)?.agentId !== cmd.agentId)
+      return reject("hold_not_found");
+    const replaced = cmd.replaces !== undefined ? this.bookings.get(cmd.replaces) : undefined;
+    if (
+      cmd.replaces !== undefined &&
+      (!replaced || replaced.status !== "committed" || replaced.agentId !== cmd.agentId)
+    )
+      return reject("booking_not_found");
+
+    let winner: Winner | undefined;
+    const own: Hold[] = [];
+    const displaced: Hold[] = [];
+    const evicted: (Booking & { dayKey: string })[] = [];
+    for (const h of [...this.holds.values()].sort((a, b) => a.start - b.start)) {
+      if (!overlaps(h, cmd.start, cmd.end)) continue;
+      if (h.agentId === cmd.agentId) own.push(h);
+      else if (h.priority < cmd.priority) {
+        const w = winnerOf("hold", h, now);
+        if (stronger(w, winner)) winner = w;
+      } else displaced.push(h);
+    }
+    for (const b of this.activeBookings().sort((a, b) => a.start - b.start)) {
+      if (!overlaps(b, cmd.start, cmd.end) || b.id === cmd.replaces) continue;
+      if (cmd.priority < b.priority && now < b.frozenAt) evicted.push(b);
+      else {
+        const w = winnerOf("booking", b, now);
+        if (stronger(w, winner)) winner = w;
+      }
+    }
+    if (winner)
+      return this.remember(idemKey, cmd.fingerprint, now, {
+        status: "conflict",
+        winner,
+        replay: false,
+      });
+    if (cmd.maxPerDay > 0) {
+      let count = this.dayCount.get(cmd.dayKey) ?? 0;
+      count -= evicted.filter((b) => b.dayKey === cmd.dayKey).length;
+      if (replaced?.dayKey === cmd.dayKey) count -= 1;
+      if (count >= cmd.maxPerDay) return reject("daily_limit");
+    }
+
+    const endBooking = (
+      b: Booking & { dayKey: string },
+      status: Booking["status"],
+      type: string,
+      data: object,
+    ) => {
+      b.status = status;
+      b.endedAt = now;
+      this.dayCount.set(b.dayKey, (this.dayCount.get(b.dayKey) ?? 0) - 1);
+      this.audit(now, type, cmd.actor, b.id, data as Record<string, unknown>);
+    };
+    for (const h of own) {
+      this.holds.delete(h.id);
+      this.audit(now, "hold.released", cmd.actor, h.id, {
+        booking_id: cmd.bookingId,
+        hold: holdData(h),
+        reason: "committed",
+      });
+    }
+    for (const h of displaced) {
+      this.holds.delete(h.id);
+      this.audit(now, "hold.invalidated", cmd.actor, h.id, {
+        booking_id: cmd.bookingId,
+        by_agent_id: cmd.agentId,
+        hold: holdData(h),
+        reason: "displaced",
+      });
+    }
+    for (const b of evicted) {
+      b.evictedBy = cmd.agentId;
+      endBooking(b, "evicted", "booking.evicted", {
+        ...bookingRef(b),
+        evicted_by_agent_id: cmd.agentId,
+        evicted_by_booking_id: cmd.bookingId,
+        reason: "priority_bump",
+      });
+    }
+    if (replaced)
+      endBooking(replaced, "cancelled", "booking.cancelled", {
+        ...bookingRef(replaced),
+        reason: "replaced",
+        replaced_by: cmd.bookingId,
+      });
+
+    const booking: Booking & { dayKey: string } = {
+      id: cmd.bookingId,
+      agentId: cmd.agentId,
+      priority: cmd.priority,
+      start: cmd.start,
+      end: cmd.end,
+      status: "committed",
+      committedAt: now,
+      frozenAt: now + cmd.bumpWindowMs,
+      dayKey: cmd.dayKey,
+      ...(cmd.holdId !== undefined && { holdId: cmd.holdId }),
+      ...(cmd.replaces !== undefined && { replaces: cmd.replaces }),
+      ...(cmd.details !== undefined && { details: structuredClone(cmd.details) }),
+    };
+    this.bookings.set(booking.id, booking);
+    this.dayCount.set(cmd.dayKey, (this.dayCount.get(cmd.dayKey) ?? 0) + 1);
+    const auditRef = this.audit(now, "booking.committed", cmd.actor, booking.id, {
+      ...bookingRef(booking),
+      committed_at: now,
+      details: cmd.details ?? null,
+      frozen_at: booking.frozenAt,
+      ...(cmd.holdId !== undefined && { hold_id: cmd.holdId }),
+      ...(cmd.replaces !== undefined && { replaces: cmd.replaces }),
+    });
+    return this.remember(idemKey, cmd.fingerprint, now, {
+      status: "committed",
+      booking: structuredClone(booking),
+      displacedHolds: displaced,
+      evicted: structuredClone(evicted),
+      auditRef,
+      replay: false,
+    });
+  }
+
+  cancel(
+    bookingId: string,
+    agentId: string | undefined,
+    actor: string,
+    now: number,
+  ): CancelOutcome {
+    const b = this.bookings.get(bookingId);
+    if (!b) return { status: "rejected", reason: "booking_not_found" };
+    if (agentId !== undefined && b.agentId !== agentId)
+      return { status: "rejected", reason: "not_owner" };
+    if (b.status !== "committed") return { status: "rejected", reason: "not_committed" };
+    b.status = "cancelled";
+    b.endedAt = now;
+    this.dayCount.set(b.dayKey, (this.dayCount.get(b.dayKey) ?? 0) - 1);
+    const auditRef = this.audit(now, "booking.cancelled", actor, b.id, {
+      ...bookingRef(b),
+      reason: "cancelled",
+    });
+    return { status: "cancelled", booking: structuredClone(b), auditRef };
+  }
+}

@@ -1,0 +1,317 @@
+import { randomBytes } from "node:crypto";
+import type { Clock } from "../../clock.js";
+import type {
+  AuditQuery,
+  CancelOutcome,
+  CounterProposal,
+  Interval,
+  ReleaseOutcome,
+  Store,
+  UserRecord,
+} from "../store.js";
+import type {
+  Agent,
+  AuditEvent,
+  Booking,
+  CommitCommand,
+  CommitOutcome,
+  Hold,
+  HoldCommand,
+  HoldOutcome,
+} from "../types.js";
+import { Calendar } from "./calendar.js";
+
+interface PendingCommit {
+  cmd: CommitCommand;
+  arrival: number;
+  resolve(outcome: CommitOutcome): void;
+  reject(err: unknown): void;
+}
+
+export function newEventPrefix(): string {
+  return `evt_${randomBytes(9).toString("base64url")}_`;
+}
+
+function publicBooking({ dayKey: _d, ...b }: Booking & { dayKey?: string }): Booking {
+  return structuredClone(b);
+}
+
+/**
+ * The embedded store: the same contract as Redis, kept in this process only. Each
+ * method runs without awaiting between its reads and writes, so it is atomic here.
+ */
+export class MemoryStore implements Store {
+  readonly kind = "memory" as const;
+  private readonly users = new Map<string, UserRecord>();
+  private readonly rules = new Map<string, Record<string, unknown>>();
+  private readonly agents = new Map<string, Map<string, Agent>>();
+  private readonly agentKeys = new Map<string, { username: string; agentId: string }>();
+  private readonly keyOfAgent = new Map<string, string>();
+  private readonly calendars = new Map<string, Calendar>();
+  private readonly windows = new Map<string, PendingCommit[]>();
+
+  constructor(private readonly clock: Clock) {}
+
+  async now(): Promise<number> {
+    return this.clock.now();
+  }
+
+  private calendar(username: string): Calendar {
+    let cal = this.calendars.get(username);
+    if (!cal) {
+      cal = new Calendar();
+      this.calendars.set(username, cal);
+    }
+    cal.begin(newEventPrefix());
+    return cal;
+  }
+
+  async putUser(record: UserRecord, actor: string): Promise<void> {
+    this.users.set(record.username, structuredClone(record));
+    this.calendar(record.username).audit(
+      this.clock.now(),
+      "profile.updated",
+      actor,
+      record.username,
+      {
+        etag: record.etag,
+        source: record.source,
+      },
+    );
+  }
+
+  async getUser(username: string): Promise<UserRecord | null> {
+    // Records are replaced, never mutated in place, so handing out the stored object is safe.
+    return this.users.get(username) ?? null;
+  }
+
+  async deleteUser(username: string, actor: string): Promise<boolean> {
+    if (!this.users.delete(username)) return false;
+    // The calendar and its audit chain stay: the log is append-only.
+    this.calendar(username).audit(this.clock.now(), "profile.deleted", actor, username, {});
+    return true;
+  }
+
+  async listUsernames(): Promise<string[]> {
+    return [...this.users.keys()].sort();
+  }
+
+  async putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void> {
+    this.rules.set(username, structuredClone(rules));
+    this.calendar(username).audit(this.clock.now(), "rules.updated", actor, username, { rules });
+  }
+
+  async getRules(username: string): Promise<Record<string, unknown> | null> {
+    return structuredClone(this.rules.get(username) ?? null);
+  }
+
+  async createAgent(agent: Agent, keyHash: string, actor: string): Promise<void> {
+    let agents = this.agents.get(agent.username);
+    if (!agents) {
+      agents = new Map();
+      this.agents.set(agent.username, agents);
+    }
+    agents.set(agent.id, structuredClone(agent));
+    this.agentKeys.set(keyHash, { username: agent.username, agentId: agent.id });
+    this.keyOfAgent.set(agent.id, keyHash);
+    this.calendar(agent.username).audit(
+      this.clock.now(),
+      "agent.created",
+      actor,
+      agent.id,
+      agentData(agent),
+    );
+  }
+
+  async findAgentByKeyHash(keyHash: string): Promise<Agent | null> {
+    const ref = this.agentKeys.get(keyHash);
+    return ref ? this.getAgent(ref.username, ref.agentId) : null;
+  }
+
+  async getAgent(username: string, agentId: string): Promise<Agent | null> {
+    return structuredClone(this.agents.get(username)?.get(agentId) ?? null);
+  }
+
+  async listAgents(username: string): Promise<Agent[]> {
+    return [...(this.agents.get(username)?.values() ?? [])]
+      .map((a) => structuredClone(a))
+      .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);
+  }
+
+  async updateAgent(agent: Agent, actor: string): Promise<void> {
+    this.agents.get(agent.username)?.set(agent.id, structuredClone(agent));
+    this.calendar(agent.username).audit(
+      this.clock.now(),
+      "agent.updated",
+      actor,
+      agent.id,
+      agentData(agent),
+    );
+  }
+
+  async deleteAgent(username: string, agentId: string, actor: string): Promise<boolean> {
+    const agents = this.agents.get(username);
+    const agent = agents?.get(agentId);
+    if (!agents || !agent) return false;
+    agents.delete(agentId);
+    const keyHash = this.keyOfAgent.get(agentId);
+    if (keyHash) this.agentKeys.delete(keyHash);
+    this.keyOfAgent.delete(agentId);
+    this.calendar(username).audit(
+      this.clock.now(),
+      "agent.revoked",
+      actor,
+      agentId,
+      agentData(agent),
+    );
+    return true;
+  }
+
+  async hold(cmd: HoldCommand): Promise<HoldOutcome> {
+    const key = cmd.idempotencyKey && `${cmd.agentId}:hold:${cmd.idempotencyKey}`;
+    return structuredClone(
+      this.calendar(cmd.username).hold(cmd, this.clock.now(), key || undefined),
+    );
+  }
+
+  async releaseHold(
+    username: string,
+    holdId: string,
+    agentId: string | undefined,
+    actor: string,
+  ): Promise<ReleaseOutcome> {
+    return structuredClone(
+      this.calendar(username).release(holdId, agentId, actor, this.clock.now()),
+    );
+  }
+
+  async commit(cmd: CommitCommand): Promise<CommitOutcome> {
+    const key = cmd.idempotencyKey && `${cmd.agentId}:commit:${cmd.idempotencyKey}`;
+    const outcome = this.calendar(cmd.username).commit(cmd, this.clock.now(), key || undefined);
+    if (outcome.status !== "committed") return structuredClone(outcome);
+    return {
+      ...outcome,
+      booking: publicBooking(outcome.booking),
+      evicted: outcome.evicted.map(publicBooking),
+      displacedHolds: structuredClone(outcome.displacedHolds),
+    };
+  }
+
+  async arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome> {
+    return new Promise((resolve, reject) => {
+      let pending = this.windows.get(cmd.username);
+      if (!pending) {
+        const batch: PendingCommit[] = [];
+        pending = batch;
+        this.windows.set(cmd.username, batch);
+        setTimeout(() => {
+          this.windows.delete(cmd.username);
+          batch.sort((a, b) => a.cmd.priority - b.cmd.priority || a.arrival - b.arrival);
+          for (const p of batch) this.commit(p.cmd).then(p.resolve, p.reject);
+        }, windowMs);
+      }
+      pending.push({ cmd, arrival: pending.length, resolve, reject });
+    });
+  }
+
+  async cancelBooking(
+    username: string,
+    bookingId: string,
+    agentId: string | undefined,
+    actor: string,
+  ): Promise<CancelOutcome> {
+    const outcome = this.calendar(username).cancel(bookingId, agentId, actor, this.clock.now());
+    return outcome.status === "cancelled"
+      ? { ...outcome, booking: publicBooking(outcome.booking) }
+      : outcome;
+  }
+
+  async getBooking(username: string, bookingId: string): Promise<Booking | null> {
+    const b = this.calendars.get(username)?.bookings.get(bookingId);
+    return b ? publicBooking(b) : null;
+  }
+
+  async listBookings(username: string, range: Interval): Promise<Booking[]> {
+    const cal = this.calendars.get(username);
+    if (!cal) return [];
+    return [...cal.bookings.values()]
+      .filter((b) => b.status === "committed" && b.end > range.start && b.start < range.end)
+      .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
+      .map(publicBooking);
+  }
+
+  async listHolds(username: string, range: Interval): Promise<Hold[]> {
+    const cal = this.calendars.get(username);
+    if (!cal) return [];
+    const now = this.clock.now();
+    return [...cal.holds.values()]
+      .filter((h) => h.expiresAt > now && h.end > range.start && h.start < range.end)
+      .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
+      .map((h) => structuredClone(h));
+  }
+
+  async putCounter(
+    username: string,
+    counter: CounterProposal,
+    eventType: string,
+    actor: string,
+  ): Promise<void> {
+    const cal = this.calendar(username);
+    cal.counters.set(counter.id, structuredClone(counter));
+    cal.audit(this.clock.now(), eventType, actor, counter.bookingId, counterData(counter));
+  }
+
+  async getCounter(username: string, counterId: string): Promise<CounterProposal | null> {
+    return structuredClone(this.calendars.get(username)?.counters.get(counterId) ?? null);
+  }
+
+  async listCounters(username: string, bookingId: string): Promise<CounterProposal[]> {
+    const cal = this.calendars.get(username);
+    return [...(cal?.counters.values() ?? [])]
+      .filter((c) => c.bookingId === bookingId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1))
+      .map((c) => structuredClone(c));
+  }
+
+  async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    const events = this.calendars.get(username)?.events ?? [];
+    const after = query.afterSeq ?? 0;
+    return events
+      .filter(
+        (e) => e.seq > after && (query.resource === undefined || e.resource === query.resource),
+      )
+      .slice(0, query.limit ?? 1000)
+      .map((e) => structuredClone(e));
+  }
+
+  async auditHead(username: string): Promise<{ seq: number; hash: string }> {
+    const last = this.calendars.get(username)?.events.at(-1);
+    return { seq: last?.seq ?? 0, hash: last?.hash ?? "0".repeat(64) };
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The audit data of an agent change: never its key. */
+export function agentData(agent: Agent): Record<string, unknown> {
+  return {
+    agent_id: agent.id,
+    did: agent.did ?? null,
+    name: agent.name,
+    priority: agent.priority,
+    scopes: agent.scopes,
+  };
+}
+
+export function counterData(c: CounterProposal): Record<string, unknown> {
+  return {
+    accepted_booking_id: c.acceptedBookingId ?? null,
+    accepted_index: c.acceptedIndex ?? null,
+    booking_id: c.bookingId,
+    counter_id: c.id,
+    note: c.note ?? null,
+    proposed: c.proposed.map((p) => ({ end: p.end, start: p.start })),
+    proposed_by: c.proposedBy,
+    status: c.status,
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * Redis key layout. Every key of one user carries the hash tag `{<username>}`, so each
+ * script touches one cluster slot; only the user list and the agent-key index are global.
+ */
+import { createHash } from "node:crypto";
+
+export const USERS_KEY = "cal:users";
+
+export function agentKeyIndex(keyHash: string): string {
+  return `cal:agentkey:${keyHash}`;
+}
+
+export function userKey(username: string, name: string): string {
+  return `cal:{${username}}:${name}`;
+}
+
+/** The 15 keys every arbiter script receives (see lua/core/common.lua). */
+export function calendarKeys(username: string): string[] {
+  const k = (name: string) => userKey(username, name);
+  return [
+    k("holds"),
+    k("holds:start"),
+    k("holds:exp"),
+    k("bookings"),
+    k("bookings:active"),
+    k("daycount"),
+    k("audit"),
+    k("audit:head"),
+    k("audit:res"),
+    k("idem"),
+    k("idem:exp"),
+    k("arb:pending"),
+    k("arb:cmds"),
+    k("arb:results"),
+    k("arb:meta"),
+  ];
+}
+
+/** The idempotency field of a request: bounded, whatever the client's key. */
+export function idempotencyField(agentId: string, kind: string, key: string | undefined): string {
+  if (key === undefined) return "";
+  return `${agentId}:${kind}:${createHash("sha256").update(key).digest("base64url")}`;
+}

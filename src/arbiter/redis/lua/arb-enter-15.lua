@@ -1,0 +1,31 @@
+--[[
+  Enters a commit into the calendar's arbitration window. The first arrival opens the
+  window; commits arriving before it closes are decided together, in priority order
+  (ties: arrival), by arb-settle-15.lua.
+  KEYS: the 15 calendar keys (core/common.lua).
+  ARGV: 1 time override, 2 event prefix, 3 max span ms,
+        4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms
+  Returns JSON: {status="wait", ms} — settle after ms — or, for an idempotent retry,
+                the first answer.
+]]
+--@include lib/sha256.lua
+--@include lib/canonical.lua
+--@include core/common.lua
+
+local request_id, priority, command, window = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local c = cjson.decode(command)
+local replay = idem_replay(c.idemField or "", c.fingerprint)
+if replay then return cjson.encode(replay) end
+
+-- The window measures real arrival spacing, so it always runs on Redis TIME.
+local REAL_NOW = redis_time()
+local deadline = tonumber(rcall("HGET", K_ARB_META, "deadline") or "0")
+if deadline == 0 then
+  deadline = REAL_NOW + window
+  rcall("HSET", K_ARB_META, "deadline", deadline)
+end
+local arrival = rcall("HINCRBY", K_ARB_META, "arrivals", 1)
+-- Lower score first: priority, then arrival.
+rcall("ZADD", K_ARB_PENDING, priority * 1e9 + arrival, request_id)
+rcall("HSET", K_ARB_CMDS, request_id, command)
+return cjson.encode({ status = "wait", ms = math.max(0, deadline - REAL_NOW) })

@@ -1,0 +1,152 @@
+-- The commit decision (AgentDraft resolution semantics), as a function so that a
+-- single commit and an arbitrated batch run the same code. Included after common.lua.
+-- c: {agentId, priority, start, end, bookingId, holdId?, replaces?, bumpWindowMs, dayKey,
+--     maxPerDay (0 = none), detailsJson (canonical JSON or "null"), idemField ("" = none),
+--     fingerprint, actor}
+-- Returns the answer table: {status="committed", booking, displacedHolds, evicted, auditRef}
+--   | {status="conflict", winner} | {status="rejected", reason}
+-- Rules, all or nothing:
+-- - the caller's own overlapping holds are consumed;
+-- - another agent's overlapping live hold is displaced when its priority is the
+--   caller's or lower, and wins otherwise;
+-- - an overlapping committed booking is evicted only when the caller's priority is
+--   strictly higher and the booking is still inside its bump window (not frozen),
+--   and wins otherwise;
+-- - the daily limit counts committed bookings on the local day of `start`.
+-- Everything is validated before the first write: Redis does not roll back.
+local function commit_one(c)
+  local agent, priority = c.agentId, tonumber(c.priority)
+  local s, e = tonumber(c.start), tonumber(c["end"])
+  local booking_id, hold_id, replaces = c.bookingId, c.holdId or "", c.replaces or ""
+  local bump_ms, day_key, max_per_day = tonumber(c.bumpWindowMs), c.dayKey, tonumber(c.maxPerDay)
+  local details_json, idem, fingerprint, actor = c.detailsJson, c.idemField or "", c.fingerprint, c.actor
+
+  local replay = idem_replay(idem, fingerprint)
+  if replay then return replay end
+  purge_expired_holds()
+
+  local function reject(reason)
+    return idem_store(idem, fingerprint, { status = "rejected", reason = reason })
+  end
+
+  -- Validate everything before the first write: Redis does not roll back.
+  if hold_id ~= "" then
+    local raw = rcall("HGET", K_HOLDS, hold_id)
+    if not raw or cjson.decode(raw).agentId ~= agent then return reject("hold_not_found") end
+  end
+  local replaced = nil
+  if replaces ~= "" then
+    local raw = rcall("HGET", K_BOOKINGS, replaces)
+    if raw then replaced = cjson.decode(raw) end
+    if not replaced or replaced.status ~= "committed" or replaced.agentId ~= agent then
+      return reject("booking_not_found")
+    end
+  end
+
+  local winner, own_holds, displaced, evicted = nil, {}, {}, {}
+  for _, h in ipairs(overlapping(K_HOLDS_START, K_HOLDS, s, e)) do
+    if h.agentId == agent then
+      own_holds[#own_holds + 1] = h
+    elseif h.priority < priority then
+      local w = winner_of("hold", h)
+      if stronger(w, winner) then winner = w end
+    else
+      displaced[#displaced + 1] = h
+    end
+  end
+  for _, b in ipairs(overlapping(K_ACTIVE, K_BOOKINGS, s, e)) do
+    if b.id ~= replaces then
+      if priority < b.priority and NOW < b.frozenAt then
+        evicted[#evicted + 1] = b
+      else
+        local w = winner_of("booking", b)
+        if stronger(w, winner) then winner = w end
+      end
+    end
+  end
+  if winner then return idem_store(idem, fingerprint, { status = "conflict", winner = winner }) end
+
+  if max_per_day > 0 then
+    local count = tonumber(rcall("HGET", K_DAYCOUNT, day_key) or "0")
+    for _, b in ipairs(evicted) do
+      if b.dayKey == day_key then count = count - 1 end
+    end
+    if replaced and replaced.dayKey == day_key then count = count - 1 end
+    if count >= max_per_day then return reject("daily_limit") end
+  end
+
+  -- Decided: write.
+  local function end_booking(b, status, etype, data)
+    b.status = status
+    b.endedAt = NOW
+    rcall("HSET", K_BOOKINGS, b.id, cjson.encode(b))
+    rcall("ZREM", K_ACTIVE, b.id)
+    rcall("HINCRBY", K_DAYCOUNT, b.dayKey, -1)
+    audit_append(etype, actor, b.id, data)
+  end
+
+  local function booking_ref(b)
+    return {
+      { "agent_id", jcs_string(b.agentId) },
+      { "booking_id", jcs_string(b.id) },
+      { "end", jcs_int(b["end"]) },
+      { "priority", jcs_int(b.priority) },
+      { "start", jcs_int(b.start) },
+    }
+  end
+
+  for _, h in ipairs(own_holds) do
+    remove_hold(h)
+    audit_append("hold.released", actor, h.id, jcs_object({
+      { "booking_id", jcs_string(booking_id) },
+      { "hold", hold_json(h) },
+      { "reason", jcs_string("committed") },
+    }))
+  end
+  for _, h in ipairs(displaced) do
+    remove_hold(h)
+    audit_append("hold.invalidated", actor, h.id, jcs_object({
+      { "booking_id", jcs_string(booking_id) },
+      { "by_agent_id", jcs_string(agent) },
+      { "hold", hold_json(h) },
+      { "reason", jcs_string("displaced") },
+    }))
+  end
+  for _, b in ipairs(evicted) do
+    b.evictedBy = agent
+    local data = booking_ref(b)
+    data[#data + 1] = { "evicted_by_agent_id", jcs_string(agent) }
+    data[#data + 1] = { "evicted_by_booking_id", jcs_string(booking_id) }
+    data[#data + 1] = { "reason", jcs_string("priority_bump") }
+    end_booking(b, "evicted", "booking.evicted", jcs_object(data))
+  end
+  if replaced then
+    local data = booking_ref(replaced)
+    data[#data + 1] = { "reason", jcs_string("replaced") }
+    data[#data + 1] = { "replaced_by", jcs_string(booking_id) }
+    end_booking(replaced, "cancelled", "booking.cancelled", jcs_object(data))
+  end
+
+  local booking = {
+    id = booking_id, agentId = agent, priority = priority, start = s, ["end"] = e,
+    status = "committed", committedAt = NOW, frozenAt = NOW + bump_ms, dayKey = day_key,
+  }
+  if hold_id ~= "" then booking.holdId = hold_id end
+  if replaces ~= "" then booking.replaces = replaces end
+  if details_json ~= "null" then booking.details = cjson.decode(details_json) end
+  rcall("HSET", K_BOOKINGS, booking_id, cjson.encode(booking))
+  rcall("ZADD", K_ACTIVE, s, booking_id)
+  rcall("HINCRBY", K_DAYCOUNT, day_key, 1)
+  local data = booking_ref(booking)
+  data[#data + 1] = { "committed_at", jcs_int(NOW) }
+  data[#data + 1] = { "details", details_json }
+  data[#data + 1] = { "frozen_at", jcs_int(booking.frozenAt) }
+  if hold_id ~= "" then data[#data + 1] = { "hold_id", jcs_string(hold_id) } end
+  if replaces ~= "" then data[#data + 1] = { "replaces", jcs_string(replaces) } end
+  local ref = audit_append("booking.committed", actor, booking_id, jcs_object(data))
+
+  return idem_store(idem, fingerprint, {
+    status = "committed", booking = booking, displacedHolds = displaced,
+    evicted = evicted, auditRef = ref,
+  })
+end

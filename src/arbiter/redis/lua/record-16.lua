@@ -1,0 +1,31 @@
+--[[
+  Writes (or deletes) one record and appends its audit event, atomically: profile,
+  rules, agent and counter-proposal changes.
+  KEYS: the 15 calendar keys, 16 the hash holding the record.
+  ARGV: 1 time override, 2 event prefix, 3 max span ms,
+        4 event type, 5 actor, 6 resource, 7 event data (canonical JSON),
+        8 record field, 9 record value ("" deletes the field),
+        10 expected current value digest ("" = no check): sha1 of the current value,
+           "-" = the field must not exist
+  Returns JSON: {status="recorded", auditRef, at} | {status="rejected", reason="stale"}
+]]
+--@include lib/sha256.lua
+--@include lib/canonical.lua
+--@include core/common.lua
+
+local etype, actor, resource, data = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local field, value, expected = ARGV[8], ARGV[9], ARGV[10]
+local K_RECORD = KEYS[16]
+
+if expected ~= "" then
+  local current = rcall("HGET", K_RECORD, field)
+  local digest = current and redis.sha1hex(current) or "-"
+  if digest ~= expected then return cjson.encode({ status = "rejected", reason = "stale" }) end
+end
+if value == "" then
+  rcall("HDEL", K_RECORD, field)
+else
+  rcall("HSET", K_RECORD, field, value)
+end
+local ref = audit_append(etype, actor, resource, data)
+return cjson.encode({ status = "recorded", auditRef = ref, at = NOW })

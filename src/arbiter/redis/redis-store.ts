@@ -1,0 +1,434 @@
+import { createClient } from "redis";
+import type { Clock } from "../../clock.js";
+import { canonicalJson } from "../../identity/index.js";
+import { agentData, counterData, newEventPrefix } from "../memory/memory-store.js";
+import type {
+  AuditQuery,
+  CancelOutcome,
+  CounterProposal,
+  Interval,
+  ReleaseOutcome,
+  Store,
+  UserRecord,
+} from "../store.js";
+import type {
+  Agent,
+  AuditEvent,
+  Booking,
+  CommitCommand,
+  CommitOutcome,
+  Hold,
+  HoldCommand,
+  HoldOutcome,
+} from "../types.js";
+import { MAX_SPAN_MS } from "../types.js";
+import { agentKeyIndex, calendarKeys, idempotencyField, USERS_KEY, userKey } from "./keys.js";
+import { arbiterScripts } from "./scripts.js";
+
+type Client = ReturnType<typeof makeClient>;
+
+function makeClient(url: string) {
+  return createClient({
+    url,
+    scripts: arbiterScripts(),
+    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+  });
+}
+
+/** Lua's cjson writes an empty table as `{}`: lists come back as arrays whatever they were. */
+function list<T>(value: unknown): T[] {
+  return Array.isArray(value) ? (value as T[]) : [];
+}
+
+function publicBooking(raw: Booking & { dayKey?: string }): Booking {
+  const { dayKey: _d, ...b } = raw;
+  return b;
+}
+
+export interface RedisStoreOptions {
+  /** Tests only: replaces Redis TIME in the scripts so time can be stepped. */
+  clock?: Clock;
+}
+
+/** The production store: state and decisions live in Redis, shared by every node process. */
+export class RedisStore implements Store {
+  readonly kind = "redis" as const;
+
+  private constructor(
+    private readonly client: Client,
+    private readonly clock: Clock | undefined,
+  ) {}
+
+  static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
+    const client = makeClient(url);
+    // Errors surface on the commands that hit them; the listener keeps them from crashing us.
+    client.on("error", () => {});
+    await client.connect();
+    return new RedisStore(client, opts.clock);
+  }
+
+  private common(): string[] {
+    return [this.clock ? String(this.clock.now()) : "", newEventPrefix(), String(MAX_SPAN_MS)];
+  }
+
+  async now(): Promise<number> {
+    if (this.clock) return this.clock.now();
+    const [seconds, micros] = await this.client.time();
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  }
+
+  private async record(
+    username: string,
+    hash: string,
+    field: string,
+    value: string,
+    event: { type: string; actor: string; resource: string; data: unknown },
+  ): Promise<void> {
+    const reply = await this.client.record(
+      [...calendarKeys(username), userKey(username, hash)],
+      [
+        ...this.common(),
+        event.type,
+        event.actor,
+        event.resource,
+        canonicalJson(event.data),
+        field,
+        value,
+        "",
+      ],
+    );
+    const outcome = JSON.parse(reply as string);
+    if (outcome.status !== "recorded") throw new Error(`record failed: ${outcome.reason}`);
+  }
+
+  async putUser(record: UserRecord, actor: string): Promise<void> {
+    await this.record(record.username, "user", "record", JSON.stringify(record), {
+      type: "profile.updated",
+      actor,
+      resource: record.username,
+      data: { etag: record.etag, source: record.source },
+    });
+    await this.client.sAdd(USERS_KEY, record.username);
+  }
+
+  async getUser(username: string): Promise<UserRecord | null> {
+    const raw = await this.client.hGet(userKey(username, "user"), "record");
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  async deleteUser(username: string, actor: string): Promise<boolean> {
+    if (!(await this.client.hExists(userKey(username, "user"), "record"))) return false;
+    await this.record(username, "user", "record", "", {
+      type: "profile.deleted",
+      actor,
+      resource: username,
+      data: {},
+    });
+    await this.client.sRem(USERS_KEY, username);
+    return true;
+  }
+
+  async listUsernames(): Promise<string[]> {
+    return (await this.client.sMembers(USERS_KEY)).sort();
+  }
+
+  async putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void> {
+    await this.record(username, "user", "rules", JSON.stringify(rules), {
+      type: "rules.updated",
+      actor,
+      resource: username,
+      data: { rules },
+    });
+  }
+
+  async getRules(username: string): Promise<Record<string, unknown> | null> {
+    const raw = await this.client.hGet(userKey(username, "user"), "rules");
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  async createAgent(agent: Agent, keyHash: string, actor: string): Promise<void> {
+    await this.record(agent.username, "agents", agent.id, JSON.stringify({ ...agent, keyHash }), {
+      type: "agent.created",
+      actor,
+      resource: agent.id,
+      data: agentData(agent),
+    });
+    await this.client.set(agentKeyIndex(keyHash), JSON.stringify([agent.username, agent.id]));
+  }
+
+  private async agentRecord(username: string, agentId: string) {
+    const raw = await this.client.hGet(userKey(username, "agents"), agentId);
+    return raw ? (JSON.parse(raw) as Agent & { keyHash: string }) : null;
+  }
+
+  async findAgentByKeyHash(keyHash: string): Promise<Agent | null> {
+    const raw = await this.client.get(agentKeyIndex(keyHash));
+    if (!raw) return null;
+    const [username, agentId] = JSON.parse(raw) as [string, string];
+    const agent = await this.agentRecord(username, agentId);
+    // The index may outlive a revoked agent for an instant; the record decides.
+    return agent && agent.keyHash === keyHash ? stripKey(agent) : null;
+  }
+
+  async getAgent(username: string, agentId: string): Promise<Agent | null> {
+    const agent = await this.agentRecord(username, agentId);
+    return agent ? stripKey(agent) : null;
+  }
+
+  async listAgents(username: string): Promise<Agent[]> {
+    const all = await this.client.hVals(userKey(username, "agents"));
+    return all
+      .map((raw) => stripKey(JSON.parse(raw)))
+      .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);
+  }
+
+  async updateAgent(agent: Agent, actor: string): Promise<void> {
+    const current = await this.agentRecord(agent.username, agent.id);
+    if (!current) return;
+    await this.record(
+      agent.username,
+      "agents",
+      agent.id,
+      JSON.stringify({ ...agent, keyHash: current.keyHash }),
+      { type: "agent.updated", actor, resource: agent.id, data: agentData(agent) },
+    );
+  }
+
+  async deleteAgent(username: string, agentId: string, actor: string): Promise<boolean> {
+    const current = await this.agentRecord(username, agentId);
+    if (!current) return false;
+    await this.record(username, "agents", agentId, "", {
+      type: "agent.revoked",
+      actor,
+      resource: agentId,
+      data: agentData(current),
+    });
+    await this.client.del(agentKeyIndex(current.keyHash));
+    return true;
+  }
+
+  async hold(cmd: HoldCommand): Promise<HoldOutcome> {
+    const reply = await this.client.hold(calendarKeys(cmd.username), [
+      ...this.common(),
+      cmd.agentId,
+      String(cmd.priority),
+      String(cmd.start),
+      String(cmd.end),
+      cmd.holdId,
+      String(cmd.ttlMs),
+      idempotencyField(cmd.agentId, "hold", cmd.idempotencyKey),
+      cmd.fingerprint,
+    ]);
+    return JSON.parse(reply as string);
+  }
+
+  async releaseHold(
+    username: string,
+    holdId: string,
+    agentId: string | undefined,
+    actor: string,
+  ): Promise<ReleaseOutcome> {
+    const reply = await this.client.releaseHold(calendarKeys(username), [
+      ...this.common(),
+      agentId ?? "",
+      holdId,
+      actor,
+    ]);
+    return JSON.parse(reply as string);
+  }
+
+  async commit(cmd: CommitCommand): Promise<CommitOutcome> {
+    const reply = await this.client.commit(calendarKeys(cmd.username), [
+      ...this.common(),
+      JSON.stringify(luaCommand(cmd)),
+    ]);
+    return parseCommitOutcome(reply as string);
+  }
+
+  /**
+   * Commits through the calendar's arbitration window: enter, wait for the window to
+   * close, then settle. Any process may settle; the batch is decided once, in Redis.
+   */
+  async arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome> {
+    const keys = calendarKeys(cmd.username);
+    const requestId = cmd.bookingId;
+    let reply = JSON.parse(
+      (await this.client.arbEnter(keys, [
+        ...this.common(),
+        requestId,
+        String(cmd.priority),
+        JSON.stringify(luaCommand(cmd)),
+        String(windowMs),
+      ])) as string,
+    );
+    for (let attempt = 0; reply.status === "wait"; attempt++) {
+      if (attempt > 1000) throw new Error("arbitration did not settle");
+      await sleep(Math.max(1, reply.ms));
+      reply = JSON.parse(
+        (await this.client.arbSettle(keys, [...this.common(), requestId])) as string,
+      );
+    }
+    if (reply.status === "lost") throw new Error("arbitration lost the request's answer");
+    return normalizeCommitOutcome(reply);
+  }
+
+  async cancelBooking(
+    username: string,
+    bookingId: string,
+    agentId: string | undefined,
+    actor: string,
+  ): Promise<CancelOutcome> {
+    const reply = await this.client.cancelBooking(calendarKeys(username), [
+      ...this.common(),
+      agentId ?? "",
+      bookingId,
+      actor,
+    ]);
+    const outcome = JSON.parse(reply as string) as CancelOutcome;
+    return outcome.status === "cancelled"
+      ? { ...outcome, booking: publicBooking(outcome.booking) }
+      : outcome;
+  }
+
+  async getBooking(username: string, bookingId: string): Promise<Booking | null> {
+    const raw = await this.client.hGet(userKey(username, "bookings"), bookingId);
+    return raw ? publicBooking(JSON.parse(raw)) : null;
+  }
+
+  private async overlapping<T extends { id: string; start: number; end: number }>(
+    username: string,
+    index: string,
+    data: string,
+    range: Interval,
+  ): Promise<T[]> {
+    const ids = await this.client.zRangeByScore(
+      userKey(username, index),
+      `(${range.start - MAX_SPAN_MS}`,
+      `(${range.end}`,
+    );
+    if (ids.length === 0) return [];
+    const raws = await this.client.hmGet(userKey(username, data), ids);
+    return raws
+      .filter((r): r is string => typeof r === "string")
+      .map((r) => JSON.parse(r) as T)
+      .filter((r) => r.end > range.start && r.start < range.end)
+      .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1));
+  }
+
+  async listBookings(username: string, range: Interval): Promise<Booking[]> {
+    const found = await this.overlapping<Booking>(username, "bookings:active", "bookings", range);
+    return found.filter((b) => b.status === "committed").map(publicBooking);
+  }
+
+  async listHolds(username: string, range: Interval): Promise<Hold[]> {
+    const [found, now] = await Promise.all([
+      this.overlapping<Hold>(username, "holds:start", "holds", range),
+      this.now(),
+    ]);
+    return found.filter((h) => h.expiresAt > now);
+  }
+
+  async putCounter(
+    username: string,
+    counter: CounterProposal,
+    eventType: string,
+    actor: string,
+  ): Promise<void> {
+    await this.record(username, "counters", counter.id, JSON.stringify(counter), {
+      type: eventType,
+      actor,
+      resource: counter.bookingId,
+      data: counterData(counter),
+    });
+  }
+
+  async getCounter(username: string, counterId: string): Promise<CounterProposal | null> {
+    const raw = await this.client.hGet(userKey(username, "counters"), counterId);
+    return raw ? JSON.parse(raw) : null;
+  }
+
+  async listCounters(username: string, bookingId: string): Promise<CounterProposal[]> {
+    const all = (await this.client.hVals(userKey(username, "counters"))).map(
+      (raw) => JSON.parse(raw) as CounterProposal,
+    );
+    return all
+      .filter((c) => c.bookingId === bookingId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    const limit = query.limit ?? 1000;
+    const stream = userKey(username, "audit");
+    const after = query.afterSeq ?? 0;
+    if (query.resource === undefined) {
+      const entries = await this.client.xRange(stream, `${after + 1}-1`, "+", { COUNT: limit });
+      return entries.map((e) => parseEvent(e.message));
+    }
+    const members = await this.client.zRangeByLex(
+      userKey(username, "audit:res"),
+      `[${query.resource}#`,
+      `[${query.resource}#\xff`,
+    );
+    const seqs = members
+      .map((m) => Number(m.slice(m.lastIndexOf("#") + 1)))
+      .filter((seq) => seq > after)
+      .slice(0, limit);
+    const entries = await Promise.all(
+      seqs.map((seq) => this.client.xRange(stream, `${seq}-1`, `${seq}-1`)),
+    );
+    return entries.flat().map((e) => parseEvent(e.message));
+  }
+
+  async auditHead(username: string): Promise<{ seq: number; hash: string }> {
+    const [seq, hash] = await this.client.hmGet(userKey(username, "audit:head"), ["seq", "hash"]);
+    return { seq: Number(seq ?? 0), hash: hash ?? "0".repeat(64) };
+  }
+
+  async close(): Promise<void> {
+    if (this.client.isOpen) await this.client.close();
+  }
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** The command as commit_one (lua/core/commit.lua) reads it. */
+function luaCommand(cmd: CommitCommand) {
+  return {
+    agentId: cmd.agentId,
+    priority: cmd.priority,
+    start: cmd.start,
+    end: cmd.end,
+    bookingId: cmd.bookingId,
+    holdId: cmd.holdId ?? "",
+    replaces: cmd.replaces ?? "",
+    bumpWindowMs: cmd.bumpWindowMs,
+    dayKey: cmd.dayKey,
+    maxPerDay: cmd.maxPerDay,
+    detailsJson: cmd.details === undefined ? "null" : canonicalJson(cmd.details),
+    idemField: idempotencyField(cmd.agentId, "commit", cmd.idempotencyKey),
+    fingerprint: cmd.fingerprint,
+    actor: cmd.actor,
+  };
+}
+
+function parseCommitOutcome(reply: string): CommitOutcome {
+  return normalizeCommitOutcome(JSON.parse(reply));
+}
+
+function normalizeCommitOutcome(outcome: CommitOutcome): CommitOutcome {
+  if (outcome.status !== "committed") return outcome;
+  return {
+    ...outcome,
+    booking: publicBooking(outcome.booking),
+    displacedHolds: list<Hold>(outcome.displacedHolds),
+    evicted: list<Booking>(outcome.evicted).map(publicBooking),
+  };
+}
+
+function stripKey({ keyHash: _k, ...agent }: Agent & { keyHash?: string }): Agent {
+  return agent;
+}
+
+function parseEvent(message: Record<string, string>): AuditEvent {
+  return { ...JSON.parse(message.event!), hash: message.hash! };
+}

@@ -1,0 +1,129 @@
+/**
+ * The arbiter's records and the outcomes of its decisions. Times are epoch
+ * milliseconds; intervals are half-open [start, end).
+ */
+
+/** Holds and bookings are at most this long, so overlap queries can use the start index. */
+export const MAX_SPAN_MS = 24 * 3600_000;
+
+export interface Agent {
+  id: string;
+  username: string;
+  name: string;
+  /** 1 is the highest priority. */
+  priority: number;
+  scopes: string[];
+  /** A remote DID this rank applies to (federation). */
+  did?: string;
+  createdAt: number;
+}
+
+export interface Hold {
+  id: string;
+  agentId: string;
+  priority: number;
+  start: number;
+  end: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export type BookingStatus = "committed" | "cancelled" | "evicted";
+
+export interface Booking {
+  id: string;
+  agentId: string;
+  priority: number;
+  start: number;
+  end: number;
+  status: BookingStatus;
+  committedAt: number;
+  /** After this instant nothing evicts the booking. */
+  frozenAt: number;
+  holdId?: string;
+  /** Title, invitee, metadata: what the agent sent, kept verbatim. */
+  details?: Record<string, unknown>;
+  endedAt?: number;
+  /** Agent whose commit evicted this booking. */
+  evictedBy?: string;
+  /** The booking this one replaced (an accepted counter-proposal). */
+  replaces?: string;
+}
+
+/** What stood in the way of a request that lost. */
+export interface Winner {
+  kind: "hold" | "booking";
+  id: string;
+  agentId: string;
+  priority: number;
+  start: number;
+  end: number;
+  frozen: boolean;
+}
+
+export interface HoldCommand {
+  username: string;
+  agentId: string;
+  priority: number;
+  start: number;
+  end: number;
+  holdId: string;
+  ttlMs: number;
+  idempotencyKey?: string;
+  /** Fingerprint of the request body; a reused idempotency key with another body is refused. */
+  fingerprint: string;
+}
+
+export interface CommitCommand {
+  username: string;
+  agentId: string;
+  priority: number;
+  start: number;
+  end: number;
+  bookingId: string;
+  holdId?: string;
+  /** An existing booking of the same agent that this commit replaces atomically. */
+  replaces?: string;
+  bumpWindowMs: number;
+  /** Local day of `start` in the user's zone, for the daily limit. */
+  dayKey: string;
+  /** 0 means no limit. */
+  maxPerDay: number;
+  details?: Record<string, unknown>;
+  idempotencyKey?: string;
+  fingerprint: string;
+  actor: string;
+}
+
+export type HoldOutcome =
+  | { status: "held"; hold: Hold; auditRef: string; replay: boolean }
+  | { status: "conflict"; winner: Winner; auditRef?: string; replay: boolean };
+
+export type CommitOutcome =
+  | {
+      status: "committed";
+      booking: Booking;
+      displacedHolds: Hold[];
+      evicted: Booking[];
+      auditRef: string;
+      replay: boolean;
+    }
+  | { status: "conflict"; winner: Winner; replay: boolean }
+  | {
+      status: "rejected";
+      reason: "daily_limit" | "hold_not_found" | "booking_not_found" | "idempotency_mismatch";
+      replay: boolean;
+    };
+
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  type: string;
+  /** Epoch milliseconds. */
+  at: number;
+  actor: string;
+  resource: string;
+  data: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}

@@ -1,0 +1,75 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { JWK } from "jose";
+import { didKeySigner, generateEd25519Jwk } from "../identity/index.js";
+import { signProfile } from "../profile/index.js";
+
+function fail(message: string): number {
+  process.stderr.write(`calendario: ${message}\n`);
+  return 2;
+}
+
+export async function runKeygen(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string" } } });
+  const { privateJwk, publicJwk } = await generateEd25519Jwk();
+  const signer = await didKeySigner(privateJwk);
+  const doc = `${JSON.stringify({ did: signer.did, ...privateJwk, kid: signer.kid }, null, 2)}\n`;
+  if (values.out) {
+    await writeFile(values.out, doc, { mode: 0o600, flag: "wx" });
+    process.stdout.write(`${signer.did}\n`);
+    process.stderr.write(`private key written to ${values.out} (mode 0600); keep it secret\n`);
+  } else {
+    process.stdout.write(doc);
+  }
+  void publicJwk;
+  return 0;
+}
+
+export async function runSign(args: string[]): Promise<number> {
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: { key: { type: "string" }; out: { type: "string" } };
+      allowPositionals: true;
+    }>
+  >;
+  try {
+    parsed = parseArgs({
+      args,
+      options: { key: { type: "string" }, out: { type: "string" } },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+  const keyFile = parsed.values.key;
+  const profileFile = parsed.positionals[0];
+  if (!keyFile || !profileFile || parsed.positionals.length !== 1)
+    return fail("usage: calendario sign --key <jwk file> <profile.json> [--out <file>]");
+  let key: JWK;
+  let profile: Record<string, unknown>;
+  try {
+    const { did: _did, ...jwk } = JSON.parse(await readFile(keyFile, "utf8"));
+    key = jwk;
+    profile = JSON.parse(await readFile(profileFile, "utf8"));
+  } catch (err) {
+    return fail(`cannot read input: ${(err as Error).message}`);
+  }
+  if (typeof profile !== "object" || profile === null || Array.isArray(profile))
+    return fail("the profile must be a JSON object");
+  const signer = await didKeySigner(key);
+  if (profile.self !== undefined && profile.self !== signer.did)
+    return fail(`profile.self is ${String(profile.self)} but the key is ${signer.did}`);
+  if (profile.organization === undefined)
+    process.stderr.write(
+      "warning: no organization set; a node only publishes a self-signed profile whose organization is its own origin\n",
+    );
+  const { self_proof: _s, organization_proof: _o, ...rest } = profile;
+  const signed = await signProfile(
+    { ...rest, self: signer.did },
+    { self: signer, now: Date.now() },
+  );
+  const out = `${JSON.stringify(signed, null, 2)}\n`;
+  if (parsed.values.out) await writeFile(parsed.values.out, out);
+  else process.stdout.write(out);
+  return 0;
+}

@@ -1,0 +1,175 @@
+/**
+ * Configuration in three layers: the environment read into a flat optional map
+ * (`readEnv`), turned into a checked config with defaults (`envToConfig`), and secrets
+ * kept apart (`envToSecrets`). A bad value stops the node with a message naming the
+ * variable.
+ */
+import path from "node:path";
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+export interface ServerEnvironment {
+  port?: string;
+  host?: string;
+  publicUrl?: string;
+  domain?: string;
+  redisUrl?: string;
+  dataDir?: string;
+  profilesDir?: string;
+  adminToken?: string;
+  logLevel?: string;
+  allowInsecure?: string;
+  holdTtlSeconds?: string;
+  bumpWindowSeconds?: string;
+  arbitrationWindowMs?: string;
+  dnsServers?: string;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment {
+  const pick = (name: string) => {
+    const v = env[name];
+    return v === undefined || v === "" ? undefined : v;
+  };
+  return {
+    port: pick("PORT"),
+    host: pick("HOST"),
+    publicUrl: pick("PUBLIC_URL"),
+    domain: pick("CALENDARIO_DOMAIN"),
+    redisUrl: pick("REDIS_URL"),
+    dataDir: pick("DATA_DIR"),
+    profilesDir: pick("PROFILES_DIR"),
+    adminToken: pick("ADMIN_TOKEN"),
+    logLevel: pick("LOG_LEVEL"),
+    allowInsecure: pick("CALENDARIO_ALLOW_INSECURE"),
+    holdTtlSeconds: pick("HOLD_TTL_SECONDS"),
+    bumpWindowSeconds: pick("BUMP_WINDOW_SECONDS"),
+    arbitrationWindowMs: pick("ARBITRATION_WINDOW_MS"),
+    dnsServers: pick("CALENDARIO_DNS_SERVERS"),
+  };
+}
+
+export interface DnsServer {
+  host: string;
+  port: number;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Origin the node is reached at, no trailing slash, e.g. `https://acme.example`. */
+  publicUrl: string;
+  /** Host (and `:port` when not default) of the organization, e.g. `acme.example`. */
+  domain: string;
+  redisUrl: string | undefined;
+  dataDir: string;
+  profilesDir: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  allowInsecure: boolean;
+  holdTtlSeconds: number;
+  bumpWindowSeconds: number;
+  arbitrationWindowMs: number;
+  dnsServers: DnsServer[];
+}
+
+export interface Secrets {
+  /** From `ADMIN_TOKEN`; when absent the node generates one in `DATA_DIR`. */
+  adminToken: string | undefined;
+}
+
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+function integer(variable: string, raw: string | undefined, def: number, min: number, max: number) {
+  if (raw === undefined) return def;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(variable, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(variable, `must be between ${min} and ${max}`);
+  return n;
+}
+
+function bool(variable: string, raw: string | undefined): boolean {
+  if (raw === undefined) return false;
+  if (["1", "true", "yes"].includes(raw.toLowerCase())) return true;
+  if (["0", "false", "no"].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(variable, `must be 1 or 0, got "${raw}"`);
+}
+
+function parsePublicUrl(raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("PUBLIC_URL", `is not a URL: "${raw}"`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new ConfigError("PUBLIC_URL", "must be an http(s) URL");
+  if (url.pathname !== "/" || url.search || url.hash || url.username)
+    throw new ConfigError("PUBLIC_URL", "must be an origin, without path, query or credentials");
+  return url;
+}
+
+function parseDnsServers(raw: string | undefined): DnsServer[] {
+  if (raw === undefined) return [];
+  return raw.split(",").map((entry) => {
+    const m = /^\s*(\[[0-9a-fA-F:]+\]|[^:\s]+)(?::(\d+))?\s*$/.exec(entry);
+    if (!m) throw new ConfigError("CALENDARIO_DNS_SERVERS", `bad server "${entry}"`);
+    const host = m[1]!.replace(/^\[|\]$/g, "");
+    const port = m[2] ? Number(m[2]) : 53;
+    if (port < 1 || port > 65535) throw new ConfigError("CALENDARIO_DNS_SERVERS", "bad port");
+    return { host, port };
+  });
+}
+
+const DOMAIN_RE =
+  /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?::\d{1,5})?$/;
+
+export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config {
+  const port = integer("PORT", env.port, 8080, 0, 65535);
+  const host = env.host ?? "127.0.0.1";
+  const allowInsecure = bool("CALENDARIO_ALLOW_INSECURE", env.allowInsecure);
+  const url = parsePublicUrl(env.publicUrl ?? `http://localhost:${port}`);
+  if (url.protocol === "http:" && !allowInsecure && env.publicUrl !== undefined) {
+    const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+    if (!local)
+      throw new ConfigError(
+        "PUBLIC_URL",
+        "must be https (set CALENDARIO_ALLOW_INSECURE=1 for local use)",
+      );
+  }
+  const domain = (env.domain ?? url.host).toLowerCase();
+  if (!DOMAIN_RE.test(domain))
+    throw new ConfigError("CALENDARIO_DOMAIN", `is not a domain name: "${domain}"`);
+  const logLevel = (env.logLevel ?? "info") as Config["logLevel"];
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
+  if (env.redisUrl !== undefined && !/^rediss?:\/\//.test(env.redisUrl))
+    throw new ConfigError("REDIS_URL", "must start with redis:// or rediss://");
+  return {
+    port,
+    host,
+    publicUrl: url.origin,
+    domain,
+    redisUrl: env.redisUrl,
+    dataDir: path.resolve(cwd, env.dataDir ?? "data"),
+    profilesDir: path.resolve(cwd, env.profilesDir ?? "profiles"),
+    logLevel,
+    allowInsecure,
+    holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
+    bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
+    arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 50, 0, 5000),
+    dnsServers: parseDnsServers(env.dnsServers),
+  };
+}
+
+export function envToSecrets(env: ServerEnvironment): Secrets {
+  if (env.adminToken !== undefined && env.adminToken.length < 16)
+    throw new ConfigError("ADMIN_TOKEN", "must be at least 16 characters");
+  return { adminToken: env.adminToken };
+}

@@ -1,0 +1,17 @@
+export {
+  type DiscoveredProfile,
+  type DiscoveryOptions,
+  discoverProfile,
+  parseAddress,
+  TXT_PREFIX,
+} from "./discovery.js";
+export {
+  createSafeFetch,
+  FetchError,
+  type FetchErrorReason,
+  type FetchInit,
+  isPublicUnicastAddress,
+  type RawResponse,
+  type SafeFetch,
+  type SafeFetchOptions,
+} from "./safe-fetch.js";

@@ -1,0 +1,260 @@
+/**
+ * Outbound HTTP to addresses named by others (peer nodes, did:web, webhooks), safe against
+ * SSRF: https only, and every address actually connected to — after DNS resolution, on
+ * every redirect hop — must be public unicast. The check sits in the socket's `lookup`,
+ * so there is no gap between the address checked and the address used (DNS rebinding).
+ * Time and size are bounded. CALENDARIO_ALLOW_INSECURE lifts the scheme and address rules.
+ */
+import dns, { type LookupAddress } from "node:dns";
+import http, { type IncomingHttpHeaders } from "node:http";
+import https from "node:https";
+import net, { type LookupFunction } from "node:net";
+import ipaddr from "ipaddr.js";
+import { UpstreamError } from "../errors.js";
+
+export type FetchErrorReason =
+  | "insecure_url"
+  | "forbidden_address"
+  | "timeout"
+  | "too_large"
+  | "too_many_redirects"
+  | "http_status"
+  | "invalid_json"
+  | "network";
+
+export class FetchError extends UpstreamError {
+  constructor(
+    readonly reason: FetchErrorReason,
+    message: string,
+    /** The HTTP status, for `http_status`. */
+    readonly status?: number,
+  ) {
+    super(message, "fetch_failed");
+  }
+}
+
+export interface SafeFetchOptions {
+  /** Plain http and any address (tests and local development only). */
+  allowInsecure?: boolean;
+  /** For the whole fetch, redirects included. */
+  timeoutMs?: number;
+  maxBytes?: number;
+  maxRedirects?: number;
+  /** DNS lookup, `dns.lookup`-compatible (tests inject names). */
+  lookup?: LookupFunction;
+  /** Which addresses may be connected to; defaults to public unicast (any with allowInsecure). */
+  isAllowedAddress?: (address: string) => boolean;
+}
+
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string | Uint8Array;
+}
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+  /** The URL that answered, after redirects. */
+  url: string;
+}
+
+export interface SafeFetch {
+  /** GET (by default) a 2xx JSON answer. */
+  fetchJson(url: string, init?: FetchInit): Promise<unknown>;
+  /** Any answer, with status, headers and body. */
+  fetchRaw(url: string, init?: FetchInit): Promise<RawResponse>;
+}
+
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const USER_AGENT = "calendario-node";
+
+/** True for a public unicast address; loopback, private, link-local, CGNAT, … are not. */
+export function isPublicUnicastAddress(address: string): boolean {
+  if (!ipaddr.isValid(address)) return false;
+  // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it carries.
+  return ipaddr.process(address).range() === "unicast";
+}
+
+function guardLookup(
+  base: LookupFunction,
+  isAllowed: (address: string) => boolean,
+): LookupFunction {
+  return (hostname, options, callback) => {
+    base(hostname, { ...options, all: true }, (err, result) => {
+      if (err) return callback(err, "", 0);
+      const addresses = (
+        Array.isArray(result) ? result : [{ address: result, family: 0 }]
+      ) as LookupAddress[];
+      const refused = addresses.find((a) => !isAllowed(a.address));
+      if (refused)
+        return callback(
+          new FetchError(
+            "forbidden_address",
+            `${hostname} resolves to ${refused.address}, which is not a public address`,
+          ),
+          "",
+          0,
+        );
+      const first = addresses[0];
+      if (!first) return callback(new FetchError("network", `${hostname} has no address`), "", 0);
+      if (options.all) return callback(null, addresses);
+      callback(null, first.address, first.family);
+    });
+  };
+}
+
+function parseTarget(raw: string, base: URL | undefined, allowInsecure: boolean): URL {
+  let url: URL;
+  try {
+    url = new URL(raw, base);
+  } catch {
+    throw new FetchError("insecure_url", `"${raw}" is not a valid URL`);
+  }
+  const plainHttpAllowed = allowInsecure && url.protocol === "http:";
+  if (url.protocol !== "https:" && !plainHttpAllowed)
+    throw new FetchError("insecure_url", `${url.href} is not an https URL`);
+  return url;
+}
+
+interface Hop {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
+  const allowInsecure = opts.allowInsecure ?? false;
+  const timeoutMs = opts.timeoutMs ?? 5000;
+  const maxBytes = opts.maxBytes ?? 512 * 1024;
+  const maxRedirects = opts.maxRedirects ?? 3;
+  const isAllowed = opts.isAllowedAddress ?? (allowInsecure ? () => true : isPublicUnicastAddress);
+  const lookup = guardLookup(opts.lookup ?? (dns.lookup as unknown as LookupFunction), isAllowed);
+
+  function requestHop(url: URL, init: FetchInit, deadline: number): Promise<Hop> {
+    const literal = url.hostname.replace(/^\[|\]$/g, "");
+    // Sockets skip `lookup` for IP literals, so those are checked here.
+    if (net.isIP(literal) && !isAllowed(literal))
+      return Promise.reject(
+        new FetchError("forbidden_address", `${literal} is not a public address`),
+      );
+    return new Promise<Hop>((resolve, reject) => {
+      const transport = url.protocol === "https:" ? https : http;
+      const req = transport.request(url, {
+        method: init.method ?? "GET",
+        headers: { "user-agent": USER_AGENT, ...init.headers },
+        lookup,
+        // A private agent: a pooled socket could have been opened without our lookup.
+        agent: false,
+      });
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        reject(
+          err instanceof FetchError
+            ? err
+            : new FetchError("network", `${url.href}: ${err.message}`),
+        );
+      };
+      // Settle first, then tear down: after a response, destroy() reports no error of its own.
+      const abort = (err: FetchError) => {
+        fail(err);
+        req.destroy();
+      };
+      const timer = setTimeout(
+        () => abort(new FetchError("timeout", `${url.href} did not answer within ${timeoutMs} ms`)),
+        Math.max(0, deadline - Date.now()),
+      );
+      req.on("error", fail);
+      req.on("response", (res) => {
+        const status = res.statusCode ?? 0;
+        if (REDIRECT_STATUSES.has(status) && res.headers.location) {
+          clearTimeout(timer);
+          res.resume();
+          resolve({ status, headers: res.headers, body: Buffer.alloc(0) });
+          return;
+        }
+        const declared = Number(res.headers["content-length"]);
+        if (declared > maxBytes) {
+          abort(
+            new FetchError(
+              "too_large",
+              `${url.href} answers ${declared} bytes (limit ${maxBytes})`,
+            ),
+          );
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxBytes)
+            abort(new FetchError("too_large", `${url.href} answers more than ${maxBytes} bytes`));
+          else chunks.push(chunk);
+        });
+        res.on("error", fail);
+        res.on("end", () => {
+          clearTimeout(timer);
+          resolve({ status, headers: res.headers, body: Buffer.concat(chunks) });
+        });
+      });
+      req.end(init.body);
+    });
+  }
+
+  async function fetchRaw(rawUrl: string, init: FetchInit = {}): Promise<RawResponse> {
+    const deadline = Date.now() + timeoutMs;
+    let url = parseTarget(rawUrl, undefined, allowInsecure);
+    let current = { ...init };
+    for (let hop = 0; ; hop++) {
+      const answer = await requestHop(url, current, deadline);
+      if (!REDIRECT_STATUSES.has(answer.status) || !answer.headers.location)
+        return { ...answer, url: url.href };
+      if (hop >= maxRedirects)
+        throw new FetchError(
+          "too_many_redirects",
+          `${rawUrl} redirects more than ${maxRedirects} times`,
+        );
+      const next = parseTarget(answer.headers.location, url, allowInsecure);
+      current = nextHopInit(current, answer.status, url, next);
+      url = next;
+    }
+  }
+
+  async function fetchJson(url: string, init: FetchInit = {}): Promise<unknown> {
+    const answer = await fetchRaw(url, {
+      ...init,
+      headers: { accept: "application/json", ...init.headers },
+    });
+    if (answer.status < 200 || answer.status > 299)
+      throw new FetchError(
+        "http_status",
+        `${answer.url} answered HTTP ${answer.status}`,
+        answer.status,
+      );
+    try {
+      return JSON.parse(answer.body.toString("utf8"));
+    } catch {
+      throw new FetchError("invalid_json", `${answer.url} did not answer JSON`);
+    }
+  }
+
+  return { fetchJson, fetchRaw };
+}
+
+/** What the next hop sends: 303 (and 301/302 after POST) become GET; credentials stay on their origin. */
+function nextHopInit(init: FetchInit, status: number, from: URL, to: URL): FetchInit {
+  const method = (init.method ?? "GET").toUpperCase();
+  const toGet = status === 303 || ((status === 301 || status === 302) && method === "POST");
+  const headers = { ...init.headers };
+  if (from.origin !== to.origin) {
+    for (const name of Object.keys(headers))
+      if (/^(authorization|cookie)$/i.test(name)) delete headers[name];
+  }
+  if (toGet) {
+    for (const name of Object.keys(headers))
+      if (/^content-(type|length)$/i.test(name)) delete headers[name];
+    return { method: method === "HEAD" ? "HEAD" : "GET", headers };
+  }
+  return { ...init, headers };
+}

@@ -1,0 +1,31 @@
+import express, { type Express } from "express";
+import type { Context } from "../context.js";
+import { adminRouter } from "./admin.js";
+import { adminAgentsRouter } from "./admin-agents.js";
+import { jsonBody } from "./body.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import { publicApiRouter } from "./public-api.js";
+import { requestLog } from "./request-log.js";
+import { v1Router } from "./v1/index.js";
+import { wellKnownRouter } from "./well-known.js";
+
+/** The express app, apart from listening, so supertest can drive it. */
+export function createApp(ctx: Context): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.set("query parser", "simple");
+  app.use(requestLog(ctx.logger));
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", store: ctx.store.kind });
+  });
+  app.use(wellKnownRouter(ctx));
+  app.use(publicApiRouter(ctx));
+  app.use(jsonBody());
+  app.use(adminRouter(ctx));
+  app.use(adminAgentsRouter(ctx));
+  app.use(v1Router(ctx));
+  app.use(notFoundHandler());
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,47 @@
+import type { ErrorRequestHandler, RequestHandler } from "express";
+import {
+  AppError,
+  InvalidRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from "../errors.js";
+import type { Logger } from "../logger.js";
+
+/** Errors that express's body parser raises, mapped to ours by their `type`. */
+function fromBodyParserError(err: { type?: string; message?: string }): AppError | undefined {
+  switch (err.type) {
+    case "entity.parse.failed":
+      return new InvalidRequestError("Request body is not valid JSON", undefined, "malformed_json");
+    case "entity.too.large":
+      return new PayloadTooLargeError();
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new UnsupportedMediaTypeError("Unsupported content encoding or charset");
+    case "request.aborted":
+    case "request.size.invalid":
+    case "stream.encoding.set":
+      return new InvalidRequestError("Malformed request body");
+    default:
+      return undefined;
+  }
+}
+
+export function notFoundHandler(): RequestHandler {
+  return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`));
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const mapped =
+      err instanceof AppError ? err : (fromBodyParserError(err) ?? AppError.fromError(err));
+    if (mapped.statusCode >= 500) {
+      logger.error({ err, reqId: req.id, path: req.path }, "request failed");
+    }
+    res.status(mapped.statusCode).json(mapped.payload);
+  };
+}

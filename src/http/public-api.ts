@@ -1,0 +1,87 @@
+import { type Request, Router } from "express";
+import { availableSlots, freeBusy } from "../arbiter/calendar-view.js";
+import { parseInstant, validateAvailabilityQuery } from "../availability/index.js";
+import type { Context } from "../context.js";
+import { InvalidRequestError, NotFoundError } from "../errors.js";
+import { USERNAME_RE } from "../profile/index.js";
+import { bearerToken, isAdminToken } from "./admin-auth.js";
+
+const FREEBUSY_TTL_SECONDS = 60;
+const DEFAULT_FREEBUSY_DAYS = 30;
+const MAX_FREEBUSY_DAYS = 90;
+const DAY_MS = 86_400_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The user, if the caller may see them: private calendars are unknown to anonymous callers. */
+async function visibleUser(ctx: Context, req: Request): Promise<string> {
+  const username = req.params.username as string;
+  const record = USERNAME_RE.test(username) ? await ctx.store.getUser(username) : null;
+  const visible =
+    record !== null &&
+    (record.visibility === "public" ||
+      isAdminToken(ctx.adminToken, bearerToken(req.headers.authorization)));
+  if (!visible) throw new NotFoundError(`No Calendario profile for "${username}"`, "unknown_user");
+  return username;
+}
+
+/** `/api/availability/{username}` and `/api/freebusy/{username}`: open to anyone who can see the profile. */
+export function publicApiRouter(ctx: Context): Router {
+  const router = Router();
+
+  router.get("/api/availability/:username", async (req, res) => {
+    const username = await visibleUser(ctx, req);
+    const query = validateAvailabilityQuery({
+      start: req.query.start,
+      end: req.query.end,
+      durationMinutes: req.query.duration_minutes,
+      stepMinutes: req.query.step_minutes,
+    });
+    const { timezone, slots } = await availableSlots(ctx.store, username, query);
+    res.set("Cache-Control", "no-store").json({
+      username,
+      timezone,
+      duration_minutes: query.durationMinutes,
+      step_minutes: query.stepMinutes,
+      slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end) })),
+    });
+  });
+
+  router.get("/api/freebusy/:username", async (req, res) => {
+    const username = await visibleUser(ctx, req);
+    const now = await ctx.store.now();
+    const details: { pointer: string; message: string }[] = [];
+    const read = (name: "start" | "end", fallback: number) => {
+      const raw = req.query[name];
+      if (raw === undefined) return fallback;
+      const t = parseInstant(raw);
+      if (t === undefined)
+        details.push({
+          pointer: `/${name}`,
+          message: "must be an ISO 8601 date-time with a zone offset",
+        });
+      return t ?? fallback;
+    };
+    const start = read("start", now);
+    const end = read("end", start + DEFAULT_FREEBUSY_DAYS * DAY_MS);
+    if (details.length === 0 && end <= start)
+      details.push({ pointer: "/end", message: "must be after start" });
+    if (details.length === 0 && end - start > MAX_FREEBUSY_DAYS * DAY_MS)
+      details.push({
+        pointer: "/end",
+        message: `must be at most ${MAX_FREEBUSY_DAYS} days after start`,
+      });
+    if (details.length > 0)
+      throw new InvalidRequestError(
+        `Invalid query: ${details.map((d) => `${d.pointer} ${d.message}`).join("; ")}`,
+        details,
+      );
+    const { busy } = await freeBusy(ctx.store, username, { start, end });
+    res.set("Cache-Control", `max-age=${FREEBUSY_TTL_SECONDS}`).json({
+      busy: busy.map((b) => ({ start: iso(b.start), end: iso(b.end) })),
+      generated_at: iso(now),
+      ttl_seconds: FREEBUSY_TTL_SECONDS,
+    });
+  });
+
+  return router;
+}

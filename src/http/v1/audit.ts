@@ -1,0 +1,61 @@
+import { Router } from "express";
+import { signCheckpoint } from "../../audit/index.js";
+import type { Context } from "../../context.js";
+import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
+import { USERNAME_RE } from "../../profile/index.js";
+
+const MAX_EVENTS = 1000;
+
+/**
+ * `GET /v1/audit?resource=<id>` for an agent (its user's chain), and
+ * `GET /v1/audit?user_id=<username>&after=<seq>` for the admin. Events come with a
+ * checkpoint of the chain's head signed by the node's key.
+ */
+export function auditRouter(ctx: Context): Router {
+  const router = Router();
+  router.get("/v1/audit", async (req, res) => {
+    const { resource, user_id, after, limit } = req.query as Record<string, string | undefined>;
+    let username: string;
+    if (req.isAdmin) {
+      if (!user_id || !USERNAME_RE.test(user_id))
+        throw new InvalidRequestError("user_id is required for the admin", [
+          { pointer: "/user_id", message: "is required" },
+        ]);
+      username = user_id;
+    } else {
+      if (!req.caller) throw new ForbiddenError();
+      username = req.caller.username;
+      if (user_id !== undefined && user_id !== username)
+        throw new ForbiddenError("An agent reads only its own user's audit log");
+    }
+    if (resource !== undefined && !/^[A-Za-z0-9_.:-]{1,128}$/.test(resource))
+      throw new InvalidRequestError("resource is not a valid id", [
+        { pointer: "/resource", message: "is not a valid id" },
+      ]);
+    const afterSeq = after === undefined ? 0 : Number(after);
+    if (!Number.isInteger(afterSeq) || afterSeq < 0)
+      throw new InvalidRequestError("after must be a sequence number", [
+        { pointer: "/after", message: "must be a non-negative integer" },
+      ]);
+    const max = limit === undefined ? MAX_EVENTS : Number(limit);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_EVENTS)
+      throw new InvalidRequestError(`limit must be 1-${MAX_EVENTS}`, [
+        { pointer: "/limit", message: `must be 1-${MAX_EVENTS}` },
+      ]);
+    const [events, head, now] = await Promise.all([
+      ctx.store.readAudit(username, { resource, afterSeq, limit: max }),
+      ctx.store.auditHead(username),
+      ctx.store.now(),
+    ]);
+    if (resource !== undefined && events.length === 0)
+      throw new NotFoundError(`No audit events for ${resource}`, "resource_not_found");
+    const { checkpoint, jws } = await signCheckpoint(ctx.orgSigner, username, head, now);
+    res.json({
+      user_id: username,
+      events,
+      checkpoint: { ...checkpoint, jws },
+      next_after: events.at(-1)?.seq ?? afterSeq,
+    });
+  });
+  return router;
+}

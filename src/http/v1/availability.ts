@@ -1,0 +1,48 @@
+import { Router } from "express";
+import { availableSlots } from "../../arbiter/index.js";
+import { validateAvailabilityQuery } from "../../availability/index.js";
+import type { Context } from "../../context.js";
+import { InvalidRequestError } from "../../errors.js";
+import { agentOf } from "./bookings.js";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The query names AgentDraft uses, mapped onto the engine's. */
+const PARAM_NAMES: Record<string, string> = { "/start": "/range_start", "/end": "/range_end" };
+
+export function availabilityRouter(ctx: Context): Router {
+  const router = Router();
+  router.get("/v1/availability", async (req, res) => {
+    const agent = agentOf(req);
+    let query: ReturnType<typeof validateAvailabilityQuery>;
+    try {
+      query = validateAvailabilityQuery({
+        start: req.query.range_start,
+        end: req.query.range_end,
+        durationMinutes: req.query.duration_minutes,
+        stepMinutes: req.query.step_minutes,
+      });
+    } catch (err) {
+      if (!(err instanceof InvalidRequestError)) throw err;
+      const details = (err.details as { pointer: string; message: string }[]).map((d) => ({
+        ...d,
+        pointer: PARAM_NAMES[d.pointer] ?? d.pointer,
+      }));
+      throw new InvalidRequestError(
+        `Invalid availability query: ${details.map((d) => d.pointer.slice(1)).join(", ")}`,
+        details,
+      );
+    }
+    // The agent's own holds do not hide slots from it: it may commit over them.
+    const { timezone, slots } = await availableSlots(ctx.store, agent.username, query, {
+      excludeAgentId: agent.id,
+    });
+    res.json({
+      user_id: agent.username,
+      timezone,
+      duration_minutes: query.durationMinutes,
+      slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end) })),
+    });
+  });
+  return router;
+}

@@ -1,0 +1,18 @@
+import { Router } from "express";
+import type { Context } from "../../context.js";
+import { authenticateAgent } from "../agent-auth.js";
+import { auditRouter } from "./audit.js";
+import { availabilityRouter } from "./availability.js";
+import { bookingsRouter } from "./bookings.js";
+import { countersRouter } from "./counters.js";
+
+/** The AgentDraft-compatible `/v1` API. */
+export function v1Router(ctx: Context): Router {
+  const router = Router();
+  router.use("/v1", authenticateAgent(ctx, { allowAdmin: true }));
+  router.use(availabilityRouter(ctx));
+  router.use(bookingsRouter(ctx));
+  router.use(countersRouter(ctx));
+  router.use(auditRouter(ctx));
+  return router;
+}

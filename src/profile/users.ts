@@ -1,0 +1,53 @@
+import type { Store, UserRecord } from "../arbiter/index.js";
+import type { Logger } from "../logger.js";
+import { readProfileDir } from "./load-dir.js";
+import { type PublishDeps, publishProfile } from "./publish.js";
+
+export const USERNAME_RE = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
+
+/** Validates, signs and stores a user's profile; nothing is stored when any step fails. */
+export async function putUserProfile(
+  store: Store,
+  deps: PublishDeps,
+  username: string,
+  input: unknown,
+  source: UserRecord["source"],
+): Promise<{ record: UserRecord; created: boolean }> {
+  const published = await publishProfile(username, input, deps);
+  const existing = await store.getUser(username);
+  const record: UserRecord = {
+    username,
+    input: input as Record<string, unknown>,
+    published: published.body,
+    etag: published.etag,
+    visibility: published.visibility,
+    source,
+    updatedAt: deps.now(),
+  };
+  await store.putUser(record, source === "file" ? "system" : "admin");
+  return { record, created: existing === null };
+}
+
+/** Loads every `<username>.json` in the profiles directory; a bad file is logged and skipped. */
+export async function loadProfilesFromDir(
+  dir: string,
+  store: Store,
+  deps: PublishDeps,
+  logger: Logger,
+): Promise<{ loaded: string[]; failed: string[] }> {
+  const loaded: string[] = [];
+  const failed: string[] = [];
+  for (const file of await readProfileDir(dir)) {
+    try {
+      if (!USERNAME_RE.test(file.username)) throw new Error("file name is not a valid username");
+      if (!file.content.ok) throw new Error(`not valid JSON: ${file.content.error}`);
+      await putUserProfile(store, deps, file.username, file.content.value, "file");
+      loaded.push(file.username);
+    } catch (err) {
+      failed.push(file.username);
+      const e = err as Error & { details?: unknown };
+      logger.error({ file: file.file, error: e.message, details: e.details }, "profile not loaded");
+    }
+  }
+  return { loaded, failed };
+}

@@ -1,0 +1,75 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
+import { Context, type ContextOverrides } from "./context.js";
+import { createApp } from "./http/index.js";
+import { loadProfilesFromDir } from "./profile/index.js";
+
+export interface RunningNode {
+  ctx: Context;
+  server: Server;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Builds the context, loads profiles, and resolves once the server is listening. */
+export async function startNode(
+  cfg: Config,
+  secrets: Secrets,
+  overrides: ContextOverrides = {},
+): Promise<RunningNode> {
+  const ctx = await Context.fromConfig(cfg, secrets, overrides);
+  const { loaded, failed } = await loadProfilesFromDir(
+    cfg.profilesDir,
+    ctx.store,
+    ctx.publishDeps,
+    ctx.logger,
+  );
+  const app = createApp(ctx);
+  const server = app.listen(cfg.port, cfg.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host}:${port}`;
+  ctx.logger.info(
+    {
+      url,
+      publicUrl: cfg.publicUrl,
+      did: ctx.did,
+      store: ctx.store.kind,
+      profiles: loaded,
+      failed,
+    },
+    "calendario node listening",
+  );
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await ctx.destroy();
+    })();
+    return stopping;
+  };
+  return { ctx, server, url, stop };
+}
+
+/** `calendario serve`: configuration from the environment, stop on SIGTERM/SIGINT. */
+export async function serveFromEnv(): Promise<RunningNode> {
+  const env = readEnv();
+  const node = await startNode(envToConfig(env), envToSecrets(env));
+  const shutdown = (signal: string) => {
+    node.ctx.logger.info({ signal }, "shutting down");
+    node.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  return node;
+}

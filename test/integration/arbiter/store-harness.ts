@@ -1,0 +1,80 @@
+import { MemoryStore, RedisStore, type Store } from "../../../src/arbiter/index.js";
+import type { CommitCommand, HoldCommand } from "../../../src/arbiter/types.js";
+import { ManualClock } from "../../../src/clock.js";
+import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+
+export const T0 = Date.parse("2026-12-01T15:00:00Z");
+export const MIN = 60_000;
+
+export interface StoreKind {
+  name: "memory" | "redis";
+  /** A fresh, empty store on a clock set to T0. */
+  create(): Promise<{ store: Store; clock: ManualClock }>;
+  teardown(): Promise<void>;
+}
+
+/** Both stores: memory in-process, Redis on a real redis-server started for this run. */
+export function storeKinds(): StoreKind[] {
+  let server: RedisServer | undefined;
+  const opened: Store[] = [];
+  return [
+    {
+      name: "memory",
+      async create() {
+        const clock = new ManualClock(T0);
+        return { store: new MemoryStore(clock), clock };
+      },
+      async teardown() {},
+    },
+    {
+      name: "redis",
+      async create() {
+        server ??= await startRedisServer({ connect: true });
+        await server.client!.flushAll();
+        const clock = new ManualClock(T0);
+        const store = await RedisStore.connect(server.url, { clock });
+        opened.push(store);
+        return { store, clock };
+      },
+      async teardown() {
+        await Promise.all(opened.splice(0).map((s) => s.close()));
+        await server?.stop();
+        server = undefined;
+      },
+    },
+  ];
+}
+
+let seq = 0;
+export function holdCmd(
+  over: Partial<HoldCommand> & { agentId: string; priority: number },
+): HoldCommand {
+  seq += 1;
+  return {
+    username: "jane",
+    start: T0 + 60 * MIN,
+    end: T0 + 90 * MIN,
+    holdId: `hld_test${seq}`,
+    ttlMs: 30_000,
+    fingerprint: `fp${seq}`,
+    ...over,
+  };
+}
+
+export function commitCmd(
+  over: Partial<CommitCommand> & { agentId: string; priority: number },
+): CommitCommand {
+  seq += 1;
+  return {
+    username: "jane",
+    start: T0 + 60 * MIN,
+    end: T0 + 90 * MIN,
+    bookingId: `bkg_test${seq}`,
+    bumpWindowMs: 30_000,
+    dayKey: "2026-12-01",
+    maxPerDay: 0,
+    fingerprint: `fp${seq}`,
+    actor: over.agentId,
+    ...over,
+  };
+}

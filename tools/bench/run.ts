@@ -1,0 +1,19 @@
+/**
+ * `npm run bench`: every benchmark, each reported as a ratio against a baseline measured
+ * in the same run (these machines are noisy). `npm run bench -- <name>` runs one.
+ */
+import { benchAvailabilityPure } from "./availability-pure.js";
+import { benchProfileGet } from "./profile-get.js";
+
+const benches: Record<string, () => Promise<unknown>> = {
+  "profile-get": () => benchProfileGet(),
+  "availability-pure": () => benchAvailabilityPure(),
+};
+
+const only = process.argv.slice(2);
+for (const [name, run] of Object.entries(benches)) {
+  if (only.length > 0 && !only.includes(name)) continue;
+  process.stdout.write(`\n== ${name}\n`);
+  const result = await run();
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
