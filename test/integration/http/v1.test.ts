@@ -313,14 +313,11 @@ describe("/v1/availability", () => {
 
   it("names the bad parameter", async () => {
     const a = await createAgent("A", 2);
-    const res = await request(node.app)
-      .get("/v1/availability")
-      .set(a.auth)
-      .query({
-        range_start: "2026-11-23T14:00:00Z",
-        range_end: "2026-11-22T14:00:00Z",
-        duration_minutes: 30,
-      });
+    const res = await request(node.app).get("/v1/availability").set(a.auth).query({
+      range_start: "2026-11-23T14:00:00Z",
+      range_end: "2026-11-22T14:00:00Z",
+      duration_minutes: 30,
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.details[0].pointer).toBe("/range_end");
   });
