@@ -5,12 +5,12 @@ import type { Context } from "../context.js";
 import { InvalidRequestError, NotFoundError } from "../errors.js";
 import { USERNAME_RE } from "../profile/index.js";
 import { bearerToken, isAdminToken } from "./admin-auth.js";
+import { intervalsJson, isoUtc } from "./iso-time.js";
 
 const FREEBUSY_TTL_SECONDS = 60;
 const DEFAULT_FREEBUSY_DAYS = 30;
 const MAX_FREEBUSY_DAYS = 90;
 const DAY_MS = 86_400_000;
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The user, if the caller may see them: private calendars are unknown to anonymous callers. */
 async function visibleUser(ctx: Context, req: Request): Promise<string> {
@@ -37,13 +37,14 @@ export function publicApiRouter(ctx: Context): Router {
       stepMinutes: req.query.step_minutes,
     });
     const { timezone, slots } = await availableSlots(ctx.store, username, query);
-    res.set("Cache-Control", "no-store").json({
+    const head = JSON.stringify({
       username,
       timezone,
       duration_minutes: query.durationMinutes,
       step_minutes: query.stepMinutes,
-      slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end) })),
     });
+    res.set("Cache-Control", "no-store").type("json");
+    res.send(`${head.slice(0, -1)},"slots":${intervalsJson(slots)}}`);
   });
 
   router.get("/api/freebusy/:username", async (req, res) => {
@@ -76,11 +77,10 @@ export function publicApiRouter(ctx: Context): Router {
         details,
       );
     const { busy } = await freeBusy(ctx.store, username, { start, end });
-    res.set("Cache-Control", `max-age=${FREEBUSY_TTL_SECONDS}`).json({
-      busy: busy.map((b) => ({ start: iso(b.start), end: iso(b.end) })),
-      generated_at: iso(now),
-      ttl_seconds: FREEBUSY_TTL_SECONDS,
-    });
+    res.set("Cache-Control", `max-age=${FREEBUSY_TTL_SECONDS}`).type("json");
+    res.send(
+      `{"busy":${intervalsJson(busy)},"generated_at":"${isoUtc(now)}","ttl_seconds":${FREEBUSY_TTL_SECONDS}}`,
+    );
   });
 
   return router;

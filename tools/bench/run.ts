@@ -2,12 +2,14 @@
  * `npm run bench`: every benchmark, each reported as a ratio against a baseline measured
  * in the same run (these machines are noisy). `npm run bench -- <name>` runs one.
  */
+import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
 import { benchProfileGet } from "./profile-get.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   "profile-get": () => benchProfileGet(),
   "availability-pure": () => benchAvailabilityPure(),
+  "availability-http": () => benchAvailabilityHttp(),
 };
 
 const only = process.argv.slice(2);

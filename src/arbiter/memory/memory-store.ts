@@ -32,8 +32,9 @@ export function newEventPrefix(): string {
   return `evt_${randomBytes(9).toString("base64url")}_`;
 }
 
+/** A copy callers may keep: the calendar changes its own records in place. */
 function publicBooking({ dayKey: _d, ...b }: Booking & { dayKey?: string }): Booking {
-  return structuredClone(b);
+  return b;
 }
 
 /**
@@ -247,7 +248,7 @@ export class MemoryStore implements Store {
     return [...cal.holds.values()]
       .filter((h) => h.expiresAt > now && h.end > range.start && h.start < range.end)
       .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
-      .map((h) => structuredClone(h));
+      .map((h) => ({ ...h }));
   }
 
   async putCounter(

@@ -3,9 +3,8 @@ import { availableSlots } from "../../arbiter/index.js";
 import { validateAvailabilityQuery } from "../../availability/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError } from "../../errors.js";
+import { intervalsJson } from "../iso-time.js";
 import { agentOf } from "./bookings.js";
-
-const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The query names AgentDraft uses, mapped onto the engine's. */
 const PARAM_NAMES: Record<string, string> = { "/start": "/range_start", "/end": "/range_end" };
@@ -37,12 +36,12 @@ export function availabilityRouter(ctx: Context): Router {
     const { timezone, slots } = await availableSlots(ctx.store, agent.username, query, {
       excludeAgentId: agent.id,
     });
-    res.json({
+    const head = JSON.stringify({
       user_id: agent.username,
       timezone,
       duration_minutes: query.durationMinutes,
-      slots: slots.map((s) => ({ start: iso(s.start), end: iso(s.end) })),
     });
+    res.type("json").send(`${head.slice(0, -1)},"slots":${intervalsJson(slots)}}`);
   });
   return router;
 }
