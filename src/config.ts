@@ -134,6 +134,8 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
   const port = integer("PORT", env.port, 8080, 0, 65535);
   const host = env.host ?? "127.0.0.1";
   const allowInsecure = bool("CALENDARIO_ALLOW_INSECURE", env.allowInsecure);
+  if (env.publicUrl === undefined && port === 0)
+    throw new ConfigError("PUBLIC_URL", "is required when PORT is 0 (the default names the port)");
   const url = parsePublicUrl(env.publicUrl ?? `http://localhost:${port}`);
   if (url.protocol === "http:" && !allowInsecure && env.publicUrl !== undefined) {
     const local = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);

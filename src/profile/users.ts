@@ -1,4 +1,5 @@
 import type { Store, UserRecord } from "../arbiter/index.js";
+import { canonicalJson } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { readProfileDir } from "./load-dir.js";
 import { type PublishDeps, publishProfile } from "./publish.js";
@@ -12,9 +13,13 @@ export async function putUserProfile(
   username: string,
   input: unknown,
   source: UserRecord["source"],
-): Promise<{ record: UserRecord; created: boolean }> {
-  const published = await publishProfile(username, input, deps);
+): Promise<{ record: UserRecord; created: boolean; changed: boolean }> {
   const existing = await store.getUser(username);
+  // Several processes load the same profile files at start: an unchanged profile is not
+  // signed again, so it keeps its ETag and adds no audit event.
+  if (existing && existing.source === source && sameJson(existing.input, input))
+    return { record: existing, created: false, changed: false };
+  const published = await publishProfile(username, input, deps);
   const record: UserRecord = {
     username,
     input: input as Record<string, unknown>,
@@ -25,7 +30,15 @@ export async function putUserProfile(
     updatedAt: deps.now(),
   };
   await store.putUser(record, source === "file" ? "system" : "admin");
-  return { record, created: existing === null };
+  return { record, created: existing === null, changed: true };
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    return canonicalJson(a) === canonicalJson(b);
+  } catch {
+    return false;
+  }
 }
 
 /** Loads every `<username>.json` in the profiles directory; a bad file is logged and skipped. */

@@ -4,7 +4,6 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
@@ -15,17 +14,9 @@ import { createLogger } from "../../../src/logger.js";
 import { type RunningNode, startNode } from "../../../src/server.js";
 import { startDnsServer, type TestDnsServer } from "../../helpers/dns-server.js";
 import { sampleProfileInput, TEST_ADMIN_TOKEN } from "../../helpers/node.js";
+import { freePort } from "../../helpers/ports.js";
 
 const FIXTURES = path.resolve(__dirname, "../../fixtures/profiles");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs the CLI in-process, capturing what it writes. */
 async function cli(args: string[], env: Record<string, string> = {}) {

@@ -1,0 +1,132 @@
+/**
+ * The audit export is checkable by anyone holding the node's DID document: the
+ * checkpoint verifies with jose alone, the chain with SHA-256 and JCS, and
+ * `calendario audit verify` does both against a running node.
+ */
+import { createHash } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import canonicalize from "canonicalize";
+import { compactVerify, importJWK } from "jose";
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../../src/cli/main.js";
+import { envToConfig } from "../../../src/config.js";
+import { createLogger } from "../../../src/logger.js";
+import { type RunningNode, startNode } from "../../../src/server.js";
+import { sampleProfileInput, TEST_ADMIN_TOKEN } from "../../helpers/node.js";
+import { freePort } from "../../helpers/ports.js";
+
+let node: RunningNode;
+let dir: string;
+let agentKey: string;
+let bookingId: string;
+const admin = { Authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "calendario-audit-"));
+  const port = await freePort();
+  const cfg = envToConfig({
+    port: String(port),
+    publicUrl: `http://localhost:${port}`,
+    dataDir: dir,
+    profilesDir: path.join(dir, "none"),
+    allowInsecure: "1",
+    arbitrationWindowMs: "0",
+  });
+  node = await startNode(cfg, { adminToken: TEST_ADMIN_TOKEN }, { logger: createLogger("silent") });
+  const profile = sampleProfileInput("jane", {
+    scheduling: [{ type: "weekly", days: ["monday", "tuesday"], hours: ["00:00-24:00"] }],
+  });
+  await request(node.server).put("/admin/v1/users/jane").set(admin).send(profile).expect(201);
+  const agent = await request(node.server)
+    .post("/admin/v1/users/jane/agents")
+    .set(admin)
+    .send({ name: "A", priority: 1 });
+  agentKey = agent.body.api_key;
+  const booking = await request(node.server)
+    .post("/v1/bookings")
+    .set("Authorization", `Bearer ${agentKey}`)
+    .send({ start: "2027-01-04T15:00:00Z", end: "2027-01-04T15:30:00Z" });
+  bookingId = booking.body.booking_id;
+  await request(node.server)
+    .delete(`/v1/bookings/${bookingId}`)
+    .set("Authorization", `Bearer ${agentKey}`)
+    .expect(200);
+});
+afterAll(async () => {
+  await node.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("audit export", () => {
+  it("verifies with jose, canonicalize and the DID document alone", async () => {
+    const exported = (
+      await request(node.server).get("/v1/audit").set(admin).query({ user_id: "jane" })
+    ).body;
+    const did = (await request(node.server).get("/.well-known/did.json")).body;
+    const { jws, ...stated } = exported.checkpoint;
+    const [headerB64] = jws.split(".");
+    const { kid } = JSON.parse(Buffer.from(headerB64, "base64url").toString());
+    expect(did.assertionMethod).toContain(kid);
+    const method = did.verificationMethod.find((m: { id: string }) => m.id === kid);
+    const key = await importJWK(method.publicKeyJwk, "EdDSA");
+    const { payload } = await compactVerify(jws, key);
+    expect(JSON.parse(new TextDecoder().decode(payload))).toEqual(stated);
+
+    let prev = "0".repeat(64);
+    for (const event of exported.events) {
+      const { hash, ...rest } = event;
+      expect(rest.prev_hash).toBe(prev);
+      expect(createHash("sha256").update(canonicalize(rest)!).digest("hex")).toBe(hash);
+      prev = hash;
+    }
+    expect(prev).toBe(stated.head_hash);
+    expect(exported.events.map((e: { type: string }) => e.type)).toEqual([
+      "profile.updated",
+      "agent.created",
+      "booking.committed",
+      "booking.cancelled",
+    ]);
+  });
+
+  it("`calendario audit verify` checks a resource against the running node", async () => {
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((c: string) => out.push(String(c)) > 0) as typeof process.stdout.write;
+    process.env.CALENDARIO_ALLOW_INSECURE = "1";
+    try {
+      const code = await main([
+        "audit",
+        "verify",
+        node.url,
+        "--resource",
+        bookingId,
+        "--token",
+        agentKey,
+      ]);
+      expect(code).toBe(0);
+      const full = await main([
+        "audit",
+        "verify",
+        node.url,
+        "--user",
+        "jane",
+        "--token",
+        TEST_ADMIN_TOKEN,
+        "--json",
+      ]);
+      expect(full).toBe(0);
+    } finally {
+      process.stdout.write = write;
+      delete process.env.CALENDARIO_ALLOW_INSECURE;
+    }
+    expect(out.join("")).toContain("Result: VERIFIED");
+    expect(JSON.parse(out.slice(1).join("")).events).toMatchObject({
+      ok: true,
+      count: 4,
+      mode: "chain",
+    });
+  });
+});
