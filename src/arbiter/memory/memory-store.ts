@@ -21,6 +21,15 @@ import type {
 } from "../types.js";
 import { Calendar } from "./calendar.js";
 
+/** An arbitration window is at most this many windows long, however busy. */
+const MAX_WINDOWS = 20;
+
+interface ArbitrationBatch {
+  pending: PendingCommit[];
+  first: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
 interface PendingCommit {
   cmd: CommitCommand;
   arrival: number;
@@ -49,7 +58,7 @@ export class MemoryStore implements Store {
   private readonly agentKeys = new Map<string, { username: string; agentId: string }>();
   private readonly keyOfAgent = new Map<string, string>();
   private readonly calendars = new Map<string, Calendar>();
-  private readonly windows = new Map<string, PendingCommit[]>();
+  private readonly windows = new Map<string, ArbitrationBatch>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -200,18 +209,25 @@ export class MemoryStore implements Store {
 
   async arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome> {
     return new Promise((resolve, reject) => {
-      let pending = this.windows.get(cmd.username);
-      if (!pending) {
-        const batch: PendingCommit[] = [];
-        pending = batch;
+      let batch = this.windows.get(cmd.username);
+      if (!batch) {
+        batch = { pending: [], first: Date.now(), timer: undefined };
         this.windows.set(cmd.username, batch);
-        setTimeout(() => {
-          this.windows.delete(cmd.username);
-          batch.sort((a, b) => a.cmd.priority - b.cmd.priority || a.arrival - b.arrival);
-          for (const p of batch) this.commit(p.cmd).then(p.resolve, p.reject);
-        }, windowMs);
       }
-      pending.push({ cmd, arrival: pending.length, resolve, reject });
+      const current = batch;
+      current.pending.push({ cmd, arrival: current.pending.length, resolve, reject });
+      // Each arrival moves the deadline (commits within the window of each other are
+      // decided together), capped like the Redis script.
+      const deadline = Math.min(Date.now() + windowMs, current.first + MAX_WINDOWS * windowMs);
+      if (current.timer) clearTimeout(current.timer);
+      current.timer = setTimeout(
+        () => {
+          this.windows.delete(cmd.username);
+          current.pending.sort((a, b) => a.cmd.priority - b.cmd.priority || a.arrival - b.arrival);
+          for (const p of current.pending) this.commit(p.cmd).then(p.resolve, p.reject);
+        },
+        Math.max(0, deadline - Date.now()),
+      );
     });
   }
 

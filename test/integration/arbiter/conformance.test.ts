@@ -311,6 +311,25 @@ for (const kind of storeKinds()) {
       });
     });
 
+    describe("arbitration window, chained", () => {
+      it("keeps the window open while commits keep arriving within it of each other", async () => {
+        const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+        const outcomes: Promise<Awaited<ReturnType<Store["arbitrate"]>>>[] = [];
+        // Five arrivals 25 ms apart (100 ms in all) with a 40 ms window; the best comes last.
+        for (const p of [6, 5, 4, 3, 1]) {
+          outcomes.push(store.arbitrate(commitCmd({ agentId: `agt_c${p}`, priority: p }), 40));
+          await sleep(25);
+        }
+        const settled = await Promise.all(outcomes);
+        expect(settled.filter((o) => o.status === "committed")).toMatchObject([
+          { booking: { agentId: "agt_c1" } },
+        ]);
+        expect((await store.readAudit("jane")).filter((e) => e.type === "booking.evicted")).toEqual(
+          [],
+        );
+      });
+    });
+
     describe("audit chain", () => {
       it("records every change in a chain that verifies, and breaks when an event is edited", async () => {
         const held = await store.hold(holdCmd({ agentId: "agt_a", priority: 3 }));

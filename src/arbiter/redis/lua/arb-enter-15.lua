@@ -1,7 +1,8 @@
 --[[
-  Enters a commit into the calendar's arbitration window. The first arrival opens the
-  window; commits arriving before it closes are decided together, in priority order
-  (ties: arrival), by arb-settle-15.lua.
+  Enters a commit into the calendar's arbitration window. Commits that arrive within
+  `window` ms of each other are decided together, in priority order (ties: arrival), by
+  arb-settle-15.lua: each arrival moves the deadline to arrival + window, but never past
+  the first arrival + MAX_WINDOWS × window, so a steady stream still settles.
   KEYS: the 15 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms
@@ -19,11 +20,12 @@ if replay then return cjson.encode(replay) end
 
 -- The window measures real arrival spacing, so it always runs on Redis TIME.
 local REAL_NOW = redis_time()
-local deadline = tonumber(rcall("HGET", K_ARB_META, "deadline") or "0")
-if deadline == 0 then
-  deadline = REAL_NOW + window
-  rcall("HSET", K_ARB_META, "deadline", deadline)
-end
+local MAX_WINDOWS = 20
+local meta = rcall("HMGET", K_ARB_META, "deadline", "first")
+local deadline, first = tonumber(meta[1] or "0"), tonumber(meta[2] or "0")
+if deadline == 0 then first = REAL_NOW end
+deadline = math.min(math.max(deadline, REAL_NOW + window), first + MAX_WINDOWS * window)
+rcall("HSET", K_ARB_META, "deadline", deadline, "first", first)
 local arrival = rcall("HINCRBY", K_ARB_META, "arrivals", 1)
 -- Lower score first: priority, then arrival.
 rcall("ZADD", K_ARB_PENDING, priority * 1e9 + arrival, request_id)

@@ -21,7 +21,7 @@ if deadline > 0 and REAL_NOW < deadline then
   return cjson.encode({ status = "wait", ms = deadline - REAL_NOW })
 end
 if deadline > 0 then
-  rcall("HDEL", K_ARB_META, "deadline")
+  rcall("HDEL", K_ARB_META, "deadline", "first")
   for _, id in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
     local command = rcall("HGET", K_ARB_CMDS, id)
     if command then
