@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
 import { Context, type ContextOverrides } from "./context.js";
 import { createApp } from "./http/index.js";
+import { flushLogger } from "./logger.js";
 import { loadProfilesFromDir } from "./profile/index.js";
 
 export interface RunningNode {
@@ -52,6 +53,7 @@ export async function startNode(
         server.closeIdleConnections();
       });
       await ctx.destroy();
+      await flushLogger(ctx.logger);
     })();
     return stopping;
   };

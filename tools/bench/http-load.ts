@@ -45,11 +45,16 @@ export async function startServer(
   let buffered = "";
   const port = await new Promise<number>((resolve, reject) => {
     child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`)));
-    child.stdout!.on("data", (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       buffered += chunk.toString();
       const m = /READY (\d+)/.exec(buffered);
-      if (m) resolve(Number(m[1]));
-    });
+      if (!m) return;
+      // From here on the server's output (its logs) is drained unread, not buffered.
+      child.stdout!.off("data", onData);
+      child.stdout!.resume();
+      resolve(Number(m[1]));
+    };
+    child.stdout!.on("data", onData);
   });
   return {
     port,

@@ -9,13 +9,16 @@ import { type LoadResult, ratio, runLoad, startServer } from "./http-load.js";
 
 const HERE = path.dirname(new URL(import.meta.url).pathname);
 
-export async function benchProfileGet(rounds = 2): Promise<Record<string, unknown>> {
+export async function benchProfileGet(
+  rounds = 2,
+  logLevel = "warn",
+): Promise<Record<string, unknown>> {
   const dir = await mkdtemp(path.join(tmpdir(), "calendario-bench-"));
   try {
     const env = {
       DATA_DIR: path.join(dir, "data"),
       PROFILES_DIR: path.resolve(HERE, "../../profiles"),
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: logLevel,
       ADMIN_TOKEN: "bench-admin-token-0123456789",
       PUBLIC_URL: "https://bench.example",
     };
@@ -40,7 +43,7 @@ export async function benchProfileGet(rounds = 2): Promise<Record<string, unknow
     }
     const mean = (xs: LoadResult[]) => xs.reduce((s, x) => s + x.requestsPerSec, 0) / xs.length;
     return {
-      name: "profile GET vs bare express (same bytes)",
+      name: `profile GET vs bare express (same bytes), node LOG_LEVEL=${logLevel}`,
       baselineRps: Math.round(mean(base)),
       nodeRps: Math.round(mean(ours)),
       ratio: ratio(mean(ours), mean(base)),

@@ -4,10 +4,13 @@
  */
 import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
+import { benchCommit } from "./commit.js";
 import { benchProfileGet } from "./profile-get.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   "profile-get": () => benchProfileGet(),
+  "profile-get-logged": () => benchProfileGet(2, "info"),
+  commit: () => benchCommit(),
   "availability-pure": () => benchAvailabilityPure(),
   "availability-http": () => benchAvailabilityHttp(),
 };
