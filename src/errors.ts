@@ -106,6 +106,13 @@ export class InternalError extends AppError {
   }
 }
 
+/** The store (Redis) cannot be reached or does not answer in time; safe to retry. */
+export class StoreUnavailableError extends AppError {
+  constructor(message = "The calendar store is unavailable; retry shortly") {
+    super(503, "store_unavailable", message);
+  }
+}
+
 export class UpstreamError extends AppError {
   constructor(message: string, code = "upstream_error") {
     super(502, code, message);

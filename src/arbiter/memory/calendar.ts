@@ -21,6 +21,10 @@ type Answer = HoldOutcome | CommitOutcome;
 const overlaps = (a: { start: number; end: number }, s: number, e: number) =>
   a.end > s && a.start < e;
 
+/** The order of the Redis start indexes (ZRANGEBYSCORE): start, then id bytewise. */
+const byStartThenId = (a: { start: number; id: string }, b: { start: number; id: string }) =>
+  a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
 function holdData(h: Hold) {
   return {
     agent_id: h.agentId,
@@ -204,7 +208,7 @@ export class Calendar {
     const own: Hold[] = [];
     const displaced: Hold[] = [];
     const evicted: (Booking & { dayKey: string })[] = [];
-    for (const h of [...this.holds.values()].sort((a, b) => a.start - b.start)) {
+    for (const h of [...this.holds.values()].sort(byStartThenId)) {
       if (!overlaps(h, cmd.start, cmd.end)) continue;
       if (h.agentId === cmd.agentId) own.push(h);
       else if (h.priority < cmd.priority) {
@@ -212,7 +216,7 @@ export class Calendar {
         if (stronger(w, winner)) winner = w;
       } else displaced.push(h);
     }
-    for (const b of this.activeBookings().sort((a, b) => a.start - b.start)) {
+    for (const b of this.activeBookings().sort(byStartThenId)) {
       if (!overlaps(b, cmd.start, cmd.end) || b.id === cmd.replaces) continue;
       if (cmd.priority < b.priority && now < b.frozenAt) evicted.push(b);
       else {

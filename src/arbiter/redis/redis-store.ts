@@ -1,4 +1,5 @@
-import { createClient } from "redis";
+import { createClient, ErrorReply } from "redis";
+import { StoreUnavailableError } from "../../errors.js";
 import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../memory/memory-store.js";
@@ -31,6 +32,8 @@ function makeClient(url: string) {
   return createClient({
     url,
     scripts: arbiterScripts(),
+    // While Redis is unreachable, fail at once instead of queueing a stale decision.
+    disableOfflineQueue: true,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
   });
 }
@@ -40,14 +43,50 @@ function list<T>(value: unknown): T[] {
   return Array.isArray(value) ? (value as T[]) : [];
 }
 
-function publicBooking(raw: Booking & { dayKey?: string }): Booking {
-  const { dayKey: _d, ...b } = raw;
-  return b;
+/** Details stay JSON text in Redis: a cjson round trip would turn [] into {} and round numbers. */
+function publicBooking(raw: Booking & { dayKey?: string; detailsJson?: string }): Booking {
+  const { dayKey: _d, detailsJson, ...b } = raw;
+  return detailsJson === undefined ? b : { ...b, details: JSON.parse(detailsJson) };
 }
 
 export interface RedisStoreOptions {
   /** Tests only: replaces Redis TIME in the scripts so time can be stepped. */
   clock?: Clock;
+  /** How long a command may wait for its reply (default 5000 ms). */
+  replyTimeoutMs?: number;
+}
+
+const UNGUARDED = new Set<PropertyKey>(["connect", "close", "destroy", "quit", "disconnect", "on", "once", "off"]);
+
+/**
+ * node-redis waits for a sent command's reply forever: against a hung or cut-off server
+ * every request would hang. Each command gets a deadline, and any failure that is not
+ * Redis's own error reply becomes a 503 the caller may retry (with its idempotency key).
+ */
+function withDeadlines(client: Client, timeoutMs: number): Client {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function" || UNGUARDED.has(prop)) return value;
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new StoreUnavailableError(`Redis gave no reply to ${String(prop)} within ${timeoutMs} ms`)),
+            timeoutMs,
+          );
+        });
+        return Promise.race([result, deadline])
+          .catch((err: unknown) => {
+            if (err instanceof ErrorReply || err instanceof StoreUnavailableError) throw err;
+            throw new StoreUnavailableError();
+          })
+          .finally(() => clearTimeout(timer));
+      };
+    },
+  });
 }
 
 /** The production store: state and decisions live in Redis, shared by every node process. */
@@ -64,7 +103,7 @@ export class RedisStore implements Store {
     // Errors surface on the commands that hit them; the listener keeps them from crashing us.
     client.on("error", () => {});
     await client.connect();
-    return new RedisStore(client, opts.clock);
+    return new RedisStore(withDeadlines(client, opts.replyTimeoutMs ?? 5000), opts.clock);
   }
 
   private common(): string[] {

@@ -133,7 +133,7 @@ local function commit_one(c)
   }
   if hold_id ~= "" then booking.holdId = hold_id end
   if replaces ~= "" then booking.replaces = replaces end
-  if details_json ~= "null" then booking.details = cjson.decode(details_json) end
+  if details_json ~= "null" then booking.detailsJson = details_json end
   rcall("HSET", K_BOOKINGS, booking_id, cjson.encode(booking))
   rcall("ZADD", K_ACTIVE, s, booking_id)
   rcall("HINCRBY", K_DAYCOUNT, day_key, 1)
