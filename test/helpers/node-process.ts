@@ -53,7 +53,7 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
     stderr = (stderr + chunk.toString("utf8")).slice(-8_192);
   });
 
-  let stdout = "";
+  let stdout: string | undefined = "";
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new Error(`node process did not start within ${START_TIMEOUT_MS} ms: ${stderr}`));
@@ -66,10 +66,13 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
       clearTimeout(timer);
       reject(new Error(`node process exited (${code ?? signal}) before listening: ${stderr}`));
     });
+    // Read until READY; later output (the node's log lines) is drained and dropped.
     child.stdout!.on("data", (chunk: Buffer) => {
+      if (stdout === undefined) return;
       stdout += chunk.toString("utf8");
       const m = /READY (\d+)/.exec(stdout);
       if (m) {
+        stdout = undefined;
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
@@ -78,8 +81,6 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
     await kill(child);
     throw err;
   });
-  // Keep draining stdout so a chatty child never blocks on a full pipe.
-  child.stdout!.resume();
 
   return {
     url: `http://127.0.0.1:${port}`,
