@@ -1,6 +1,6 @@
 import { createClient, ErrorReply } from "redis";
-import { StoreUnavailableError } from "../../errors.js";
 import type { Clock } from "../../clock.js";
+import { StoreUnavailableError } from "../../errors.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../memory/memory-store.js";
 import type {
@@ -56,7 +56,16 @@ export interface RedisStoreOptions {
   replyTimeoutMs?: number;
 }
 
-const UNGUARDED = new Set<PropertyKey>(["connect", "close", "destroy", "quit", "disconnect", "on", "once", "off"]);
+const UNGUARDED = new Set<PropertyKey>([
+  "connect",
+  "close",
+  "destroy",
+  "quit",
+  "disconnect",
+  "on",
+  "once",
+  "off",
+]);
 
 /**
  * node-redis waits for a sent command's reply forever: against a hung or cut-off server
@@ -74,7 +83,12 @@ function withDeadlines(client: Client, timeoutMs: number): Client {
         let timer: NodeJS.Timeout | undefined;
         const deadline = new Promise<never>((_, reject) => {
           timer = setTimeout(
-            () => reject(new StoreUnavailableError(`Redis gave no reply to ${String(prop)} within ${timeoutMs} ms`)),
+            () =>
+              reject(
+                new StoreUnavailableError(
+                  `Redis gave no reply to ${String(prop)} within ${timeoutMs} ms`,
+                ),
+              ),
             timeoutMs,
           );
         });
