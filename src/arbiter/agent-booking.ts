@@ -10,7 +10,12 @@ import {
   suggestTimes,
   type UserRules,
 } from "../availability/index.js";
-import { ConflictError, NotFoundError, RuleViolationError } from "../errors.js";
+import {
+  ConflictError,
+  NotFoundError,
+  RuleViolationError,
+  StoreUnavailableError,
+} from "../errors.js";
 import { canonicalJson } from "../identity/index.js";
 import { checkBookingRules, RULE_MESSAGES } from "./booking-rules.js";
 import { newId } from "./ids.js";

@@ -111,7 +111,12 @@ export type CommitOutcome =
   | { status: "conflict"; winner: Winner; replay: boolean }
   | {
       status: "rejected";
-      reason: "daily_limit" | "hold_not_found" | "booking_not_found" | "idempotency_mismatch";
+      reason:
+        | "daily_limit"
+        | "hold_not_found"
+        | "booking_not_found"
+        | "idempotency_mismatch"
+        | "arbitration_expired";
       replay: boolean;
     };
 

@@ -12,20 +12,20 @@
 --@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
+--@include core/arbitration.lua
 
 local request_id, priority, command, window = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local c = cjson.decode(command)
 local replay = idem_replay(c.idemField or "", c.fingerprint)
 if replay then return cjson.encode(replay) end
 
--- The window measures real arrival spacing, so it always runs on Redis TIME.
-local REAL_NOW = redis_time()
+expire_stale_window()
 local MAX_WINDOWS = 20
 local meta = rcall("HMGET", K_ARB_META, "deadline", "first")
 local deadline, first = tonumber(meta[1] or "0"), tonumber(meta[2] or "0")
 if deadline == 0 then first = REAL_NOW end
 deadline = math.min(math.max(deadline, REAL_NOW + window), first + MAX_WINDOWS * window)
-rcall("HSET", K_ARB_META, "deadline", deadline, "first", first)
+rcall("HSET", K_ARB_META, "deadline", deadline, "first", first, "window", window)
 local arrival = rcall("HINCRBY", K_ARB_META, "arrivals", 1)
 -- Lower score first: priority, then arrival.
 rcall("ZADD", K_ARB_PENDING, priority * 1e9 + arrival, request_id)

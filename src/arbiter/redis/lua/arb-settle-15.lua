@@ -12,16 +12,16 @@
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/commit.lua
+--@include core/arbitration.lua
 
 local request_id = ARGV[4]
--- The window measures real arrival spacing, so it always runs on Redis TIME.
-local REAL_NOW = redis_time()
+expire_stale_window()
 local deadline = tonumber(rcall("HGET", K_ARB_META, "deadline") or "0")
 if deadline > 0 and REAL_NOW < deadline then
   return cjson.encode({ status = "wait", ms = deadline - REAL_NOW })
 end
 if deadline > 0 then
-  rcall("HDEL", K_ARB_META, "deadline", "first")
+  rcall("HDEL", K_ARB_META, "deadline", "first", "window")
   for _, id in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
     local command = rcall("HGET", K_ARB_CMDS, id)
     if command then
