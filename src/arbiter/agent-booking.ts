@@ -127,9 +127,31 @@ export async function conflictFor(
   );
 }
 
-function enforceRules(view: CalendarView, start: number, end: number, now: number): void {
-  const reason = checkBookingRules(view.profile, view.rules, { start, end }, now);
-  if (reason) throw new RuleViolationError(reason, RULE_MESSAGES[reason]);
+/**
+ * Refuses a request that breaks a rule — unless it retries one already answered: a
+ * retry gets the first answer even if the rules would now refuse it (notice passed).
+ */
+async function enforceRules(
+  store: Store,
+  view: CalendarView,
+  agent: Agent,
+  kind: "hold" | "commit",
+  request: { start: number; end: number; idempotencyKey?: string; body: unknown },
+  now: number,
+): Promise<HoldOutcome | CommitOutcome | undefined> {
+  const reason = checkBookingRules(view.profile, view.rules, request, now);
+  if (!reason) return undefined;
+  if (request.idempotencyKey !== undefined) {
+    const prior = await store.findReplay(
+      agent.username,
+      agent.id,
+      kind,
+      request.idempotencyKey,
+      fingerprint(request.body),
+    );
+    if (prior) return prior;
+  }
+  throw new RuleViolationError(reason, RULE_MESSAGES[reason]);
 }
 
 export async function placeHold(
@@ -140,18 +162,22 @@ export async function placeHold(
 ): Promise<HoldOutcome & { status: "held" }> {
   const view = await loadCalendar(store, agent.username);
   const now = await store.now();
-  enforceRules(view, request.start, request.end, now);
-  const outcome = await store.hold({
-    username: agent.username,
-    agentId: agent.id,
-    priority: agent.priority,
-    start: request.start,
-    end: request.end,
-    holdId: newId("hld"),
-    ttlMs: settings.holdTtlSeconds * 1000,
-    idempotencyKey: request.idempotencyKey,
-    fingerprint: fingerprint(request.body),
-  });
+  const prior = (await enforceRules(store, view, agent, "hold", request, now)) as
+    | HoldOutcome
+    | undefined;
+  const outcome =
+    prior ??
+    (await store.hold({
+      username: agent.username,
+      agentId: agent.id,
+      priority: agent.priority,
+      start: request.start,
+      end: request.end,
+      holdId: newId("hld"),
+      ttlMs: settings.holdTtlSeconds * 1000,
+      idempotencyKey: request.idempotencyKey,
+      fingerprint: fingerprint(request.body),
+    }));
   if (outcome.status === "conflict")
     throw await conflictFor(store, view, outcome.winner, request, now, agent.id);
   if (outcome.status !== "held") throw idempotencyMismatch();
@@ -249,11 +275,13 @@ export async function commitBooking(
 ): Promise<CommitOutcome & { status: "committed" }> {
   const view = await loadCalendar(store, agent.username);
   const now = await store.now();
-  enforceRules(view, request.start, request.end, now);
+  const prior = (await enforceRules(store, view, agent, "commit", request, now)) as
+    | CommitOutcome
+    | undefined;
   const cmd = commitCommand(settings, view, agent, request);
   const direct = settings.arbitrationWindowMs === 0 || (await outranksEveryone(store, agent));
-  const outcome = direct
-    ? await store.commit(cmd)
-    : await store.arbitrate(cmd, settings.arbitrationWindowMs);
+  const outcome =
+    prior ??
+    (direct ? await store.commit(cmd) : await store.arbitrate(cmd, settings.arbitrationWindowMs));
   return answerCommit(store, view, agent, request, outcome, now);
 }

@@ -90,6 +90,17 @@ export interface Store {
   deleteAgent(username: string, agentId: string, actor: string): Promise<boolean>;
 
   hold(cmd: HoldCommand): Promise<HoldOutcome>;
+  /**
+   * The first answer stored for this idempotency key, as a replay; null when there is
+   * none (read-only: for requests refused before they reach the store).
+   */
+  findReplay(
+    username: string,
+    agentId: string,
+    kind: "hold" | "commit",
+    idempotencyKey: string,
+    fingerprint: string,
+  ): Promise<HoldOutcome | CommitOutcome | null>;
   /** `agentId` undefined: the administrator, who may release any hold. */
   releaseHold(
     username: string,

@@ -105,7 +105,7 @@ export class Calendar {
     for (const [id, h] of this.holds) if (h.expiresAt <= now) this.holds.delete(id);
   }
 
-  private replay(key: string | undefined, fingerprint: string, now: number): Answer | undefined {
+  replay(key: string | undefined, fingerprint: string, now: number): Answer | undefined {
     if (key === undefined) return undefined;
     const stored = this.idempotency.get(key);
     if (!stored || stored.until <= now) return undefined;

@@ -184,6 +184,29 @@ export class MemoryStore implements Store {
     );
   }
 
+  async findReplay(
+    username: string,
+    agentId: string,
+    kind: "hold" | "commit",
+    idempotencyKey: string,
+    fingerprint: string,
+  ): Promise<HoldOutcome | CommitOutcome | null> {
+    const cal = this.calendars.get(username);
+    const answer = cal?.replay(
+      `${agentId}:${kind}:${idempotencyKey}`,
+      fingerprint,
+      this.clock.now(),
+    );
+    if (!answer) return null;
+    return answer.status === "committed"
+      ? {
+          ...answer,
+          booking: publicBooking(answer.booking),
+          evicted: answer.evicted.map(publicBooking),
+        }
+      : answer;
+  }
+
   async releaseHold(
     username: string,
     holdId: string,

@@ -275,6 +275,27 @@ export class RedisStore implements Store {
     return JSON.parse(reply as string);
   }
 
+  async findReplay(
+    username: string,
+    agentId: string,
+    kind: "hold" | "commit",
+    idempotencyKey: string,
+    fingerprint: string,
+  ): Promise<HoldOutcome | CommitOutcome | null> {
+    const field = idempotencyField(agentId, kind, idempotencyKey);
+    const [raw, expiresAt, now] = await Promise.all([
+      this.client.hGet(userKey(username, "idem"), field),
+      this.client.zScore(userKey(username, "idem:exp"), field),
+      this.now(),
+    ]);
+    if (!raw || expiresAt === null || expiresAt <= now) return null;
+    const stored = JSON.parse(raw) as { fingerprint: string; answer: HoldOutcome | CommitOutcome };
+    if (stored.fingerprint !== fingerprint)
+      return { status: "rejected", reason: "idempotency_mismatch", replay: true };
+    const answer = { ...stored.answer, replay: true };
+    return answer.status === "committed" ? normalizeCommitOutcome(answer as CommitOutcome) : answer;
+  }
+
   async releaseHold(
     username: string,
     holdId: string,

@@ -220,6 +220,31 @@ for (const kind of ["memory", "redis"] as const) {
         expect(other.body.reason_code).toBe("idempotency_key_reused");
       });
 
+      it("answers a retry with the first answer even when the rules would now refuse it", async () => {
+        const a = await createAgent("A", 2);
+        clock.set("2026-11-23T12:00:00Z"); // three hours ahead: the notice is met
+        const first = await request(node.app)
+          .post("/v1/bookings")
+          .set(a.auth)
+          .set("Idempotency-Key", "late-retry")
+          .send({ start: MONDAY_10, end: MONDAY_1030 });
+        expect(first.status).toBe(201);
+        clock.set("2026-11-23T14:00:00Z"); // now inside the 2-hour notice
+        const retry = await request(node.app)
+          .post("/v1/bookings")
+          .set(a.auth)
+          .set("Idempotency-Key", "late-retry")
+          .send({ start: MONDAY_10, end: MONDAY_1030 });
+        expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+        expect(retry.body.booking_id).toBe(first.body.booking_id);
+        const fresh = await request(node.app)
+          .post("/v1/bookings")
+          .set(a.auth)
+          .set("Idempotency-Key", "another")
+          .send({ start: MONDAY_10, end: MONDAY_1030 });
+        expect(fresh.body.reason_code).toBe("insufficient_notice");
+      });
+
       it("refuses rule violations with 422 and a reason_code, changing nothing", async () => {
         const a = await createAgent("A", 2);
         const cases: [string, string, string][] = [
