@@ -246,7 +246,10 @@ export async function answerCommit(
         "The person's daily booking limit is reached on that day",
       );
     case "hold_not_found":
-      throw new NotFoundError("No live hold of this agent with that hold_id", "hold_not_found");
+      throw new NotFoundError(
+        "No live hold of this agent over this slot with that hold_id",
+        "hold_not_found",
+      );
     case "booking_not_found":
       throw new NotFoundError(
         "No committed booking of this agent with that id",

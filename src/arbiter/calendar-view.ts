@@ -11,8 +11,11 @@ import {
 import { loadCalendar } from "./agent-booking.js";
 import type { Store } from "./store.js";
 
-/** Bookings can start up to a day before the range and still reach into it. */
-const LOOKAROUND_MS = 86_400_000;
+/**
+ * Bookings that matter to a range: those reaching into it (at most a day long) and those
+ * on the local days it touches (daily limit; a local day can be 25 hours).
+ */
+const LOOKAROUND_MS = 2 * 86_400_000;
 
 export async function availableSlots(
   store: Store,

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { type ErrorDetail, InvalidRequestError } from "../errors.js";
-import type { DidResolver, Signer } from "../identity/index.js";
+import { canonicalJson, type DidResolver, type Signer } from "../identity/index.js";
 import { signProfile, verifyProfileProofs } from "./proofs.js";
 import { validateProfileInput } from "./schema.js";
 import { checkProfileSemantics } from "./semantics.js";
@@ -29,6 +29,12 @@ export function profileIssues(input: unknown): ErrorDetail[] {
   const schemaIssues = validateProfileInput(input);
   if (schemaIssues.length > 0)
     return schemaIssues.map(({ pointer, message }) => ({ pointer, message }));
+  try {
+    canonicalJson(input);
+  } catch (err) {
+    // E.g. a lone UTF-16 surrogate: nothing can sign what JCS cannot represent.
+    return [{ pointer: "", message: `cannot be signed: ${(err as Error).message}` }];
+  }
   return checkProfileSemantics(input as never).map(({ pointer, message }) => ({
     pointer,
     message,

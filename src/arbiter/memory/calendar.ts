@@ -195,7 +195,12 @@ export class Calendar {
         reason,
         replay: false,
       } as const);
-    if (cmd.holdId !== undefined && this.holds.get(cmd.holdId)?.agentId !== cmd.agentId)
+    const held = cmd.holdId !== undefined ? this.holds.get(cmd.holdId) : undefined;
+    // A hold names the slot it reserved: one elsewhere would stay live and busy.
+    if (
+      cmd.holdId !== undefined &&
+      (held?.agentId !== cmd.agentId || !overlaps(held, cmd.start, cmd.end))
+    )
       return reject("hold_not_found");
     const replaced = cmd.replaces !== undefined ? this.bookings.get(cmd.replaces) : undefined;
     if (

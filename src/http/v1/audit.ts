@@ -47,7 +47,7 @@ export function auditRouter(ctx: Context): Router {
       ctx.store.auditHead(username),
       ctx.store.now(),
     ]);
-    if (resource !== undefined && events.length === 0)
+    if (resource !== undefined && events.length === 0 && afterSeq === 0)
       throw new NotFoundError(`No audit events for ${resource}`, "resource_not_found");
     const { checkpoint, jws } = await signCheckpoint(ctx.orgSigner, username, head, now);
     res.json({

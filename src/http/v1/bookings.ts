@@ -2,7 +2,7 @@ import { type Request, Router } from "express";
 import { type Agent, commitBooking, ID_RE, placeHold } from "../../arbiter/index.js";
 import { parseInstant } from "../../availability/index.js";
 import type { Context } from "../../context.js";
-import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
+import { ConflictError, ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { validateBody } from "../request-schemas.js";
 import { bookingJson, holdJson } from "./format.js";
 import { parseInterval } from "./times.js";
@@ -127,7 +127,7 @@ export function bookingsRouter(ctx: Context): Router {
           "not_owner",
         );
       if (outcome.reason === "not_committed")
-        throw new NotFoundError(`Booking ${id} is no longer committed`, "booking_not_committed");
+        throw new ConflictError(`Booking ${id} is no longer committed`);
       throw new NotFoundError(`No booking ${id}`, "booking_not_found");
     }
     res.json({

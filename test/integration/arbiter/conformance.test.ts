@@ -117,6 +117,16 @@ for (const kind of storeKinds()) {
           commitCmd({ agentId: "agt_b", priority: 1, holdId: held.hold.id }),
         );
         expect(out).toMatchObject({ status: "rejected", reason: "hold_not_found" });
+        const elsewhere = await store.commit(
+          commitCmd({
+            agentId: "agt_a",
+            priority: 4,
+            holdId: held.hold.id,
+            start: T0 + 300 * MIN,
+            end: T0 + 330 * MIN,
+          }),
+        );
+        expect(elsewhere).toMatchObject({ status: "rejected", reason: "hold_not_found" });
       });
 
       it("evicts a younger lower-priority booking inside the bump window", async () => {

@@ -159,6 +159,16 @@ describe("admin API", () => {
     expect(res.body.error.details[0].pointer).toBe("/timezone");
   });
 
+  it("refuses a profile JCS cannot represent (a lone surrogate) as invalid_profile", async () => {
+    const res = await request(node.app)
+      .put("/admin/v1/users/jane")
+      .set(node.admin)
+      .set("Content-Type", "application/json")
+      .send(JSON.stringify(sampleProfileInput("jane")).replace('"Jane Doe"', '"Jane \\ud800"'));
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_profile");
+  });
+
   it("refuses a username that differs from the path", async () => {
     const res = await putProfile("jane", sampleProfileInput("john"));
     expect(res.status).toBe(400);

@@ -304,6 +304,10 @@ for (const kind of ["memory", "redis"] as const) {
           .delete(`/v1/bookings/${booking.body.booking_id}`)
           .set(a.auth);
         expect(cancelled.body.status).toBe("cancelled");
+        const again = await request(node.app)
+          .delete(`/v1/bookings/${booking.body.booking_id}`)
+          .set(a.auth);
+        expect(again.status).toBe(409);
         const rebook = await request(node.app)
           .post("/v1/bookings")
           .set(b.auth)

@@ -32,7 +32,11 @@ local function commit_one(c)
   -- Validate everything before the first write: Redis does not roll back.
   if hold_id ~= "" then
     local raw = rcall("HGET", K_HOLDS, hold_id)
-    if not raw or cjson.decode(raw).agentId ~= agent then return reject("hold_not_found") end
+    local held = raw and cjson.decode(raw)
+    -- A hold names the slot it reserved: one elsewhere would stay live and busy.
+    if not held or held.agentId ~= agent or held["end"] <= s or held.start >= e then
+      return reject("hold_not_found")
+    end
   end
   local replaced = nil
   if replaces ~= "" then
