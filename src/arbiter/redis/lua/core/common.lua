@@ -61,6 +61,24 @@ local function overlapping(k_index, k_data, s, e)
   return out
 end
 
+-- Committed bookings overlapping [s, e). They never overlap each other (every commit
+-- evicts or loses to what it overlaps), so of those starting before s only the last can
+-- reach into [s, e): at most one record is read beyond the ones starting inside.
+local function overlapping_bookings(s, e)
+  local ids = rcall("ZRANGEBYSCORE", K_ACTIVE, s, "(" .. e)
+  local before = rcall("ZREVRANGEBYSCORE", K_ACTIVE, "(" .. s, "-inf", "LIMIT", 0, 1)
+  if before[1] then table.insert(ids, 1, before[1]) end
+  local out = {}
+  for _, id in ipairs(ids) do
+    local raw = rcall("HGET", K_BOOKINGS, id)
+    if raw then
+      local r = cjson.decode(raw)
+      if r["end"] > s and r.start < e then out[#out + 1] = r end
+    end
+  end
+  return out
+end
+
 local function winner_of(kind, r)
   return {
     kind = kind, id = r.id, agentId = r.agentId, priority = r.priority,
