@@ -31,6 +31,8 @@ export interface ServerEnvironment {
   bumpWindowSeconds?: string;
   arbitrationWindowMs?: string;
   dnsServers?: string;
+  webhookTimeoutMs?: string;
+  webhookLeaseMs?: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment {
@@ -53,6 +55,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     bumpWindowSeconds: pick("BUMP_WINDOW_SECONDS"),
     arbitrationWindowMs: pick("ARBITRATION_WINDOW_MS"),
     dnsServers: pick("CALENDARIO_DNS_SERVERS"),
+    webhookTimeoutMs: pick("WEBHOOK_TIMEOUT_MS"),
+    webhookLeaseMs: pick("WEBHOOK_LEASE_MS"),
   };
 }
 
@@ -77,6 +81,13 @@ export interface Config {
   bumpWindowSeconds: number;
   arbitrationWindowMs: number;
   dnsServers: DnsServer[];
+  /** How long a webhook receiver has to answer a delivery. */
+  webhookTimeoutMs: number;
+  /**
+   * How long a node process may hold a subscription's deliveries or an outbox entry
+   * without renewing; after that another process takes them over.
+   */
+  webhookLeaseMs: number;
 }
 
 export interface Secrets {
@@ -167,6 +178,8 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
     bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
     arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 50, 0, 5000),
     dnsServers: parseDnsServers(env.dnsServers),
+    webhookTimeoutMs: integer("WEBHOOK_TIMEOUT_MS", env.webhookTimeoutMs, 10_000, 100, 60_000),
+    webhookLeaseMs: integer("WEBHOOK_LEASE_MS", env.webhookLeaseMs, 30_000, 500, 600_000),
   };
 }
 

@@ -21,12 +21,14 @@ import {
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PublishDeps } from "./profile/publish.js";
+import { Webhooks, type WebhooksOverrides } from "./webhooks/index.js";
 
 export interface ContextOverrides {
   clock?: Clock;
   store?: Store;
   resolver?: DidResolver;
   logger?: Logger;
+  webhooks?: WebhooksOverrides;
 }
 
 export class Context {
@@ -40,6 +42,8 @@ export class Context {
     readonly didDocument: Record<string, unknown>,
     readonly orgSigner: Signer,
     readonly resolver: DidResolver,
+    /** Subscriptions, polling, and the dispatcher delivering in the background. */
+    readonly webhooks: Webhooks,
     private readonly orgKey: JWK,
   ) {}
 
@@ -70,6 +74,18 @@ export class Context {
         allowInsecure: cfg.allowInsecure,
       });
     const store = overrides.store ?? (await Context.createStore(cfg, logger, clock));
+    const webhooks = await Webhooks.create(
+      {
+        store,
+        clock,
+        logger,
+        allowInsecure: cfg.allowInsecure,
+        redisUrl: cfg.redisUrl,
+        timeoutMs: cfg.webhookTimeoutMs,
+        leaseMs: cfg.webhookLeaseMs,
+      },
+      overrides.webhooks,
+    );
     return new Context(
       cfg,
       store,
@@ -80,6 +96,7 @@ export class Context {
       didDocument,
       signer,
       withLocalDid(resolver, did, didDocument),
+      webhooks,
       orgKey,
     );
   }
@@ -121,6 +138,8 @@ export class Context {
   }
 
   async destroy(): Promise<void> {
+    // The dispatcher reads the store: it stops first.
+    await this.webhooks.stop();
     await this.store.close();
   }
 }

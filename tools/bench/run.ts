@@ -6,6 +6,7 @@ import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
 import { benchCommit } from "./commit.js";
 import { benchProfileGet } from "./profile-get.js";
+import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   "profile-get": () => benchProfileGet(),
@@ -13,6 +14,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   commit: () => benchCommit(),
   "availability-pure": () => benchAvailabilityPure(),
   "availability-http": () => benchAvailabilityHttp(),
+  webhooks: () => benchWebhooks(),
 };
 
 const only = process.argv.slice(2);

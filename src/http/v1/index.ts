@@ -5,6 +5,8 @@ import { auditRouter } from "./audit.js";
 import { availabilityRouter } from "./availability.js";
 import { bookingsRouter } from "./bookings.js";
 import { countersRouter } from "./counters.js";
+import { eventsRouter } from "./events.js";
+import { webhooksRouter } from "./webhooks.js";
 
 /** The AgentDraft-compatible `/v1` API. */
 export function v1Router(ctx: Context): Router {
@@ -14,5 +16,7 @@ export function v1Router(ctx: Context): Router {
   router.use(bookingsRouter(ctx));
   router.use(countersRouter(ctx));
   router.use(auditRouter(ctx));
+  router.use(webhooksRouter(ctx));
+  router.use(eventsRouter(ctx));
   return router;
 }

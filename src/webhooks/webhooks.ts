@@ -1,0 +1,147 @@
+/**
+ * The webhooks part as the rest of the node sees it: subscriptions, deliveries, polling,
+ * and the dispatcher running in the background. Built once, in the context.
+ */
+import type { LookupFunction } from "node:net";
+import type { Store } from "../arbiter/index.js";
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import {
+  type DispatcherOptions,
+  defaultDispatcherOptions,
+  WebhookDispatcher,
+} from "./dispatcher.js";
+import { MemoryWebhookStore } from "./memory-webhook-store.js";
+import { type EventsPage, waitForEvents } from "./polling.js";
+import { RedisWebhookStore } from "./redis/redis-webhook-store.js";
+import {
+  createSubscription,
+  rotateSecret,
+  type Subscriber,
+  type SubscriptionDeps,
+} from "./subscriptions.js";
+import { createWebhookTransport } from "./transport.js";
+import type { DeliveryPage, Subscription, WebhookStore } from "./types.js";
+
+export interface WebhooksDeps {
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  allowInsecure: boolean;
+  /** The Redis the store uses, when it is Redis: webhook state lives there too. */
+  redisUrl: string | undefined;
+  timeoutMs: number;
+  leaseMs: number;
+}
+
+export interface WebhooksOverrides {
+  webhookStore?: WebhookStore;
+  /** Dispatcher settings for tests; false runs no dispatcher in this process. */
+  dispatcher?: Partial<DispatcherOptions> | false;
+  /** DNS lookup for subscription URLs and deliveries (tests inject names). */
+  lookup?: LookupFunction;
+}
+
+export class Webhooks {
+  private readonly stopping = new AbortController();
+
+  private constructor(
+    readonly webhookStore: WebhookStore,
+    readonly dispatcher: WebhookDispatcher | undefined,
+    private readonly subscriptionDeps: SubscriptionDeps,
+  ) {}
+
+  static async create(deps: WebhooksDeps, overrides: WebhooksOverrides = {}): Promise<Webhooks> {
+    const webhookStore =
+      overrides.webhookStore ??
+      (deps.store.kind === "redis" && deps.redisUrl
+        ? await RedisWebhookStore.connect(deps.redisUrl)
+        : new MemoryWebhookStore(deps.store, () => deps.clock.now()));
+    let dispatcher: WebhookDispatcher | undefined;
+    if (overrides.dispatcher !== false) {
+      const options: DispatcherOptions = {
+        ...defaultDispatcherOptions(),
+        timeoutMs: deps.timeoutMs,
+        leaseMs: deps.leaseMs,
+        ...overrides.dispatcher,
+      };
+      const transport = createWebhookTransport({
+        allowInsecure: deps.allowInsecure,
+        lookup: overrides.lookup,
+      });
+      dispatcher = new WebhookDispatcher({ ...deps, webhookStore, transport }, options);
+      dispatcher.start();
+    }
+    return new Webhooks(webhookStore, dispatcher, {
+      store: deps.store,
+      webhookStore,
+      clock: deps.clock,
+      allowInsecure: deps.allowInsecure,
+      lookup: overrides.lookup,
+    });
+  }
+
+  /** Aborted when the node stops: long polls end early. */
+  get shutdownSignal(): AbortSignal {
+    return this.stopping.signal;
+  }
+
+  async subscribe(who: Subscriber, input: { url: string; events: string[] }) {
+    const created = await createSubscription(this.subscriptionDeps, who, input);
+    this.dispatcher?.watchChanged();
+    return created;
+  }
+
+  /** An agent's own subscriptions, or all of the user's for the admin (agentId null). */
+  async list(who: Subscriber): Promise<Subscription[]> {
+    const all = await this.webhookStore.listSubscriptions(who.username);
+    return who.agentId === null ? all : all.filter((s) => s.agentId === who.agentId);
+  }
+
+  /** The subscription, if `who` may manage it: an agent its own, the admin any (username null). */
+  async find(
+    id: string,
+    who: { username: string | null; agentId: string | null },
+  ): Promise<Subscription | null> {
+    const username = who.username ?? (await this.webhookStore.ownerOf(id));
+    if (!username) return null;
+    const sub = await this.webhookStore.getSubscription(username, id);
+    if (!sub || (who.agentId !== null && sub.agentId !== who.agentId)) return null;
+    return sub;
+  }
+
+  remove(sub: Subscription): Promise<boolean> {
+    return this.webhookStore.deleteSubscription(sub.username, sub.id);
+  }
+
+  rotate(sub: Subscription) {
+    return rotateSecret(this.subscriptionDeps, sub);
+  }
+
+  deliveries(
+    sub: Subscription,
+    opts: { beforeSeq?: number; limit: number },
+  ): Promise<DeliveryPage> {
+    return this.webhookStore.listDeliveries(
+      { username: sub.username, subscriptionId: sub.id },
+      opts,
+    );
+  }
+
+  events(
+    who: Subscriber,
+    after: number,
+    limit: number,
+    waitMs: number,
+    signal: AbortSignal,
+  ): Promise<EventsPage> {
+    const both = AbortSignal.any([signal, this.stopping.signal]);
+    return waitForEvents(this.subscriptionDeps.store, who, after, limit, waitMs, both);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.dispatcher?.stop();
+    await this.webhookStore.close();
+  }
+}
