@@ -4,7 +4,7 @@
  * outbox is watched, the schedule of subscriptions with deliveries due, and the index
  * from a subscription id to its user.
  */
-import { userKey } from "../../arbiter/redis/keys.js";
+import { userKey } from "../../arbiter/index.js";
 
 export const WATCHED_USERS_KEY = "cal:webhooks:users";
 export const DUE_KEY = "cal:webhooks:due";
