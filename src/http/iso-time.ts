@@ -4,7 +4,10 @@
  * date part is computed once per UTC day.
  */
 const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
 const dayPrefixes = new Map<number, string>();
+/** `HH:MM:00.000Z` for each minute of the day: slot times fall on whole minutes. */
+const minuteSuffixes: string[] = [];
 
 const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
 
@@ -17,6 +20,15 @@ export function isoUtc(ms: number): string {
     dayPrefixes.set(day, prefix);
   }
   const inDay = ms - day * DAY_MS;
+  if (inDay % MINUTE_MS === 0) {
+    const minute = inDay / MINUTE_MS;
+    let suffix = minuteSuffixes[minute];
+    if (suffix === undefined) {
+      suffix = `${pad2(Math.floor(minute / 60))}:${pad2(minute % 60)}:00.000Z`;
+      minuteSuffixes[minute] = suffix;
+    }
+    return prefix + suffix;
+  }
   const h = Math.floor(inDay / 3_600_000);
   const m = Math.floor((inDay % 3_600_000) / 60_000);
   const s = Math.floor((inDay % 60_000) / 1000);
@@ -24,12 +36,15 @@ export function isoUtc(ms: number): string {
   return `${prefix}${pad2(h)}:${pad2(m)}:${pad2(s)}.${milli < 10 ? `00${milli}` : milli < 100 ? `0${milli}` : milli}Z`;
 }
 
-/** `[{"start": …, "end": …}, …]` as JSON text, without building intermediate objects. */
+/**
+ * `[{"start": …, "end": …}, …]` as JSON text, built by appending (V8 keeps the pieces
+ * as a rope and flattens once) without intermediate objects or arrays.
+ */
 export function intervalsJson(intervals: readonly { start: number; end: number }[]): string {
-  const parts = new Array<string>(intervals.length);
+  let out = "[";
   for (let i = 0; i < intervals.length; i++) {
     const { start, end } = intervals[i]!;
-    parts[i] = `{"start":"${isoUtc(start)}","end":"${isoUtc(end)}"}`;
+    out += `${i === 0 ? "" : ","}{"start":"${isoUtc(start)}","end":"${isoUtc(end)}"}`;
   }
-  return `[${parts.join(",")}]`;
+  return `${out}]`;
 }
