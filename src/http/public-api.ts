@@ -1,35 +1,22 @@
-import { type Request, Router } from "express";
+import { Router } from "express";
 import { availableSlots, freeBusy } from "../arbiter/calendar-view.js";
 import { parseInstant, validateAvailabilityQuery } from "../availability/index.js";
 import type { Context } from "../context.js";
-import { InvalidRequestError, NotFoundError } from "../errors.js";
-import { USERNAME_RE } from "../profile/index.js";
-import { bearerToken, isAdminToken } from "./admin-auth.js";
+import { InvalidRequestError } from "../errors.js";
 import { intervalsJson, isoUtc } from "./iso-time.js";
+import { visibleUser } from "./visible-user.js";
 
 const FREEBUSY_TTL_SECONDS = 60;
 const DEFAULT_FREEBUSY_DAYS = 30;
 const MAX_FREEBUSY_DAYS = 90;
 const DAY_MS = 86_400_000;
 
-/** The user, if the caller may see them: private calendars are unknown to anonymous callers. */
-async function visibleUser(ctx: Context, req: Request): Promise<string> {
-  const username = req.params.username as string;
-  const record = USERNAME_RE.test(username) ? await ctx.store.getUser(username) : null;
-  const visible =
-    record !== null &&
-    (record.visibility === "public" ||
-      isAdminToken(ctx.adminToken, bearerToken(req.headers.authorization)));
-  if (!visible) throw new NotFoundError(`No Calendario profile for "${username}"`, "unknown_user");
-  return username;
-}
-
 /** `/api/availability/{username}` and `/api/freebusy/{username}`: open to anyone who can see the profile. */
 export function publicApiRouter(ctx: Context): Router {
   const router = Router();
 
   router.get("/api/availability/:username", async (req, res) => {
-    const username = await visibleUser(ctx, req);
+    const { username } = await visibleUser(ctx, req);
     const query = validateAvailabilityQuery({
       start: req.query.start,
       end: req.query.end,
@@ -48,7 +35,7 @@ export function publicApiRouter(ctx: Context): Router {
   });
 
   router.get("/api/freebusy/:username", async (req, res) => {
-    const username = await visibleUser(ctx, req);
+    const { username } = await visibleUser(ctx, req);
     const now = await ctx.store.now();
     const details: { pointer: string; message: string }[] = [];
     const read = (name: "start" | "end", fallback: number) => {

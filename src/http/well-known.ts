@@ -1,9 +1,7 @@
 import { Router } from "express";
 import type { Context } from "../context.js";
-import { NotFoundError } from "../errors.js";
-import { USERNAME_RE } from "../profile/index.js";
 import { PROTOCOL_VERSION, SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.js";
-import { bearerToken, isAdminToken } from "./admin-auth.js";
+import { visibleUser } from "./visible-user.js";
 
 const PROFILE_MAX_AGE_SECONDS = 300;
 
@@ -38,15 +36,7 @@ export function wellKnownRouter(ctx: Context): Router {
   });
 
   router.get("/.well-known/calendario/:username", async (req, res) => {
-    const { username } = req.params;
-    const record = USERNAME_RE.test(username) ? await ctx.store.getUser(username) : null;
-    // A private profile is indistinguishable from an unknown user to anonymous callers.
-    const visible =
-      record !== null &&
-      (record.visibility === "public" ||
-        isAdminToken(ctx.adminToken, bearerToken(req.headers.authorization)));
-    if (!visible)
-      throw new NotFoundError(`No Calendario profile for "${username}"`, "unknown_user");
+    const record = await visibleUser(ctx, req);
     res.setHeader("ETag", record.etag);
     res.setHeader(
       "Cache-Control",
