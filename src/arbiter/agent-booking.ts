@@ -3,6 +3,7 @@
  * decisions: rule checks first (422), then one atomic step in the store, then the
  * answer, with suggestions when the request lost.
  */
+
 import { createHash } from "node:crypto";
 import {
   type AvailabilityProfile,
@@ -17,6 +18,7 @@ import {
   StoreUnavailableError,
 } from "../errors.js";
 import { canonicalJson } from "../identity/index.js";
+import { isoUtc } from "../iso-time.js";
 import { checkBookingRules, RULE_MESSAGES } from "./booking-rules.js";
 import { newId } from "./ids.js";
 import type { Store } from "./store.js";
@@ -63,8 +65,6 @@ export function fingerprint(body: unknown): string {
     .digest("base64url");
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 /** Free slots of the same length near the requested time, for a losing request. */
 export async function suggestionsFor(
   store: Store,
@@ -89,7 +89,7 @@ export async function suggestionsFor(
     durationMinutes,
     count: 3,
   });
-  return slots.map((s) => iso(s.start));
+  return slots.map((s) => isoUtc(s.start));
 }
 
 export async function conflictFor(
@@ -117,8 +117,8 @@ export async function conflictFor(
         id: winner.id,
         agent_id: winner.agentId,
         priority: winner.priority,
-        start: iso(winner.start),
-        end: iso(winner.end),
+        start: isoUtc(winner.start),
+        end: isoUtc(winner.end),
         frozen: winner.frozen,
       },
       audit_ref: events.at(-1)?.id ?? null,

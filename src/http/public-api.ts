@@ -3,7 +3,7 @@ import { availableSlots, freeBusy } from "../arbiter/calendar-view.js";
 import { parseInstant, validateAvailabilityQuery } from "../availability/index.js";
 import type { Context } from "../context.js";
 import { InvalidRequestError } from "../errors.js";
-import { intervalsJson, isoUtc } from "./iso-time.js";
+import { intervalsJson, isoUtc } from "../iso-time.js";
 import { visibleUser } from "./visible-user.js";
 
 const FREEBUSY_TTL_SECONDS = 60;

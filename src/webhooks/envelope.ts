@@ -3,7 +3,9 @@
  * `data.id` is the event's id, so a receiver can deduplicate redeliveries, and `object`
  * is the resource in the `/v1` wire form (prefixed ids, ISO 8601 times).
  */
+
 import type { AuditEvent } from "../arbiter/index.js";
+import { isoUtc } from "../iso-time.js";
 
 export interface WebhookEnvelope {
   type: string;
@@ -14,7 +16,7 @@ export interface WebhookEnvelope {
 
 type Data = Record<string, unknown>;
 
-const iso = (ms: unknown) => (typeof ms === "number" ? new Date(ms).toISOString() : null);
+const iso = (ms: unknown) => (typeof ms === "number" ? isoUtc(ms) : null);
 
 function bookingObject(username: string, d: Data, status: string): Data {
   return {

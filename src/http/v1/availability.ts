@@ -3,7 +3,7 @@ import { availableSlots } from "../../arbiter/index.js";
 import { validateAvailabilityQuery } from "../../availability/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError } from "../../errors.js";
-import { intervalsJson } from "../iso-time.js";
+import { intervalsJson } from "../../iso-time.js";
 import { agentOf } from "./bookings.js";
 
 /** The query names AgentDraft uses, mapped onto the engine's. */

@@ -1,16 +1,16 @@
 /** The wire form of arbiter records on the `/v1` API: ids with prefixes, ISO 8601 times. */
-import type { Agent, Booking, CounterProposal, Hold } from "../../arbiter/index.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
+import type { Agent, Booking, CounterProposal, Hold } from "../../arbiter/index.js";
+import { isoUtc } from "../../iso-time.js";
 
 export function holdJson(h: Hold) {
   return {
     hold_id: h.id,
     agent_id: h.agentId,
     priority: h.priority,
-    start: iso(h.start),
-    end: iso(h.end),
-    expires_at: iso(h.expiresAt),
+    start: isoUtc(h.start),
+    end: isoUtc(h.end),
+    expires_at: isoUtc(h.expiresAt),
   };
 }
 
@@ -19,16 +19,16 @@ export function bookingJson(b: Booking, now: number, auditRef?: string) {
   return {
     booking_id: b.id,
     status: b.status,
-    start: iso(b.start),
-    end: iso(b.end),
+    start: isoUtc(b.start),
+    end: isoUtc(b.end),
     agent_id: b.agentId,
     priority: b.priority,
-    committed_at: iso(b.committedAt),
-    frozen_at: iso(b.frozenAt),
+    committed_at: isoUtc(b.committedAt),
+    frozen_at: isoUtc(b.frozenAt),
     frozen: now >= b.frozenAt,
     ...(b.holdId !== undefined && { hold_id: b.holdId }),
     ...(b.replaces !== undefined && { replaces: b.replaces }),
-    ...(b.endedAt !== undefined && { ended_at: iso(b.endedAt) }),
+    ...(b.endedAt !== undefined && { ended_at: isoUtc(b.endedAt) }),
     ...(b.evictedBy !== undefined && { evicted_by_agent_id: b.evictedBy }),
     ...details,
     ...(auditRef !== undefined && { audit_ref: auditRef }),
@@ -40,11 +40,11 @@ export function counterJson(c: CounterProposal) {
     counter_id: c.id,
     booking_id: c.bookingId,
     proposed_by: c.proposedBy,
-    proposed: c.proposed.map((p) => ({ start: iso(p.start), end: iso(p.end) })),
+    proposed: c.proposed.map((p) => ({ start: isoUtc(p.start), end: isoUtc(p.end) })),
     ...(c.note !== undefined && { note: c.note }),
     status: c.status,
-    created_at: iso(c.createdAt),
-    ...(c.decidedAt !== undefined && { decided_at: iso(c.decidedAt) }),
+    created_at: isoUtc(c.createdAt),
+    ...(c.decidedAt !== undefined && { decided_at: isoUtc(c.decidedAt) }),
     ...(c.acceptedIndex !== undefined && { accepted_index: c.acceptedIndex }),
     ...(c.acceptedBookingId !== undefined && { accepted_booking_id: c.acceptedBookingId }),
   };
@@ -58,6 +58,6 @@ export function agentJson(a: Agent) {
     priority: a.priority,
     scopes: a.scopes,
     ...(a.did !== undefined && { did: a.did }),
-    created_at: iso(a.createdAt),
+    created_at: isoUtc(a.createdAt),
   };
 }

@@ -2,6 +2,7 @@ import { type Request, Router } from "express";
 import { ID_RE } from "../../arbiter/index.js";
 import type { Context } from "../../context.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
+import { isoUtc } from "../../iso-time.js";
 import { USERNAME_RE } from "../../profile/index.js";
 import {
   type Delivery,
@@ -12,7 +13,6 @@ import {
 } from "../../webhooks/index.js";
 import { validateBody } from "../request-schemas.js";
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const DELIVERY_STATUSES: DeliveryStatus[] = ["pending", "succeeded", "dead_lettered"];
 const MAX_PAGE = 100;
 
@@ -25,7 +25,7 @@ export function subscriptionJson(sub: Subscription) {
     ...(sub.disabledReason !== undefined && { disabled_reason: sub.disabledReason }),
     user_id: sub.username,
     agent_id: sub.agentId,
-    created_at: iso(sub.createdAt),
+    created_at: isoUtc(sub.createdAt),
   };
 }
 
@@ -38,15 +38,15 @@ function deliveryJson(d: Delivery) {
     status: d.status,
     attempt_count: d.attempts.length,
     attempts: d.attempts.map((a) => ({
-      at: iso(a.at),
+      at: isoUtc(a.at),
       duration_ms: a.durationMs,
       status_code: a.statusCode,
       error: a.error,
     })),
     last_status_code: last?.statusCode ?? null,
     last_error: d.deadLetterReason ?? last?.error ?? null,
-    next_attempt_at: d.nextAttemptAt === null ? null : iso(d.nextAttemptAt),
-    created_at: iso(d.createdAt),
+    next_attempt_at: d.nextAttemptAt === null ? null : isoUtc(d.nextAttemptAt),
+    created_at: isoUtc(d.createdAt),
   };
 }
 
@@ -141,7 +141,7 @@ export function webhooksRouter(ctx: Context): Router {
     res.json({
       ...subscriptionJson(subscription),
       secret,
-      previous_secret_expires_at: iso(previousExpiresAt),
+      previous_secret_expires_at: isoUtc(previousExpiresAt),
     });
   });
 

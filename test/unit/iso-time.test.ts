@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { intervalsJson, isoUtc } from "../../../src/http/iso-time.js";
+import { intervalsJson, isoUtc } from "../../src/iso-time.js";
 
 describe("isoUtc", () => {
   it("formats exactly like Date#toISOString for years 1970–9999", () => {
