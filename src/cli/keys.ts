@@ -10,28 +10,34 @@ function fail(message: string): number {
 }
 
 export async function runKeygen(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: "string" } } });
-  const { privateJwk, publicJwk } = await generateEd25519Jwk();
+  let values: { out?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { out: { type: "string" } } }));
+  } catch (err) {
+    return fail(`${(err as Error).message}\nusage: calendario keygen [--out <file>]`);
+  }
+  const { privateJwk } = await generateEd25519Jwk();
   const signer = await didKeySigner(privateJwk);
   const doc = `${JSON.stringify({ did: signer.did, ...privateJwk, kid: signer.kid }, null, 2)}\n`;
   if (values.out) {
-    await writeFile(values.out, doc, { mode: 0o600, flag: "wx" });
+    try {
+      await writeFile(values.out, doc, { mode: 0o600, flag: "wx" });
+    } catch (err) {
+      const exists = (err as NodeJS.ErrnoException).code === "EEXIST";
+      return fail(
+        exists ? `${values.out} exists; refusing to overwrite a key` : (err as Error).message,
+      );
+    }
     process.stdout.write(`${signer.did}\n`);
     process.stderr.write(`private key written to ${values.out} (mode 0600); keep it secret\n`);
   } else {
     process.stdout.write(doc);
   }
-  void publicJwk;
   return 0;
 }
 
 export async function runSign(args: string[]): Promise<number> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: { key: { type: "string" }; out: { type: "string" } };
-      allowPositionals: true;
-    }>
-  >;
+  let parsed: { values: { key?: string; out?: string }; positionals: string[] };
   try {
     parsed = parseArgs({
       args,
