@@ -91,10 +91,16 @@ export function bookingsRouter(ctx: Context): Router {
       idempotencyKey: idempotencyKey(req, body.idempotency_key),
       body: { ...withoutKey(body), start: interval.start, end: interval.end },
     });
-    const now = await ctx.store.now();
+    // A fresh booking is judged at its commit instant (no extra round trip); a replay, now.
     res
       .status(outcome.replay ? 200 : 201)
-      .json(bookingJson(outcome.booking, now, outcome.auditRef));
+      .json(
+        bookingJson(
+          outcome.booking,
+          outcome.replay ? await ctx.store.now() : outcome.booking.committedAt,
+          outcome.auditRef,
+        ),
+      );
   });
 
   router.get("/v1/bookings", async (req, res) => {
