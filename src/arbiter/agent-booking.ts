@@ -254,7 +254,11 @@ export async function answerCommit(
         "No committed booking of this agent with that id",
         "booking_not_found",
       );
-    default:
+    case "arbitration_expired":
+      throw new StoreUnavailableError(
+        "The commit was not decided in time and nothing was booked; retry it",
+      );
+    case "idempotency_mismatch":
       throw idempotencyMismatch();
   }
 }

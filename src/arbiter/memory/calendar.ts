@@ -205,7 +205,7 @@ export class Calendar {
     const replaced = cmd.replaces !== undefined ? this.bookings.get(cmd.replaces) : undefined;
     if (
       cmd.replaces !== undefined &&
-      (!replaced || replaced.status !== "committed" || replaced.agentId !== cmd.agentId)
+      (replaced?.status !== "committed" || replaced.agentId !== cmd.agentId)
     )
       return reject("booking_not_found");
 

@@ -1,6 +1,4 @@
-import { createClient, ErrorReply } from "redis";
 import type { Clock } from "../../clock.js";
-import { StoreUnavailableError } from "../../errors.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../memory/memory-store.js";
 import type {
@@ -23,84 +21,22 @@ import type {
   HoldOutcome,
 } from "../types.js";
 import { MAX_SPAN_MS } from "../types.js";
+import { type Client, connectArbiterClient } from "./client.js";
 import { agentKeyIndex, calendarKeys, idempotencyField, USERS_KEY, userKey } from "./keys.js";
-import { arbiterScripts } from "./scripts.js";
-
-type Client = ReturnType<typeof makeClient>;
-
-function makeClient(url: string) {
-  return createClient({
-    url,
-    scripts: arbiterScripts(),
-    // While Redis is unreachable, fail at once instead of queueing a stale decision.
-    disableOfflineQueue: true,
-    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
-  });
-}
-
-/** Lua's cjson writes an empty table as `{}`: lists come back as arrays whatever they were. */
-function list<T>(value: unknown): T[] {
-  return Array.isArray(value) ? (value as T[]) : [];
-}
-
-/** Details stay JSON text in Redis: a cjson round trip would turn [] into {} and round numbers. */
-function publicBooking(raw: Booking & { dayKey?: string; detailsJson?: string }): Booking {
-  const { dayKey: _d, detailsJson, ...b } = raw;
-  return detailsJson === undefined ? b : { ...b, details: JSON.parse(detailsJson) };
-}
+import {
+  luaCommand,
+  normalizeCommitOutcome,
+  parseCommitOutcome,
+  parseEvent,
+  publicBooking,
+  stripKey,
+} from "./wire.js";
 
 export interface RedisStoreOptions {
   /** Tests only: replaces Redis TIME in the scripts so time can be stepped. */
   clock?: Clock;
   /** How long a command may wait for its reply (default 5000 ms). */
   replyTimeoutMs?: number;
-}
-
-const UNGUARDED = new Set<PropertyKey>([
-  "connect",
-  "close",
-  "destroy",
-  "quit",
-  "disconnect",
-  "on",
-  "once",
-  "off",
-]);
-
-/**
- * node-redis waits for a sent command's reply forever: against a hung or cut-off server
- * every request would hang. Each command gets a deadline, and any failure that is not
- * Redis's own error reply becomes a 503 the caller may retry (with its idempotency key).
- */
-function withDeadlines(client: Client, timeoutMs: number): Client {
-  return new Proxy(client, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function" || UNGUARDED.has(prop)) return value;
-      return (...args: unknown[]) => {
-        const result = value.apply(target, args);
-        if (!(result instanceof Promise)) return result;
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
-                new StoreUnavailableError(
-                  `Redis gave no reply to ${String(prop)} within ${timeoutMs} ms`,
-                ),
-              ),
-            timeoutMs,
-          );
-        });
-        return Promise.race([result, deadline])
-          .catch((err: unknown) => {
-            if (err instanceof ErrorReply || err instanceof StoreUnavailableError) throw err;
-            throw new StoreUnavailableError();
-          })
-          .finally(() => clearTimeout(timer));
-      };
-    },
-  });
 }
 
 /** The production store: state and decisions live in Redis, shared by every node process. */
@@ -113,11 +49,7 @@ export class RedisStore implements Store {
   ) {}
 
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
-    const client = makeClient(url);
-    // Errors surface on the commands that hit them; the listener keeps them from crashing us.
-    client.on("error", () => {});
-    await client.connect();
-    return new RedisStore(withDeadlines(client, opts.replyTimeoutMs ?? 5000), opts.clock);
+    return new RedisStore(await connectArbiterClient(url, opts.replyTimeoutMs ?? 5000), opts.clock);
   }
 
   private common(): string[] {
@@ -464,45 +396,3 @@ export class RedisStore implements Store {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The command as commit_one (lua/core/commit.lua) reads it. */
-function luaCommand(cmd: CommitCommand) {
-  return {
-    agentId: cmd.agentId,
-    priority: cmd.priority,
-    start: cmd.start,
-    end: cmd.end,
-    bookingId: cmd.bookingId,
-    holdId: cmd.holdId ?? "",
-    replaces: cmd.replaces ?? "",
-    bumpWindowMs: cmd.bumpWindowMs,
-    dayKey: cmd.dayKey,
-    maxPerDay: cmd.maxPerDay,
-    detailsJson: cmd.details === undefined ? "null" : canonicalJson(cmd.details),
-    idemField: idempotencyField(cmd.agentId, "commit", cmd.idempotencyKey),
-    fingerprint: cmd.fingerprint,
-    actor: cmd.actor,
-  };
-}
-
-function parseCommitOutcome(reply: string): CommitOutcome {
-  return normalizeCommitOutcome(JSON.parse(reply));
-}
-
-function normalizeCommitOutcome(outcome: CommitOutcome): CommitOutcome {
-  if (outcome.status !== "committed") return outcome;
-  return {
-    ...outcome,
-    booking: publicBooking(outcome.booking),
-    displacedHolds: list<Hold>(outcome.displacedHolds),
-    evicted: list<Booking>(outcome.evicted).map(publicBooking),
-  };
-}
-
-function stripKey({ keyHash: _k, ...agent }: Agent & { keyHash?: string }): Agent {
-  return agent;
-}
-
-function parseEvent(message: Record<string, string>): AuditEvent {
-  return { ...JSON.parse(message.event!), hash: message.hash! };
-}

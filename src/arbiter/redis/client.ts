@@ -1,0 +1,75 @@
+/**
+ * The arbiter's Redis connection: its scripts, no offline queue, reconnection with
+ * backoff, and a reply deadline on every command.
+ */
+import { createClient, ErrorReply } from "redis";
+import { StoreUnavailableError } from "../../errors.js";
+import { arbiterScripts } from "./scripts.js";
+
+export type Client = ReturnType<typeof makeClient>;
+
+function makeClient(url: string) {
+  return createClient({
+    url,
+    scripts: arbiterScripts(),
+    // While Redis is unreachable, fail at once instead of queueing a stale decision.
+    disableOfflineQueue: true,
+    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+  });
+}
+
+const UNGUARDED = new Set<PropertyKey>([
+  "connect",
+  "close",
+  "destroy",
+  "quit",
+  "disconnect",
+  "on",
+  "once",
+  "off",
+]);
+
+/**
+ * node-redis waits for a sent command's reply forever: against a hung or cut-off server
+ * every request would hang. Each command gets a deadline, and any failure that is not
+ * Redis's own error reply becomes a 503 the caller may retry (with its idempotency key).
+ */
+function withDeadlines(client: Client, timeoutMs: number): Client {
+  return new Proxy(client, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if (typeof value !== "function" || UNGUARDED.has(prop)) return value;
+      return (...args: unknown[]) => {
+        const result = value.apply(target, args);
+        if (!(result instanceof Promise)) return result;
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () =>
+              reject(
+                new StoreUnavailableError(
+                  `Redis gave no reply to ${String(prop)} within ${timeoutMs} ms`,
+                ),
+              ),
+            timeoutMs,
+          );
+        });
+        return Promise.race([result, deadline])
+          .catch((err: unknown) => {
+            if (err instanceof ErrorReply || err instanceof StoreUnavailableError) throw err;
+            throw new StoreUnavailableError();
+          })
+          .finally(() => clearTimeout(timer));
+      };
+    },
+  });
+}
+
+/** A connected client whose commands fail with a 503 rather than hang. */
+export async function connectArbiterClient(url: string, replyTimeoutMs: number): Promise<Client> {
+  const client = makeClient(url);
+  // Errors surface on the commands that hit them; the listener keeps them from crashing us.
+  client.on("error", () => {});
+  await client.connect();
+  return withDeadlines(client, replyTimeoutMs);
+}
