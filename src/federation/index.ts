@@ -1,3 +1,4 @@
+export { guardedLookup, isPublicUnicastAddress, type LookupRefusal } from "./address-guard.js";
 export {
   type DiscoveredProfile,
   type DiscoveryOptions,
@@ -10,7 +11,6 @@ export {
   FetchError,
   type FetchErrorReason,
   type FetchInit,
-  isPublicUnicastAddress,
   type RawResponse,
   type SafeFetch,
   type SafeFetchOptions,

@@ -5,12 +5,12 @@
  * so there is no gap between the address checked and the address used (DNS rebinding).
  * Time and size are bounded. CALENDARIO_ALLOW_INSECURE lifts the scheme and address rules.
  */
-import dns, { type LookupAddress } from "node:dns";
+import dns from "node:dns";
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
 import net, { type LookupFunction } from "node:net";
-import ipaddr from "ipaddr.js";
 import { UpstreamError } from "../errors.js";
+import { guardedLookup, isPublicUnicastAddress } from "./address-guard.js";
 
 export type FetchErrorReason =
   | "insecure_url"
@@ -71,40 +71,6 @@ const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const USER_AGENT = "calendario-node";
 
 /** True for a public unicast address; loopback, private, link-local, CGNAT, … are not. */
-export function isPublicUnicastAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it carries.
-  return ipaddr.process(address).range() === "unicast";
-}
-
-function guardLookup(
-  base: LookupFunction,
-  isAllowed: (address: string) => boolean,
-): LookupFunction {
-  return (hostname, options, callback) => {
-    base(hostname, { ...options, all: true }, (err, result) => {
-      if (err) return callback(err, "", 0);
-      const addresses = (
-        Array.isArray(result) ? result : [{ address: result, family: 0 }]
-      ) as LookupAddress[];
-      const refused = addresses.find((a) => !isAllowed(a.address));
-      if (refused)
-        return callback(
-          new FetchError(
-            "forbidden_address",
-            `${hostname} resolves to ${refused.address}, which is not a public address`,
-          ),
-          "",
-          0,
-        );
-      const first = addresses[0];
-      if (!first) return callback(new FetchError("network", `${hostname} has no address`), "", 0);
-      if (options.all) return callback(null, addresses);
-      callback(null, first.address, first.family);
-    });
-  };
-}
-
 function parseTarget(raw: string, base: URL | undefined, allowInsecure: boolean): URL {
   let url: URL;
   try {
@@ -130,7 +96,11 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
   const maxBytes = opts.maxBytes ?? 512 * 1024;
   const maxRedirects = opts.maxRedirects ?? 3;
   const isAllowed = opts.isAllowedAddress ?? (allowInsecure ? () => true : isPublicUnicastAddress);
-  const lookup = guardLookup(opts.lookup ?? (dns.lookup as unknown as LookupFunction), isAllowed);
+  const lookup = guardedLookup(
+    opts.lookup ?? (dns.lookup as unknown as LookupFunction),
+    isAllowed,
+    (reason, message) => new FetchError(reason, message),
+  );
 
   function requestHop(url: URL, init: FetchInit, deadline: number): Promise<Hop> {
     const literal = url.hostname.replace(/^\[|\]$/g, "");

@@ -4,10 +4,10 @@
  * connected to must be public unicast — checked in the socket's DNS lookup, so there is no
  * gap between the address checked and the one used. Redirects are not followed.
  */
-import dns, { type LookupAddress } from "node:dns";
+import dns from "node:dns";
 import net, { type LookupFunction } from "node:net";
 import { Agent, request } from "undici";
-import { isPublicUnicastAddress } from "../federation/index.js";
+import { guardedLookup, isPublicUnicastAddress } from "../federation/index.js";
 
 export interface PostResult {
   statusCode: number;
@@ -46,28 +46,6 @@ export interface TransportOptions {
 const USER_AGENT = "calendario-node-webhooks";
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
-function guardedLookup(base: LookupFunction): LookupFunction {
-  return (hostname, options, callback) => {
-    base(hostname, { ...options, all: true }, (err, result) => {
-      if (err) return callback(err, "", 0);
-      const addresses = (
-        Array.isArray(result) ? result : [{ address: result, family: 0 }]
-      ) as LookupAddress[];
-      const refused = addresses.find((a) => !isPublicUnicastAddress(a.address));
-      if (refused)
-        return callback(
-          new PostError("forbidden_address", `${hostname} resolves to ${refused.address}`),
-          "",
-          0,
-        );
-      const first = addresses[0];
-      if (!first) return callback(new PostError("network", `${hostname} has no address`), "", 0);
-      if (options.all) return callback(null, addresses);
-      callback(null, first.address, first.family);
-    });
-  };
-}
-
 /** Refuses what may never be posted to, before any connection. */
 export function checkTargetUrl(raw: string, allowInsecure: boolean): URL {
   let url: URL;
@@ -88,7 +66,15 @@ export function checkTargetUrl(raw: string, allowInsecure: boolean): URL {
 export function createWebhookTransport(opts: TransportOptions): WebhookTransport {
   const base = opts.lookup ?? (dns.lookup as unknown as LookupFunction);
   const agent = new Agent({
-    connect: opts.allowInsecure ? { lookup: base } : { lookup: guardedLookup(base) },
+    connect: opts.allowInsecure
+      ? { lookup: base }
+      : {
+          lookup: guardedLookup(
+            base,
+            isPublicUnicastAddress,
+            (reason, message) => new PostError(reason, message),
+          ),
+        },
     keepAliveTimeout: 10_000,
     connections: 16,
   });
