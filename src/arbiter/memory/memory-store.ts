@@ -1,5 +1,5 @@
-import { randomBytes } from "node:crypto";
 import type { Clock } from "../../clock.js";
+import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
   AuditQuery,
   CancelOutcome,
@@ -35,10 +35,6 @@ interface PendingCommit {
   arrival: number;
   resolve(outcome: CommitOutcome): void;
   reject(err: unknown): void;
-}
-
-export function newEventPrefix(): string {
-  return `evt_${randomBytes(9).toString("base64url")}_`;
 }
 
 /** A copy callers may keep: the calendar changes its own records in place. */
@@ -330,28 +326,4 @@ export class MemoryStore implements Store {
   }
 
   async close(): Promise<void> {}
-}
-
-/** The audit data of an agent change: never its key. */
-export function agentData(agent: Agent): Record<string, unknown> {
-  return {
-    agent_id: agent.id,
-    did: agent.did ?? null,
-    name: agent.name,
-    priority: agent.priority,
-    scopes: agent.scopes,
-  };
-}
-
-export function counterData(c: CounterProposal): Record<string, unknown> {
-  return {
-    accepted_booking_id: c.acceptedBookingId ?? null,
-    accepted_index: c.acceptedIndex ?? null,
-    booking_id: c.bookingId,
-    counter_id: c.id,
-    note: c.note ?? null,
-    proposed: c.proposed.map((p) => ({ end: p.end, start: p.start })),
-    proposed_by: c.proposedBy,
-    status: c.status,
-  };
 }

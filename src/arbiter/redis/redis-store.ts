@@ -1,6 +1,6 @@
 import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
-import { agentData, counterData, newEventPrefix } from "../memory/memory-store.js";
+import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
   AuditQuery,
   CancelOutcome,
