@@ -47,9 +47,8 @@ local function purge_expired_holds()
   end
 end
 
--- Records whose [start, end) overlaps [s, e). Records are at most MAX_SPAN long.
-local function overlapping(k_index, k_data, s, e)
-  local ids = rcall("ZRANGEBYSCORE", k_index, "(" .. (s - MAX_SPAN), "(" .. e)
+-- Of the records `ids` in hash `k_data`, those whose [start, end) overlaps [s, e).
+local function records_overlapping(k_data, ids, s, e)
   local out = {}
   for _, id in ipairs(ids) do
     local raw = rcall("HGET", k_data, id)
@@ -61,6 +60,12 @@ local function overlapping(k_index, k_data, s, e)
   return out
 end
 
+-- Records whose [start, end) overlaps [s, e). Records are at most MAX_SPAN long.
+local function overlapping(k_index, k_data, s, e)
+  local ids = rcall("ZRANGEBYSCORE", k_index, "(" .. (s - MAX_SPAN), "(" .. e)
+  return records_overlapping(k_data, ids, s, e)
+end
+
 -- Committed bookings overlapping [s, e). They never overlap each other (every commit
 -- evicts or loses to what it overlaps), so of those starting before s only the last can
 -- reach into [s, e): at most one record is read beyond the ones starting inside.
@@ -68,15 +73,7 @@ local function overlapping_bookings(s, e)
   local ids = rcall("ZRANGEBYSCORE", K_ACTIVE, s, "(" .. e)
   local before = rcall("ZREVRANGEBYSCORE", K_ACTIVE, "(" .. s, "-inf", "LIMIT", 0, 1)
   if before[1] then table.insert(ids, 1, before[1]) end
-  local out = {}
-  for _, id in ipairs(ids) do
-    local raw = rcall("HGET", K_BOOKINGS, id)
-    if raw then
-      local r = cjson.decode(raw)
-      if r["end"] > s and r.start < e then out[#out + 1] = r end
-    end
-  end
-  return out
+  return records_overlapping(K_BOOKINGS, ids, s, e)
 end
 
 local function winner_of(kind, r)
