@@ -4,7 +4,8 @@
  */
 import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
-import { type ArbiterSettings, MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
+import { MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
+import type { BookingDeps } from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
 import { createSafeFetch } from "./federation/index.js";
@@ -118,11 +119,15 @@ export class Context {
     return didKeySigner(deriveUserKey(this.orgKey, username));
   }
 
-  get arbiterSettings(): ArbiterSettings {
+  /** What the booking use cases need. */
+  get booking(): BookingDeps {
     return {
-      holdTtlSeconds: this.cfg.holdTtlSeconds,
-      bumpWindowSeconds: this.cfg.bumpWindowSeconds,
-      arbitrationWindowMs: this.cfg.arbitrationWindowMs,
+      store: this.store,
+      settings: {
+        holdTtlSeconds: this.cfg.holdTtlSeconds,
+        bumpWindowSeconds: this.cfg.bumpWindowSeconds,
+        arbitrationWindowMs: this.cfg.arbitrationWindowMs,
+      },
     };
   }
 

@@ -1,7 +1,50 @@
 /**
- * Typed errors with a stable `code`. Domain code throws these; the HTTP layer maps them
- * once to the JSON error shape `{ error: { code, message, details? } }`.
+ * Typed errors with a stable `code`. Domain code throws these and knows no HTTP status:
+ * `src/http/error-status.ts` maps each code to its status once, and the error middleware
+ * writes the JSON error shape `{ error: { code, message, details? } }`.
  */
+
+/** Every stable error code the node answers with, in one place. */
+export type ErrorCode =
+  // 400: the request itself
+  | "invalid_request"
+  | "malformed_json"
+  | "invalid_rules"
+  | "invalid_profile"
+  | "invalid_webhook_url"
+  | "unknown_event_type"
+  | "did_resolution_failed"
+  | "invalid_verification_method"
+  | "invalid_signature"
+  // 401, 403
+  | "unauthorized"
+  | "invalid_api_key"
+  | "forbidden"
+  | "not_owner"
+  | "missing_scope"
+  // 404
+  | "not_found"
+  | "unknown_user"
+  | "agent_not_found"
+  | "booking_not_found"
+  | "hold_not_found"
+  | "counter_not_found"
+  | "slot_not_found"
+  | "webhook_not_found"
+  | "resource_not_found"
+  | "archive_not_found"
+  // 409, 413, 415, 422, 429
+  | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "rule_violation"
+  | "rate_limited"
+  // 5xx
+  | "internal_error"
+  | "fetch_failed"
+  | "upstream_error"
+  | "store_unavailable";
+
 export interface ErrorDetail {
   /** JSON pointer to the offending value, e.g. `/scheduling/0/hours/1`. */
   pointer?: string;
@@ -9,26 +52,24 @@ export interface ErrorDetail {
   [key: string]: unknown;
 }
 
+export interface AppErrorOptions {
+  details?: unknown;
+  /** Extra top-level members of the error body (e.g. a rule violation's `reason_code`). */
+  extra?: Record<string, unknown>;
+  cause?: unknown;
+}
+
 export class AppError extends Error {
-  readonly statusCode: number;
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly details: unknown;
-  /** Extra top-level members of the error body (e.g. the flat AgentDraft 409 fields). */
   readonly extra: Record<string, unknown> | undefined;
 
-  constructor(
-    statusCode: number,
-    code: string,
-    message: string,
-    details?: unknown,
-    extra?: Record<string, unknown>,
-  ) {
-    super(message);
+  constructor(code: ErrorCode, message: string, opts: AppErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
-    this.statusCode = statusCode;
     this.code = code;
-    this.details = details;
-    this.extra = extra;
+    this.details = opts.details;
+    this.extra = opts.extra;
   }
 
   get payload(): Record<string, unknown> {
@@ -37,84 +78,124 @@ export class AppError extends Error {
     return { error, ...this.extra };
   }
 
-  /** Anything thrown becomes an AppError; unknown errors are a 500 whose details stay hidden. */
+  /** Anything thrown becomes an AppError; an unknown error is internal, its details hidden. */
   static fromError(err: unknown): AppError {
     if (err instanceof AppError) return err;
-    return new InternalError();
+    return new InternalError(undefined, { cause: err });
   }
 }
 
+type CodeOf<C extends ErrorCode> = C;
+
 export class InvalidRequestError extends AppError {
-  constructor(message: string, details?: ErrorDetail[] | unknown, code = "invalid_request") {
-    super(400, code, message, details);
+  constructor(
+    message: string,
+    details?: ErrorDetail[] | unknown,
+    code: CodeOf<
+      | "invalid_request"
+      | "malformed_json"
+      | "invalid_rules"
+      | "invalid_profile"
+      | "invalid_webhook_url"
+      | "unknown_event_type"
+    > = "invalid_request",
+    cause?: unknown,
+  ) {
+    super(code, message, { details, cause });
   }
 }
 
 export class AuthRequiredError extends AppError {
-  constructor(message = "Authentication required", code = "unauthorized") {
-    super(401, code, message);
+  constructor(
+    message = "Authentication required",
+    code: CodeOf<"unauthorized" | "invalid_api_key"> = "unauthorized",
+  ) {
+    super(code, message);
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = "Forbidden", code = "forbidden") {
-    super(403, code, message);
+  constructor(
+    message = "Forbidden",
+    code: CodeOf<"forbidden" | "not_owner" | "missing_scope"> = "forbidden",
+  ) {
+    super(code, message);
   }
 }
 
+export type NotFoundCode =
+  | "not_found"
+  | "unknown_user"
+  | "agent_not_found"
+  | "booking_not_found"
+  | "hold_not_found"
+  | "counter_not_found"
+  | "slot_not_found"
+  | "webhook_not_found"
+  | "resource_not_found"
+  | "archive_not_found";
+
 export class NotFoundError extends AppError {
-  constructor(message = "Not found", code = "not_found") {
-    super(404, code, message);
+  constructor(message = "Not found", code: NotFoundCode = "not_found") {
+    super(code, message);
   }
 }
 
 export class ConflictError extends AppError {
   constructor(message: string, extra?: Record<string, unknown>, details?: unknown) {
-    super(409, "conflict", message, details, extra);
+    super("conflict", message, { details, extra });
   }
 }
 
 export class RuleViolationError extends AppError {
   readonly reasonCode: string;
   constructor(reasonCode: string, message: string) {
-    super(422, "rule_violation", message, undefined, { reason_code: reasonCode });
+    super("rule_violation", message, { extra: { reason_code: reasonCode } });
     this.reasonCode = reasonCode;
   }
 }
 
 export class PayloadTooLargeError extends AppError {
   constructor(message = "Request body too large") {
-    super(413, "payload_too_large", message);
+    super("payload_too_large", message);
   }
 }
 
 export class UnsupportedMediaTypeError extends AppError {
   constructor(message = "Content-Type must be application/json") {
-    super(415, "unsupported_media_type", message);
+    super("unsupported_media_type", message);
   }
 }
 
 export class RateLimitedError extends AppError {
-  constructor(message = "Too many requests") {
-    super(429, "rate_limited", message);
+  constructor(
+    message = "Too many requests",
+    /** When the caller may try again (the `Retry-After` header). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super("rate_limited", message);
   }
 }
 
 export class InternalError extends AppError {
-  constructor(message = "Internal server error") {
-    super(500, "internal_error", message);
+  constructor(message = "Internal server error", opts: { cause?: unknown } = {}) {
+    super("internal_error", message, opts);
   }
 }
 
-/** The store (Redis) cannot be reached or does not answer in time; safe to retry. */
+/** The store (Redis) cannot be reached, lost state, or did not answer in time; safe to retry. */
 export class StoreUnavailableError extends AppError {
-  constructor(message = "The calendar store is unavailable; retry shortly") {
-    super(503, "store_unavailable", message);
+  constructor(message = "The calendar store is unavailable; retry shortly", cause?: unknown) {
+    super("store_unavailable", message, { cause });
   }
 }
 
 export class UpstreamError extends AppError {
-  constructor(message: string, code = "upstream_error") {
-    super(502, code, message);
+  constructor(
+    message: string,
+    code: CodeOf<"fetch_failed" | "upstream_error"> = "upstream_error",
+    cause?: unknown,
+  ) {
+    super(code, message, { cause });
   }
 }

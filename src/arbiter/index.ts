@@ -1,11 +1,3 @@
-export {
-  type ArbiterSettings,
-  type CommitRequest,
-  commitBooking,
-  loadCalendar,
-  placeHold,
-} from "./agent-booking.js";
-export { availableSlots, freeBusy } from "./calendar-view.js";
 export { hashAgentKey, ID_RE, type IdPrefix, newAgentKey, newId } from "./ids.js";
 export { MemoryStore } from "./memory/memory-store.js";
 export { RedisStore } from "./redis/index.js";

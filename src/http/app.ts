@@ -1,13 +1,12 @@
 import express, { type Express } from "express";
 import type { Context } from "../context.js";
-import { adminRouter } from "./admin.js";
-import { adminAgentsRouter } from "./admin-agents.js";
+import { adminRouter } from "./admin/index.js";
+import { publicApiRouter } from "./api/index.js";
 import { jsonBody } from "./body.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
-import { publicApiRouter } from "./public-api.js";
 import { requestLog } from "./request-log.js";
 import { v1Router } from "./v1/index.js";
-import { wellKnownRouter } from "./well-known.js";
+import { wellKnownRouter } from "./wellknown/index.js";
 
 /** The express app, apart from listening, so supertest can drive it. */
 export function createApp(ctx: Context): Express {
@@ -23,7 +22,6 @@ export function createApp(ctx: Context): Express {
   app.use(publicApiRouter(ctx));
   app.use(jsonBody());
   app.use(adminRouter(ctx));
-  app.use(adminAgentsRouter(ctx));
   app.use(v1Router(ctx));
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));

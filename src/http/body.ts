@@ -1,4 +1,5 @@
-import express, { type RequestHandler } from "express";
+import type { IncomingMessage } from "node:http";
+import express, { type Request, type RequestHandler } from "express";
 import { UnsupportedMediaTypeError } from "../errors.js";
 
 export const MAX_BODY_BYTES = 256 * 1024;
@@ -24,6 +25,19 @@ export function jsonBody(): RequestHandler[] {
     limit: MAX_BODY_BYTES,
     strict: false,
     type: ["application/json", "application/*+json"],
+    verify: (req, _res, buf) => {
+      rawBodies.set(req, buf);
+    },
   });
   return [requireJson, parse];
+}
+
+/** The exact bytes of each parsed body: request tokens sign a hash of them. */
+const rawBodies = new WeakMap<IncomingMessage, Buffer>();
+
+const EMPTY = Buffer.alloc(0);
+
+/** The body's bytes as received (empty when there was none). */
+export function rawBodyOf(req: Request): Buffer {
+  return rawBodies.get(req) ?? EMPTY;
 }

@@ -4,9 +4,11 @@ import {
   InvalidRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  RateLimitedError,
   UnsupportedMediaTypeError,
 } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { statusOf } from "./error-status.js";
 
 /** Errors that express's body parser raises, mapped to ours by their `type`. */
 function fromBodyParserError(err: { type?: string; message?: string }): AppError | undefined {
@@ -39,9 +41,12 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const mapped =
       err instanceof AppError ? err : (fromBodyParserError(err) ?? AppError.fromError(err));
-    if (mapped.statusCode >= 500) {
+    const status = statusOf(mapped.code);
+    if (status >= 500) {
       logger.error({ err, reqId: req.id, path: req.path }, "request failed");
     }
-    res.status(mapped.statusCode).json(mapped.payload);
+    if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
+      res.set("Retry-After", String(mapped.retryAfterSeconds));
+    res.status(status).json(mapped.payload);
   };
 }

@@ -3,7 +3,7 @@ import type { UserRecord } from "../arbiter/index.js";
 import type { Context } from "../context.js";
 import { NotFoundError } from "../errors.js";
 import { USERNAME_RE } from "../profile/index.js";
-import { bearerToken, isAdminToken } from "./admin-auth.js";
+import { bearerToken, isAdminToken } from "./auth.js";
 
 /**
  * The user named by `:username`, if the caller may see them. A private profile is

@@ -16,7 +16,7 @@ export class DidResolutionError extends AppError {
     readonly reason: DidResolutionReason,
     message: string,
   ) {
-    super(400, "did_resolution_failed", message, { reason });
+    super("did_resolution_failed", message, { details: { reason } });
   }
 }
 
@@ -31,7 +31,7 @@ export class VerificationMethodError extends AppError {
     readonly reason: VerificationMethodReason,
     message: string,
   ) {
-    super(400, "invalid_verification_method", message, { reason });
+    super("invalid_verification_method", message, { details: { reason } });
   }
 }
 
@@ -46,6 +46,6 @@ export class JwsError extends AppError {
     readonly reason: JwsReason,
     message: string,
   ) {
-    super(400, "invalid_signature", message, { reason });
+    super("invalid_signature", message, { details: { reason } });
   }
 }

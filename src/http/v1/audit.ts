@@ -3,6 +3,8 @@ import { signCheckpoint } from "../../audit/index.js";
 import type { Context } from "../../context.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { USERNAME_RE } from "../../profile/index.js";
+import { callerOf } from "../auth.js";
+import { intParam } from "./params.js";
 
 const MAX_EVENTS = 1000;
 
@@ -15,16 +17,16 @@ export function auditRouter(ctx: Context): Router {
   const router = Router();
   router.get("/v1/audit", async (req, res) => {
     const { resource, user_id, after, limit } = req.query as Record<string, string | undefined>;
+    const caller = callerOf(req, ["agent", "admin"]);
     let username: string;
-    if (req.isAdmin) {
+    if (caller.kind === "admin") {
       if (!user_id || !USERNAME_RE.test(user_id))
         throw new InvalidRequestError("user_id is required for the admin", [
           { pointer: "/user_id", message: "is required" },
         ]);
       username = user_id;
     } else {
-      if (!req.caller) throw new ForbiddenError();
-      username = req.caller.username;
+      username = caller.agent.username;
       if (user_id !== undefined && user_id !== username)
         throw new ForbiddenError("An agent reads only its own user's audit log");
     }
@@ -32,16 +34,9 @@ export function auditRouter(ctx: Context): Router {
       throw new InvalidRequestError("resource is not a valid id", [
         { pointer: "/resource", message: "is not a valid id" },
       ]);
-    const afterSeq = after === undefined ? 0 : Number(after);
-    if (!Number.isInteger(afterSeq) || afterSeq < 0)
-      throw new InvalidRequestError("after must be a sequence number", [
-        { pointer: "/after", message: "must be a non-negative integer" },
-      ]);
-    const max = limit === undefined ? MAX_EVENTS : Number(limit);
-    if (!Number.isInteger(max) || max < 1 || max > MAX_EVENTS)
-      throw new InvalidRequestError(`limit must be 1-${MAX_EVENTS}`, [
-        { pointer: "/limit", message: `must be 1-${MAX_EVENTS}` },
-      ]);
+    // Plain digits only: `1e21` or `-0` is not a sequence number.
+    const afterSeq = intParam(after, "after", 0, Number.MAX_SAFE_INTEGER, 0);
+    const max = intParam(limit, "limit", 1, MAX_EVENTS, MAX_EVENTS);
     const [events, head, now] = await Promise.all([
       ctx.store.readAudit(username, { resource, afterSeq, limit: max }),
       ctx.store.auditHead(username),

@@ -1,10 +1,10 @@
 import { Router } from "express";
-import { availableSlots } from "../../arbiter/index.js";
 import { validateAvailabilityQuery } from "../../availability/index.js";
+import { agentAvailability } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError } from "../../errors.js";
 import { intervalsJson } from "../../iso-time.js";
-import { agentOf } from "./bookings.js";
+import { callerOf } from "../auth.js";
 
 /** The query names AgentDraft uses, mapped onto the engine's. */
 const PARAM_NAMES: Record<string, string> = { "/start": "/range_start", "/end": "/range_end" };
@@ -12,7 +12,7 @@ const PARAM_NAMES: Record<string, string> = { "/start": "/range_start", "/end": 
 export function availabilityRouter(ctx: Context): Router {
   const router = Router();
   router.get("/v1/availability", async (req, res) => {
-    const agent = agentOf(req);
+    const caller = callerOf(req, ["agent"]);
     let query: ReturnType<typeof validateAvailabilityQuery>;
     try {
       query = validateAvailabilityQuery({
@@ -32,12 +32,9 @@ export function availabilityRouter(ctx: Context): Router {
         details,
       );
     }
-    // The agent's own holds do not hide slots from it: it may commit over them.
-    const { timezone, slots } = await availableSlots(ctx.store, agent.username, query, {
-      excludeAgentId: agent.id,
-    });
+    const { timezone, slots } = await agentAvailability(ctx.booking, caller, query);
     const head = JSON.stringify({
-      user_id: agent.username,
+      user_id: caller.agent.username,
       timezone,
       duration_minutes: query.durationMinutes,
     });

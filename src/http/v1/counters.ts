@@ -1,124 +1,64 @@
 import { Router } from "express";
-import { type CounterProposal, commitBooking, ID_RE, newId } from "../../arbiter/index.js";
+import { acceptCounter, listCounters, proposeCounter, rejectCounter } from "../../booking/index.js";
 import type { Context } from "../../context.js";
-import { ConflictError, ForbiddenError, NotFoundError } from "../../errors.js";
-import { validateBody } from "../request-schemas.js";
-import { agentOf } from "./bookings.js";
+import type { CounterAcceptRequest, CounterRequest } from "../api-types.gen.js";
+import { callerOf } from "../auth.js";
+import { validateBody } from "../validate.js";
+import { orThrow } from "./answers.js";
 import { bookingJson, counterJson } from "./format.js";
 import { parseInterval } from "./times.js";
 
-/**
- * Counter-proposals: another agent of the user offers 1–5 alternative slots for a
- * booking; the booking's agent accepts one (an atomic move through the arbiter) or
- * rejects them.
- */
+/** Counter-proposals on a booking: propose, list, accept one slot, reject. */
 export function countersRouter(ctx: Context): Router {
   const router = Router();
-
-  async function bookingOf(username: string, id: string) {
-    const booking = ID_RE.test(id) ? await ctx.store.getBooking(username, id) : null;
-    if (!booking) throw new NotFoundError(`No booking ${id}`, "booking_not_found");
-    return booking;
-  }
-
-  async function counterOf(username: string, bookingId: string, counterId: string) {
-    const counter = ID_RE.test(counterId) ? await ctx.store.getCounter(username, counterId) : null;
-    if (!counter || counter.bookingId !== bookingId)
-      throw new NotFoundError(
-        `No counter-proposal ${counterId} on booking ${bookingId}`,
-        "counter_not_found",
-      );
-    return counter;
-  }
+  const deps = ctx.booking;
 
   router.post("/v1/bookings/:id/counter", async (req, res) => {
-    const agent = agentOf(req);
-    const body = validateBody<{ proposed: { start: string; end: string }[]; note?: string }>(
-      "counter-request",
-      req.body,
-    );
+    const caller = callerOf(req, ["agent"]);
+    const body = validateBody<CounterRequest>("counter-request", req.body);
     const proposed = body.proposed.map((p, i) => parseInterval(p.start, p.end, `/proposed/${i}`));
-    const booking = await bookingOf(agent.username, req.params.id as string);
-    if (booking.status !== "committed")
-      throw new ConflictError(
-        `Booking ${booking.id} is ${booking.status}; only a committed booking can be countered`,
-      );
-    const counter: CounterProposal = {
-      id: newId("ctr"),
-      bookingId: booking.id,
-      proposedBy: agent.id,
+    const counter = await proposeCounter(deps, caller, {
+      bookingId: req.params.id as string,
       proposed,
-      ...(body.note !== undefined && { note: body.note }),
-      status: "open",
-      createdAt: await ctx.store.now(),
-    };
-    await ctx.store.putCounter(agent.username, counter, "counter.proposed", agent.id);
+      note: body.note,
+    });
     res.status(201).json(counterJson(counter));
   });
 
   router.get("/v1/bookings/:id/counters", async (req, res) => {
-    const agent = agentOf(req);
-    const booking = await bookingOf(agent.username, req.params.id as string);
-    const counters = await ctx.store.listCounters(agent.username, booking.id);
+    const caller = callerOf(req, ["agent"]);
+    const counters = await listCounters(deps, caller, req.params.id as string);
     res.json({ counters: counters.map(counterJson) });
   });
 
   router.post("/v1/bookings/:id/counters/:counterId/accept", async (req, res) => {
-    const agent = agentOf(req);
-    const { slot_index } = validateBody<{ slot_index: number }>("counter-accept-request", req.body);
-    const booking = await bookingOf(agent.username, req.params.id as string);
-    const counter = await counterOf(agent.username, booking.id, req.params.counterId as string);
-    if (booking.agentId !== agent.id)
-      throw new ForbiddenError(
-        "Only the booking's agent may accept a counter-proposal",
-        "not_owner",
-      );
-    if (counter.status !== "open")
-      throw new ConflictError(`Counter-proposal ${counter.id} is already ${counter.status}`);
-    const slot = counter.proposed[slot_index];
-    if (!slot)
-      throw new NotFoundError(
-        `slot_index ${slot_index} is not one of the ${counter.proposed.length} proposed slots`,
-        "slot_not_found",
-      );
-    const outcome = await commitBooking(ctx.store, ctx.arbiterSettings, agent, {
-      ...slot,
-      replaces: booking.id,
-      details: booking.details,
-      body: { counter: counter.id, slot_index },
-    });
-    const decided: CounterProposal = {
-      ...counter,
-      status: "accepted",
-      decidedAt: await ctx.store.now(),
-      acceptedIndex: slot_index,
-      acceptedBookingId: outcome.booking.id,
-    };
-    await ctx.store.putCounter(agent.username, decided, "counter.accepted", agent.id);
+    const caller = callerOf(req, ["agent"]);
+    const body = validateBody<CounterAcceptRequest>("counter-accept-request", req.body);
+    const accepted = orThrow(
+      await acceptCounter(deps, caller, {
+        bookingId: req.params.id as string,
+        counterId: req.params.counterId as string,
+        slotIndex: body.slot_index,
+      }),
+      "accepted",
+    );
     res.status(201).json({
-      counter: counterJson(decided),
-      booking: bookingJson(outcome.booking, await ctx.store.now(), outcome.auditRef),
+      counter: counterJson(accepted.counter),
+      booking: bookingJson(
+        accepted.commit.booking,
+        await ctx.store.now(),
+        accepted.commit.auditRef,
+      ),
     });
   });
 
   router.post("/v1/bookings/:id/counters/:counterId/reject", async (req, res) => {
-    const agent = agentOf(req);
-    const booking = await bookingOf(agent.username, req.params.id as string);
-    const counter = await counterOf(agent.username, booking.id, req.params.counterId as string);
-    if (booking.agentId !== agent.id)
-      throw new ForbiddenError(
-        "Only the booking's agent may reject a counter-proposal",
-        "not_owner",
-      );
-    if (counter.status !== "open")
-      throw new ConflictError(`Counter-proposal ${counter.id} is already ${counter.status}`);
-    const decided: CounterProposal = {
-      ...counter,
-      status: "rejected",
-      decidedAt: await ctx.store.now(),
-    };
-    await ctx.store.putCounter(agent.username, decided, "counter.rejected", agent.id);
-    res.json({ counter: counterJson(decided) });
+    const caller = callerOf(req, ["agent"]);
+    const counter = await rejectCounter(deps, caller, {
+      bookingId: req.params.id as string,
+      counterId: req.params.counterId as string,
+    });
+    res.json({ counter: counterJson(counter) });
   });
 
   return router;

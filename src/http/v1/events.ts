@@ -4,19 +4,11 @@ import type { Context } from "../../context.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { USERNAME_RE } from "../../profile/index.js";
 import { MAX_WAIT_MS } from "../../webhooks/index.js";
+import { callerOf } from "../auth.js";
+import { intParam } from "./params.js";
 
 const MAX_LIMIT = 100;
 const LISTENING_CHECK_MS = 200;
-
-function intParam(value: unknown, name: string, min: number, max: number, def: number) {
-  if (value === undefined) return def;
-  const n = Number(value);
-  if (typeof value !== "string" || !/^\d{1,15}$/.test(value) || n < min || n > max)
-    throw new InvalidRequestError(`${name} must be an integer from ${min} to ${max}`, [
-      { pointer: `/${name}`, message: `must be an integer from ${min} to ${max}` },
-    ]);
-  return n;
-}
 
 /**
  * Ends with the response (the client left) or when the server stops listening: a long
@@ -41,8 +33,9 @@ export function eventsRouter(ctx: Context): Router {
   const router = Router();
   router.get("/v1/events", async (req, res) => {
     const { user_id } = req.query as Record<string, string | undefined>;
+    const caller = callerOf(req, ["agent", "admin"]);
     let who: { username: string; agentId: string | null };
-    if (req.isAdmin) {
+    if (caller.kind === "admin") {
       if (!user_id || !USERNAME_RE.test(user_id))
         throw new InvalidRequestError("user_id is required for the admin", [
           { pointer: "/user_id", message: "is required" },
@@ -51,10 +44,9 @@ export function eventsRouter(ctx: Context): Router {
         throw new NotFoundError(`No user "${user_id}"`, "unknown_user");
       who = { username: user_id, agentId: null };
     } else {
-      if (!req.caller) throw new ForbiddenError();
-      if (user_id !== undefined && user_id !== req.caller.username)
+      if (user_id !== undefined && user_id !== caller.agent.username)
         throw new ForbiddenError("An agent reads only its own events");
-      who = { username: req.caller.username, agentId: req.caller.id };
+      who = { username: caller.agent.username, agentId: caller.agent.id };
     }
     const after = intParam(req.query.after, "after", 0, Number.MAX_SAFE_INTEGER, 0);
     const limit = intParam(req.query.limit, "limit", 1, MAX_LIMIT, 50);

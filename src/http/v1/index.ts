@@ -1,6 +1,6 @@
 import { Router } from "express";
 import type { Context } from "../../context.js";
-import { authenticateAgent } from "../agent-auth.js";
+import { authenticateAgentOrAdmin } from "../auth.js";
 import { auditRouter } from "./audit.js";
 import { availabilityRouter } from "./availability.js";
 import { bookingsRouter } from "./bookings.js";
@@ -11,7 +11,7 @@ import { webhooksRouter } from "./webhooks.js";
 /** The AgentDraft-compatible `/v1` API. */
 export function v1Router(ctx: Context): Router {
   const router = Router();
-  router.use("/v1", authenticateAgent(ctx, { allowAdmin: true }));
+  router.use("/v1", authenticateAgentOrAdmin(ctx));
   router.use(availabilityRouter(ctx));
   router.use(bookingsRouter(ctx));
   router.use(countersRouter(ctx));

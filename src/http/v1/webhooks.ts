@@ -11,7 +11,10 @@ import {
   type Subscriber,
   type Subscription,
 } from "../../webhooks/index.js";
-import { validateBody } from "../request-schemas.js";
+import type { WebhookCreateRequest } from "../api-types.gen.js";
+import { callerOf } from "../auth.js";
+import { validateBody } from "../validate.js";
+import { intParam } from "./params.js";
 
 const DELIVERY_STATUSES: DeliveryStatus[] = ["pending", "succeeded", "dead_lettered"];
 const MAX_PAGE = 100;
@@ -55,7 +58,8 @@ function deliveryJson(d: Delivery) {
  * user named by `user_id`.
  */
 async function subscriberOf(ctx: Context, req: Request, userId: unknown): Promise<Subscriber> {
-  if (req.isAdmin) {
+  const caller = callerOf(req, ["agent", "admin"]);
+  if (caller.kind === "admin") {
     if (typeof userId !== "string" || !USERNAME_RE.test(userId))
       throw new InvalidRequestError("user_id is required for the admin", [
         { pointer: "/user_id", message: "is required" },
@@ -64,8 +68,7 @@ async function subscriberOf(ctx: Context, req: Request, userId: unknown): Promis
       throw new NotFoundError(`No user "${userId}"`, "unknown_user");
     return { username: userId, agentId: null };
   }
-  const agent = req.caller;
-  if (!agent) throw new ForbiddenError();
+  const { agent } = caller;
   if (!agent.scopes.includes("webhooks"))
     throw new ForbiddenError("This agent lacks the webhooks scope", "missing_scope");
   if (userId !== undefined && userId !== agent.username)
@@ -77,23 +80,14 @@ async function subscriptionOf(ctx: Context, req: Request): Promise<Subscription>
   const id = req.params.id as string;
   let sub: Subscription | null = null;
   if (ID_RE.test(id) && id.startsWith("whk_")) {
-    const who = req.isAdmin
-      ? { username: null, agentId: null }
-      : await subscriberOf(ctx, req, undefined);
+    const who =
+      callerOf(req, ["agent", "admin"]).kind === "admin"
+        ? { username: null, agentId: null }
+        : await subscriberOf(ctx, req, undefined);
     sub = await ctx.webhooks.find(id, who);
   }
   if (!sub) throw new NotFoundError(`No webhook ${id}`, "webhook_not_found");
   return sub;
-}
-
-function intParam(value: unknown, name: string, min: number, max: number, def: number): number {
-  if (value === undefined) return def;
-  const n = Number(value);
-  if (typeof value !== "string" || !/^\d{1,15}$/.test(value) || n < min || n > max)
-    throw new InvalidRequestError(`${name} must be an integer from ${min} to ${max}`, [
-      { pointer: `/${name}`, message: `must be an integer from ${min} to ${max}` },
-    ]);
-  return n;
 }
 
 /** Subscriptions (`/v1/webhooks`), their deliveries, and the event catalogue. */
@@ -105,10 +99,7 @@ export function webhooksRouter(ctx: Context): Router {
   });
 
   router.post("/v1/webhooks", async (req, res) => {
-    const body = validateBody<{ url: string; events: string[]; user_id?: string }>(
-      "webhook-create-request",
-      req.body,
-    );
+    const body = validateBody<WebhookCreateRequest>("webhook-create-request", req.body);
     const who = await subscriberOf(ctx, req, body.user_id);
     const { subscription, secret } = await ctx.webhooks.subscribe(who, body);
     ctx.logger.info(

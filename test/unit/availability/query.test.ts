@@ -5,6 +5,7 @@ import {
   validateAvailabilityQuery,
 } from "../../../src/availability/index.js";
 import { InvalidRequestError } from "../../../src/errors.js";
+import { statusOf } from "../../../src/http/error-status.js";
 import { at } from "./helpers.js";
 
 const good: AvailabilityQuery = {
@@ -20,7 +21,7 @@ function pointersOf(query: AvailabilityQuery): string[] {
   } catch (err) {
     expect(err).toBeInstanceOf(InvalidRequestError);
     const error = err as InvalidRequestError;
-    expect(error.statusCode).toBe(400);
+    expect(statusOf(error.code)).toBe(400);
     expect(error.code).toBe("invalid_request");
     const details = error.details as { pointer: string; message: string }[];
     for (const d of details) expect(d.message.length).toBeGreaterThan(0);

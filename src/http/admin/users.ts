@@ -1,8 +1,8 @@
 import { Router } from "express";
-import type { Context } from "../context.js";
-import { NotFoundError } from "../errors.js";
-import { putUserProfile, USERNAME_RE } from "../profile/index.js";
-import { requireAdmin } from "./admin-auth.js";
+import { ADMIN, deleteUser } from "../../booking/index.js";
+import type { Context } from "../../context.js";
+import { NotFoundError } from "../../errors.js";
+import { putUserProfile, USERNAME_RE } from "../../profile/index.js";
 
 function usernameParam(raw: string): string {
   if (!USERNAME_RE.test(raw))
@@ -11,9 +11,8 @@ function usernameParam(raw: string): string {
 }
 
 /** `/admin/v1`: the organization's administrator manages users and their profiles. */
-export function adminRouter(ctx: Context): Router {
+export function adminUsersRouter(ctx: Context): Router {
   const router = Router();
-  router.use("/admin/v1", requireAdmin(ctx.adminToken));
 
   router.get("/admin/v1/users", async (_req, res) => {
     res.json({ users: await ctx.store.listUsernames() });
@@ -47,7 +46,7 @@ export function adminRouter(ctx: Context): Router {
 
   router.delete("/admin/v1/users/:username", async (req, res) => {
     const username = usernameParam(req.params.username);
-    if (!(await ctx.store.deleteUser(username, "admin")))
+    if (!(await deleteUser(ctx.booking, ADMIN, username)))
       throw new NotFoundError(`No user "${username}"`, "unknown_user");
     ctx.logger.info({ username }, "user deleted");
     res.status(204).end();

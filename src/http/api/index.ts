@@ -1,10 +1,10 @@
 import { Router } from "express";
-import { availableSlots, freeBusy } from "../arbiter/calendar-view.js";
-import { parseInstant, validateAvailabilityQuery } from "../availability/index.js";
-import type { Context } from "../context.js";
-import { InvalidRequestError } from "../errors.js";
-import { intervalsJson, isoUtc } from "../iso-time.js";
-import { visibleUser } from "./visible-user.js";
+import { parseInstant, validateAvailabilityQuery } from "../../availability/index.js";
+import { availableSlots, freeBusy } from "../../booking/index.js";
+import type { Context } from "../../context.js";
+import { InvalidRequestError } from "../../errors.js";
+import { intervalsJson, isoUtc } from "../../iso-time.js";
+import { visibleUser } from "../visible-user.js";
 
 const FREEBUSY_TTL_SECONDS = 60;
 const DEFAULT_FREEBUSY_DAYS = 30;

@@ -1,7 +1,7 @@
 import { Router } from "express";
-import type { Context } from "../context.js";
-import { PROTOCOL_VERSION, SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.js";
-import { visibleUser } from "./visible-user.js";
+import type { Context } from "../../context.js";
+import { PROTOCOL_VERSION, SOFTWARE_NAME, SOFTWARE_VERSION } from "../../version.js";
+import { visibleUser } from "../visible-user.js";
 
 const PROFILE_MAX_AGE_SECONDS = 300;
 

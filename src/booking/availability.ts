@@ -2,14 +2,15 @@
  * Availability and free/busy of a stored calendar: the pure engine over the profile,
  * the user's rules, and the bookings and live holds in the store.
  */
+
+import type { Store } from "../arbiter/index.js";
 import {
   computeBusy,
   type Interval,
   listSlots,
   type ValidAvailabilityQuery,
 } from "../availability/index.js";
-import { loadCalendar } from "./agent-booking.js";
-import type { Store } from "./store.js";
+import { loadCalendar } from "./calendar.js";
 
 /**
  * Bookings that matter to a range: those reaching into it (at most a day long) and those

@@ -1,0 +1,84 @@
+/** The administrator's decisions about users and their agents. */
+import { type Agent, ID_RE, newAgentKey, newId } from "../arbiter/index.js";
+import { NotFoundError } from "../errors.js";
+import { USERNAME_RE } from "../profile/index.js";
+import { ADMIN, type AdminCaller, actorOf } from "./caller.js";
+import type { BookingDeps } from "./deps.js";
+
+export const DEFAULT_AGENT_SCOPES = ["availability", "holds", "bookings", "audit", "webhooks"];
+
+/** The user, if one exists under that name. */
+export async function existingUser(deps: BookingDeps, username: string): Promise<string> {
+  if (!USERNAME_RE.test(username) || !(await deps.store.getUser(username)))
+    throw new NotFoundError(`No user "${username}"`, "unknown_user");
+  return username;
+}
+
+export async function existingAgent(
+  deps: BookingDeps,
+  username: string,
+  agentId: string,
+): Promise<Agent> {
+  const agent = ID_RE.test(agentId) ? await deps.store.getAgent(username, agentId) : null;
+  if (!agent) throw new NotFoundError(`No agent ${agentId} for ${username}`, "agent_not_found");
+  return agent;
+}
+
+/** A new agent and its API key, shown once: the node keeps only the key's hash. */
+export async function createAgent(
+  deps: BookingDeps,
+  caller: AdminCaller,
+  input: { username: string; name: string; priority: number; scopes?: string[]; did?: string },
+): Promise<{ agent: Agent; apiKey: string }> {
+  const username = await existingUser(deps, input.username);
+  const { key, keyHash } = newAgentKey();
+  const agent: Agent = {
+    id: newId("agt"),
+    username,
+    name: input.name,
+    priority: input.priority,
+    scopes: input.scopes ?? DEFAULT_AGENT_SCOPES,
+    ...(input.did !== undefined && { did: input.did }),
+    createdAt: await deps.store.now(),
+  };
+  await deps.store.createAgent(agent, keyHash, actorOf(caller));
+  return { agent, apiKey: key };
+}
+
+export async function updateAgent(
+  deps: BookingDeps,
+  caller: AdminCaller,
+  input: { username: string; agentId: string; name?: string; priority?: number },
+): Promise<Agent> {
+  const username = await existingUser(deps, input.username);
+  const agent = await existingAgent(deps, username, input.agentId);
+  const updated: Agent = {
+    ...agent,
+    ...(input.name !== undefined && { name: input.name }),
+    ...(input.priority !== undefined && { priority: input.priority }),
+  };
+  await deps.store.updateAgent(updated, actorOf(caller));
+  return updated;
+}
+
+/** Revokes the agent's key; its webhook subscriptions end with it. */
+export async function revokeAgent(
+  deps: BookingDeps,
+  caller: AdminCaller,
+  input: { username: string; agentId: string },
+): Promise<Agent> {
+  const username = await existingUser(deps, input.username);
+  const agent = await existingAgent(deps, username, input.agentId);
+  await deps.store.deleteAgent(username, agent.id, actorOf(caller));
+  return agent;
+}
+
+/** Deletes the user; false when there was none. */
+export async function deleteUser(
+  deps: BookingDeps,
+  caller: AdminCaller = ADMIN,
+  username: string,
+): Promise<boolean> {
+  if (!USERNAME_RE.test(username)) return false;
+  return deps.store.deleteUser(username, actorOf(caller));
+}

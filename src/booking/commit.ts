@@ -1,0 +1,187 @@
+/**
+ * Hold and commit: the person's rules first, then one atomic decision in the store, then
+ * the result — with suggestions when the request lost.
+ */
+import type { Agent, CommitCommand, CommitOutcome, HoldOutcome } from "../arbiter/index.js";
+import { newId } from "../arbiter/index.js";
+import { localDayKey } from "../availability/index.js";
+import { type CalendarView, loadCalendar } from "./calendar.js";
+import type { AgentCaller } from "./caller.js";
+import type { BookingDeps, BookingSettings } from "./deps.js";
+import { fingerprint } from "./fingerprint.js";
+import {
+  type CommitResult,
+  type Committed,
+  commitRefusal,
+  type HoldResult,
+  ruleViolation,
+} from "./results.js";
+import { checkBookingRules, type RULE_MESSAGES } from "./rules.js";
+import { conflictOf } from "./suggestions.js";
+
+export interface HoldInput {
+  start: number;
+  end: number;
+  idempotencyKey?: string;
+  /** What the idempotency key is bound to: the request as the door received it. */
+  request: unknown;
+}
+
+export interface CommitInput {
+  start: number;
+  end: number;
+  holdId?: string;
+  /** A booking of the same agent that this commit replaces atomically (a moved meeting). */
+  replaces?: string;
+  /** Title, invitee, metadata: kept verbatim on the booking. */
+  details?: Record<string, unknown>;
+  idempotencyKey?: string;
+  request: unknown;
+}
+
+/**
+ * The rules' verdict, unless the request retries one already answered: a retry gets the
+ * first answer even if the rules would now refuse it (notice passed).
+ */
+async function checkRules(
+  deps: BookingDeps,
+  view: CalendarView,
+  agent: Agent,
+  kind: "hold" | "commit",
+  input: HoldInput | CommitInput,
+  now: number,
+): Promise<{ prior?: HoldOutcome | CommitOutcome; violation?: keyof typeof RULE_MESSAGES }> {
+  const reason = checkBookingRules(view.profile, view.rules, input, now);
+  if (!reason) return {};
+  if (input.idempotencyKey !== undefined) {
+    const prior = await deps.store.findReplay(
+      agent.username,
+      agent.id,
+      kind,
+      input.idempotencyKey,
+      fingerprint(input.request),
+    );
+    if (prior) return { prior };
+  }
+  return { violation: reason };
+}
+
+export async function placeHold(
+  deps: BookingDeps,
+  caller: AgentCaller,
+  input: HoldInput,
+): Promise<HoldResult> {
+  const { agent } = caller;
+  const [view, now] = await Promise.all([
+    loadCalendar(deps.store, agent.username),
+    deps.store.now(),
+  ]);
+  const checked = await checkRules(deps, view, agent, "hold", input, now);
+  if (checked.violation) return ruleViolation(checked.violation);
+  const outcome =
+    (checked.prior as HoldOutcome | undefined) ??
+    (await deps.store.hold({
+      username: agent.username,
+      agentId: agent.id,
+      priority: agent.priority,
+      start: input.start,
+      end: input.end,
+      holdId: newId("hld"),
+      ttlMs: deps.settings.holdTtlSeconds * 1000,
+      idempotencyKey: input.idempotencyKey,
+      fingerprint: fingerprint(input.request),
+    }));
+  if (outcome.status === "conflict")
+    return conflictOf(deps.store, view, outcome.winner, input, now, agent.id);
+  if (outcome.status !== "held") return ruleViolation("idempotency_key_reused");
+  return {
+    outcome: "held",
+    hold: outcome.hold,
+    auditRef: outcome.auditRef,
+    replay: outcome.replay,
+  };
+}
+
+/** The store command for a commit (direct, arbitrated, or a counter-proposal's accept). */
+export function commitCommand(
+  settings: BookingSettings,
+  view: CalendarView,
+  agent: Agent,
+  input: CommitInput,
+  actor = agent.id,
+): CommitCommand {
+  return {
+    username: agent.username,
+    agentId: agent.id,
+    priority: agent.priority,
+    start: input.start,
+    end: input.end,
+    bookingId: newId("bkg"),
+    holdId: input.holdId,
+    replaces: input.replaces,
+    bumpWindowMs: settings.bumpWindowSeconds * 1000,
+    dayKey: localDayKey(input.start, view.profile.timezone),
+    maxPerDay: view.profile.max_bookings_per_day ?? 0,
+    details: input.details,
+    idempotencyKey: input.idempotencyKey,
+    fingerprint: fingerprint(input.request),
+    actor,
+  };
+}
+
+/** A commit outcome of the store as the use case's result. */
+export async function commitResult(
+  deps: BookingDeps,
+  view: CalendarView,
+  agent: Agent,
+  input: CommitInput,
+  outcome: CommitOutcome,
+  now: number,
+): Promise<CommitResult> {
+  switch (outcome.status) {
+    case "committed": {
+      const { booking, displacedHolds, evicted, auditRef, replay } = outcome;
+      return { outcome: "committed", booking, displacedHolds, evicted, auditRef, replay };
+    }
+    case "conflict":
+      return conflictOf(deps.store, view, outcome.winner, input, now, agent.id);
+    case "rejected":
+      return commitRefusal(outcome.reason);
+  }
+}
+
+/**
+ * True when no other agent of the user ranks as high: nobody could win the window
+ * against it, so its commit need not wait (ties wait, to keep arrival order).
+ */
+async function outranksEveryone(deps: BookingDeps, agent: Agent): Promise<boolean> {
+  const agents = await deps.store.listAgents(agent.username);
+  return agents.every((a) => a.id === agent.id || a.priority > agent.priority);
+}
+
+/** A commit: through the arbitration window when another agent could outrank it. */
+export async function commitBooking(
+  deps: BookingDeps,
+  caller: AgentCaller,
+  input: CommitInput,
+): Promise<CommitResult> {
+  const { agent } = caller;
+  const windowMs = deps.settings.arbitrationWindowMs;
+  // Independent reads, one round trip of waiting instead of three.
+  const [view, now, outranks] = await Promise.all([
+    loadCalendar(deps.store, agent.username),
+    deps.store.now(),
+    windowMs === 0 ? true : outranksEveryone(deps, agent),
+  ]);
+  const checked = await checkRules(deps, view, agent, "commit", input, now);
+  if (checked.violation) return ruleViolation(checked.violation);
+  const cmd = commitCommand(deps.settings, view, agent, input);
+  const outcome =
+    (checked.prior as CommitOutcome | undefined) ??
+    (windowMs === 0 || outranks
+      ? await deps.store.commit(cmd)
+      : await deps.store.arbitrate(cmd, windowMs));
+  return commitResult(deps, view, agent, input, outcome, now);
+}
+
+export type { Committed };

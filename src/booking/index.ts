@@ -1,0 +1,20 @@
+/** The booking core: every decision about a calendar, whichever door the caller came through. */
+export * from "./accounts.js";
+export { availableSlots, freeBusy } from "./availability.js";
+export { type CalendarView, loadCalendar } from "./calendar.js";
+export * from "./caller.js";
+export {
+  type CommitInput,
+  commitBooking,
+  commitCommand,
+  commitResult,
+  type HoldInput,
+  placeHold,
+} from "./commit.js";
+export * from "./counter.js";
+export type { BookingDeps, BookingSettings } from "./deps.js";
+export { fingerprint } from "./fingerprint.js";
+export * from "./queries.js";
+export * from "./release-cancel.js";
+export * from "./results.js";
+export { checkBookingRules, RULE_MESSAGES, type RuleReason } from "./rules.js";

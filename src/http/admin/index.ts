@@ -1,0 +1,14 @@
+import { Router } from "express";
+import type { Context } from "../../context.js";
+import { requireAdmin } from "../auth.js";
+import { adminAgentsRouter } from "./agents.js";
+import { adminUsersRouter } from "./users.js";
+
+/** `/admin/v1`: the organization's administrator manages users, their profiles and agents. */
+export function adminRouter(ctx: Context): Router {
+  const router = Router();
+  router.use("/admin/v1", requireAdmin(ctx.adminToken));
+  router.use(adminUsersRouter(ctx));
+  router.use(adminAgentsRouter(ctx));
+  return router;
+}
