@@ -120,15 +120,5 @@ export type CommitOutcome =
       replay: boolean;
     };
 
-export interface AuditEvent {
-  seq: number;
-  id: string;
-  type: string;
-  /** Epoch milliseconds. */
-  at: number;
-  actor: string;
-  resource: string;
-  data: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** Audit events belong to the audit part; the stores append them. */
+export type { AuditEvent } from "../audit/index.js";

@@ -5,8 +5,8 @@
  * TypeScript.
  */
 import { createHash } from "node:crypto";
-import type { AuditEvent } from "../arbiter/types.js";
 import { canonicalJson } from "../identity/index.js";
+import type { AuditEvent } from "./event.js";
 
 export const GENESIS_HASH = "0".repeat(64);
 

@@ -8,4 +8,5 @@ export {
   verifyEventHashes,
 } from "./chain.js";
 export { type Checkpoint, signCheckpoint } from "./checkpoint.js";
+export type { AuditEvent } from "./event.js";
 export { type AuditExport, type ExportCheck, verifyAuditExport } from "./verify-export.js";

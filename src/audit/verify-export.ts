@@ -2,10 +2,11 @@
  * Checks an audit export (`GET /v1/audit`) against the node's DID document alone: the
  * checkpoint's JWS, each event's hash, and — for a full chain — the links and the head.
  */
-import type { AuditEvent } from "../arbiter/types.js";
+
 import { canonicalJson, findVerificationKey, verifyCompactJws } from "../identity/index.js";
 import { type ChainCheck, verifyChain, verifyEventHashes } from "./chain.js";
 import type { Checkpoint } from "./checkpoint.js";
+import type { AuditEvent } from "./event.js";
 
 export interface AuditExport {
   user_id: string;
