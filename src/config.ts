@@ -65,29 +65,51 @@ export interface DnsServer {
   port: number;
 }
 
-export interface Config {
+/** Where the node keeps its state. `cluster` comes with Redis Cluster support. */
+export type StoreConfig = { provider: "memory" } | { provider: "redis"; url: string };
+
+export interface ServiceConfig {
   port: number;
   host: string;
   /** Origin the node is reached at, no trailing slash, e.g. `https://acme.example`. */
   publicUrl: string;
   /** Host (and `:port` when not default) of the organization, e.g. `acme.example`. */
   domain: string;
-  redisUrl: string | undefined;
   dataDir: string;
   profilesDir: string;
-  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
-  allowInsecure: boolean;
+}
+
+export interface BookingConfig {
   holdTtlSeconds: number;
   bumpWindowSeconds: number;
   arbitrationWindowMs: number;
+}
+
+/** Every request the node makes to addresses named by others: peers, DIDs, webhooks. */
+export interface OutboundConfig {
+  /** Plain http and private or loopback addresses (tests and local development only). */
+  allowInsecure: boolean;
   dnsServers: DnsServer[];
+}
+
+export interface WebhooksConfig {
   /** How long a webhook receiver has to answer a delivery. */
-  webhookTimeoutMs: number;
+  timeoutMs: number;
   /**
    * How long a node process may hold a subscription's deliveries or an outbox entry
    * without renewing; after that another process takes them over.
    */
-  webhookLeaseMs: number;
+  leaseMs: number;
+}
+
+/** The node's settings, in sections; checked once at start. */
+export interface Config {
+  service: ServiceConfig;
+  store: StoreConfig;
+  booking: BookingConfig;
+  outbound: OutboundConfig;
+  webhooks: WebhooksConfig;
+  log: { level: LogLevel };
 }
 
 export interface Secrets {
@@ -96,6 +118,7 @@ export interface Secrets {
 }
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 function integer(variable: string, raw: string | undefined, def: number, min: number, max: number) {
   if (raw === undefined) return def;
@@ -159,27 +182,35 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
   const domain = (env.domain ?? url.host).toLowerCase();
   if (!DOMAIN_RE.test(domain))
     throw new ConfigError("CALENDARIO_DOMAIN", `is not a domain name: "${domain}"`);
-  const logLevel = (env.logLevel ?? "info") as Config["logLevel"];
+  const logLevel = (env.logLevel ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
   if (env.redisUrl !== undefined && !/^rediss?:\/\//.test(env.redisUrl))
     throw new ConfigError("REDIS_URL", "must start with redis:// or rediss://");
   return {
-    port,
-    host,
-    publicUrl: url.origin,
-    domain,
-    redisUrl: env.redisUrl,
-    dataDir: path.resolve(cwd, env.dataDir ?? "data"),
-    profilesDir: path.resolve(cwd, env.profilesDir ?? "profiles"),
-    logLevel,
-    allowInsecure,
-    holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
-    bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
-    arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 50, 0, 5000),
-    dnsServers: parseDnsServers(env.dnsServers),
-    webhookTimeoutMs: integer("WEBHOOK_TIMEOUT_MS", env.webhookTimeoutMs, 10_000, 100, 60_000),
-    webhookLeaseMs: integer("WEBHOOK_LEASE_MS", env.webhookLeaseMs, 30_000, 500, 600_000),
+    service: {
+      port,
+      host,
+      publicUrl: url.origin,
+      domain,
+      dataDir: path.resolve(cwd, env.dataDir ?? "data"),
+      profilesDir: path.resolve(cwd, env.profilesDir ?? "profiles"),
+    },
+    store:
+      env.redisUrl === undefined
+        ? { provider: "memory" }
+        : { provider: "redis", url: env.redisUrl },
+    booking: {
+      holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
+      bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
+      arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 50, 0, 5000),
+    },
+    outbound: { allowInsecure, dnsServers: parseDnsServers(env.dnsServers) },
+    webhooks: {
+      timeoutMs: integer("WEBHOOK_TIMEOUT_MS", env.webhookTimeoutMs, 10_000, 100, 60_000),
+      leaseMs: integer("WEBHOOK_LEASE_MS", env.webhookLeaseMs, 30_000, 500, 600_000),
+    },
+    log: { level: logLevel },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The one object that wires the node together: configuration, store, identity (keys,
- * DID, signer, resolver), clock and logger. Built once at start; tests pass overrides.
+ * DID, signer, resolver), clock, logger and webhooks. Built once at start from the
+ * config; tests pass overrides. `destroy()` closes every part, even when one fails.
  */
 import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
@@ -32,86 +33,120 @@ export interface ContextOverrides {
   webhooks?: WebhooksOverrides;
 }
 
+interface ContextParts {
+  cfg: Config;
+  store: Store;
+  clock: Clock;
+  logger: Logger;
+  adminToken: string;
+  did: string;
+  didDocument: Record<string, unknown>;
+  orgSigner: Signer;
+  resolver: DidResolver;
+  webhooks: Webhooks;
+  orgKey: JWK;
+}
+
 export class Context {
-  private constructor(
-    readonly cfg: Config,
-    readonly store: Store,
-    readonly clock: Clock,
-    readonly logger: Logger,
-    readonly adminToken: string,
-    readonly did: string,
-    readonly didDocument: Record<string, unknown>,
-    readonly orgSigner: Signer,
-    readonly resolver: DidResolver,
-    /** Subscriptions, polling, and the dispatcher delivering in the background. */
-    readonly webhooks: Webhooks,
-    private readonly orgKey: JWK,
-  ) {}
+  readonly cfg: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly adminToken: string;
+  /** The organization's DID, `did:web:<domain>`. */
+  readonly did: string;
+  readonly didDocument: Record<string, unknown>;
+  readonly orgSigner: Signer;
+  readonly resolver: DidResolver;
+  /** Subscriptions, polling, and the dispatcher delivering in the background. */
+  readonly webhooks: Webhooks;
+  /** What the booking use cases need, built once. */
+  readonly booking: BookingDeps;
+  /** What profile publishing needs, built once. */
+  readonly publishDeps: PublishDeps;
+  private readonly orgKey: JWK;
+
+  private constructor(parts: ContextParts) {
+    this.cfg = parts.cfg;
+    this.store = parts.store;
+    this.clock = parts.clock;
+    this.logger = parts.logger;
+    this.adminToken = parts.adminToken;
+    this.did = parts.did;
+    this.didDocument = parts.didDocument;
+    this.orgSigner = parts.orgSigner;
+    this.resolver = parts.resolver;
+    this.webhooks = parts.webhooks;
+    this.orgKey = parts.orgKey;
+    this.booking = { store: parts.store, settings: parts.cfg.booking };
+    this.publishDeps = {
+      publicUrl: parts.cfg.service.publicUrl,
+      orgSigner: parts.orgSigner,
+      custodialSigner: (username) => this.custodialSigner(username),
+      resolver: parts.resolver,
+      now: () => parts.clock.now(),
+    };
+  }
 
   static async fromConfig(
     cfg: Config,
     secrets: Secrets,
     overrides: ContextOverrides = {},
   ): Promise<Context> {
-    const logger = overrides.logger ?? createLogger(cfg.logLevel);
+    const { service, outbound } = cfg;
+    const logger = overrides.logger ?? createLogger(cfg.log.level);
     const clock = overrides.clock ?? systemClock;
-    const orgKey = await loadOrCreateOrgKey(cfg.dataDir);
-    const admin = await loadOrCreateAdminToken(cfg.dataDir, secrets.adminToken);
+    const orgKey = await loadOrCreateOrgKey(service.dataDir);
+    const admin = await loadOrCreateAdminToken(service.dataDir, secrets.adminToken);
     if (admin.created) {
       // Shown once, on purpose outside the structured log so it never reaches log storage.
       process.stderr.write(
         `\nCalendario admin token (kept in ${admin.file}; shown only this once):\n  ${admin.token}\n\n`,
       );
     }
-    const did = didWebForDomain(cfg.domain);
-    const signer = await orgSigner(cfg.domain, orgKey);
+    const did = didWebForDomain(service.domain);
+    const signer = await orgSigner(service.domain, orgKey);
     const didDocument = buildDidWebDocument(did, [signer.publicJwk]) as Record<string, unknown>;
-    const safeFetch = createSafeFetch({ allowInsecure: cfg.allowInsecure });
+    const safeFetch = createSafeFetch({ allowInsecure: outbound.allowInsecure });
     const resolver =
       overrides.resolver ??
       createDidResolver({
         fetchJson: safeFetch.fetchJson,
         clock,
-        allowInsecure: cfg.allowInsecure,
+        allowInsecure: outbound.allowInsecure,
       });
-    const store = overrides.store ?? (await Context.createStore(cfg, logger, clock));
-    const webhooks = await Webhooks.create(
-      {
-        store,
-        clock,
-        logger,
-        allowInsecure: cfg.allowInsecure,
-        redisUrl: cfg.redisUrl,
-        timeoutMs: cfg.webhookTimeoutMs,
-        leaseMs: cfg.webhookLeaseMs,
-      },
-      overrides.webhooks,
-    );
-    return new Context(
+    const store = overrides.store ?? (await createStore(cfg, logger, clock));
+    let webhooks: Webhooks;
+    try {
+      webhooks = await Webhooks.create(
+        {
+          store,
+          clock,
+          logger,
+          allowInsecure: outbound.allowInsecure,
+          redisUrl: cfg.store.provider === "redis" ? cfg.store.url : undefined,
+          timeoutMs: cfg.webhooks.timeoutMs,
+          leaseMs: cfg.webhooks.leaseMs,
+        },
+        overrides.webhooks,
+      );
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return new Context({
       cfg,
       store,
       clock,
       logger,
-      admin.token,
+      adminToken: admin.token,
       did,
       didDocument,
-      signer,
-      withLocalDid(resolver, did, didDocument),
+      orgSigner: signer,
+      resolver: withLocalDid(resolver, did, didDocument),
       webhooks,
       orgKey,
-    );
-  }
-
-  private static async createStore(cfg: Config, logger: Logger, clock: Clock): Promise<Store> {
-    if (cfg.redisUrl) {
-      const store = await RedisStore.connect(cfg.redisUrl);
-      logger.info({ store: "redis" }, "connected to Redis");
-      return store;
-    }
-    logger.warn(
-      "No REDIS_URL: using the embedded in-memory store. Data is NOT durable and is lost on restart.",
-    );
-    return new MemoryStore(clock);
+    });
   }
 
   /** The custodial key of a user who brings no DID of their own: derived, never stored. */
@@ -119,33 +154,29 @@ export class Context {
     return didKeySigner(deriveUserKey(this.orgKey, username));
   }
 
-  /** What the booking use cases need. */
-  get booking(): BookingDeps {
-    return {
-      store: this.store,
-      settings: {
-        holdTtlSeconds: this.cfg.holdTtlSeconds,
-        bumpWindowSeconds: this.cfg.bumpWindowSeconds,
-        arbitrationWindowMs: this.cfg.arbitrationWindowMs,
-      },
-    };
-  }
-
-  /** What profile publishing needs from the node. */
-  get publishDeps(): PublishDeps {
-    return {
-      publicUrl: this.cfg.publicUrl,
-      orgSigner: this.orgSigner,
-      custodialSigner: (username) => this.custodialSigner(username),
-      resolver: this.resolver,
-      now: () => this.clock.now(),
-    };
-  }
-
+  /** Closes every part; a part that fails to close does not keep the others open. */
   async destroy(): Promise<void> {
-    // The dispatcher reads the store: it stops first.
-    await this.webhooks.stop();
-    await this.store.close();
+    try {
+      // The dispatcher reads the store: it stops first.
+      await this.webhooks.stop();
+    } finally {
+      await this.store.close();
+    }
+  }
+}
+
+async function createStore(cfg: Config, logger: Logger, clock: Clock): Promise<Store> {
+  switch (cfg.store.provider) {
+    case "redis": {
+      const store = await RedisStore.connect(cfg.store.url);
+      logger.info({ store: "redis" }, "connected to Redis");
+      return store;
+    }
+    case "memory":
+      logger.warn(
+        "No REDIS_URL: using the embedded in-memory store. Data is NOT durable and is lost on restart.",
+      );
+      return new MemoryStore(clock);
   }
 }
 

@@ -21,23 +21,24 @@ export async function startNode(
 ): Promise<RunningNode> {
   const ctx = await Context.fromConfig(cfg, secrets, overrides);
   const { loaded, failed } = await loadProfilesFromDir(
-    cfg.profilesDir,
+    cfg.service.profilesDir,
     ctx.store,
     ctx.publishDeps,
     ctx.logger,
   );
   const app = createApp(ctx);
-  const server = app.listen(cfg.port, cfg.host);
+  const server = app.listen(cfg.service.port, cfg.service.host);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
   });
   const { port } = server.address() as AddressInfo;
-  const url = `http://${cfg.host.includes(":") ? `[${cfg.host}]` : cfg.host}:${port}`;
+  const { host } = cfg.service;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
   ctx.logger.info(
     {
       url,
-      publicUrl: cfg.publicUrl,
+      publicUrl: cfg.service.publicUrl,
       did: ctx.did,
       store: ctx.store.kind,
       profiles: loaded,

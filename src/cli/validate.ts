@@ -30,7 +30,10 @@ async function loadInput(input: string, allowInsecure: boolean): Promise<Loaded>
   };
   if (/^https?:\/\//i.test(input)) return { source: input, url: input, doc: await fetchDoc(input) };
   if (parseAddress(input) && !input.includes("/")) {
-    const found = await discoverProfile(input, { dnsServers: cfg.dnsServers, allowInsecure });
+    const found = await discoverProfile(input, {
+      dnsServers: cfg.outbound.dnsServers,
+      allowInsecure,
+    });
     if (!found) throw new FetchProblem(`cannot resolve ${input}`);
     return {
       source: `${input} (${found.profileUrl}, via ${found.via === "txt" ? `TXT ${found.txtName}` : "default path"})`,

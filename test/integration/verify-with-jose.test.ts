@@ -138,7 +138,7 @@ let didDocument: {
 beforeAll(async () => {
   dataDir = await mkdtemp(path.join(tmpdir(), "calendario-jose-"));
   node = await startOnFreePort(dataDir);
-  base = node.ctx.cfg.publicUrl;
+  base = node.ctx.cfg.service.publicUrl;
   expect(node.url).toBe(base);
 
   const put = await fetch(`${base}/admin/v1/users/jane`, {

@@ -5,34 +5,35 @@ describe("configuration", () => {
   it("has working defaults", () => {
     const cfg = envToConfig(readEnv({}), "/srv");
     expect(cfg).toMatchObject({
-      port: 8080,
-      host: "127.0.0.1",
-      publicUrl: "http://localhost:8080",
-      domain: "localhost:8080",
-      dataDir: "/srv/data",
-      profilesDir: "/srv/profiles",
-      logLevel: "info",
-      allowInsecure: false,
-      holdTtlSeconds: 30,
-      bumpWindowSeconds: 30,
-      arbitrationWindowMs: 50,
-      redisUrl: undefined,
-      dnsServers: [],
+      service: {
+        port: 8080,
+        host: "127.0.0.1",
+        publicUrl: "http://localhost:8080",
+        domain: "localhost:8080",
+        dataDir: "/srv/data",
+        profilesDir: "/srv/profiles",
+      },
+      log: { level: "info" },
+      outbound: { allowInsecure: false, dnsServers: [] },
+      booking: { holdTtlSeconds: 30, bumpWindowSeconds: 30, arbitrationWindowMs: 50 },
+      store: { provider: "memory" },
     });
   });
 
   it("derives the domain from PUBLIC_URL, port included", () => {
-    expect(envToConfig({ publicUrl: "https://acme.example" }).domain).toBe("acme.example");
-    expect(envToConfig({ publicUrl: "https://acme.example:8443" }).domain).toBe(
+    expect(envToConfig({ publicUrl: "https://acme.example" }).service.domain).toBe("acme.example");
+    expect(envToConfig({ publicUrl: "https://acme.example:8443" }).service.domain).toBe(
       "acme.example:8443",
     );
-    expect(envToConfig({ publicUrl: "https://a.example", domain: "b.example" }).domain).toBe(
-      "b.example",
-    );
+    expect(
+      envToConfig({ publicUrl: "https://a.example", domain: "b.example" }).service.domain,
+    ).toBe("b.example");
   });
 
   it("parses DNS servers", () => {
-    expect(envToConfig({ dnsServers: "127.0.0.1:5353, [::1]:53,10.0.0.1" }).dnsServers).toEqual([
+    expect(
+      envToConfig({ dnsServers: "127.0.0.1:5353, [::1]:53,10.0.0.1" }).outbound.dnsServers,
+    ).toEqual([
       { host: "127.0.0.1", port: 5353 },
       { host: "::1", port: 53 },
       { host: "10.0.0.1", port: 53 },
@@ -67,9 +68,9 @@ describe("configuration", () => {
   });
 
   it("allows plain http for a non-local PUBLIC_URL only with CALENDARIO_ALLOW_INSECURE=1", () => {
-    expect(envToConfig({ publicUrl: "http://acme.test:8080", allowInsecure: "1" }).publicUrl).toBe(
-      "http://acme.test:8080",
-    );
+    expect(
+      envToConfig({ publicUrl: "http://acme.test:8080", allowInsecure: "1" }).service.publicUrl,
+    ).toBe("http://acme.test:8080");
   });
 
   it("requires an ADMIN_TOKEN of at least 16 characters", () => {

@@ -12,15 +12,15 @@ export function wellKnownRouter(ctx: Context): Router {
   const metadataBody = JSON.stringify({
     protocol: "calendario",
     version: PROTOCOL_VERSION,
-    domain: ctx.cfg.domain,
+    domain: ctx.cfg.service.domain,
     did: ctx.did,
     endpoints: {
-      profile: `${ctx.cfg.publicUrl}/.well-known/calendario/{username}`,
-      bookings: `${ctx.cfg.publicUrl}/api/bookings/{username}`,
-      freebusy: `${ctx.cfg.publicUrl}/api/freebusy/{username}`,
-      availability: `${ctx.cfg.publicUrl}/api/availability/{username}`,
-      agents: `${ctx.cfg.publicUrl}/v1`,
-      did_document: `${ctx.cfg.publicUrl}/.well-known/did.json`,
+      profile: `${ctx.cfg.service.publicUrl}/.well-known/calendario/{username}`,
+      bookings: `${ctx.cfg.service.publicUrl}/api/bookings/{username}`,
+      freebusy: `${ctx.cfg.service.publicUrl}/api/freebusy/{username}`,
+      availability: `${ctx.cfg.service.publicUrl}/api/availability/{username}`,
+      agents: `${ctx.cfg.service.publicUrl}/v1`,
+      did_document: `${ctx.cfg.service.publicUrl}/.well-known/did.json`,
     },
     software: { name: SOFTWARE_NAME, version: SOFTWARE_VERSION },
   });
