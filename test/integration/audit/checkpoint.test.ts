@@ -48,10 +48,16 @@ beforeAll(async () => {
     .set(admin)
     .send({ name: "A", priority: 1 });
   agentKey = agent.body.api_key;
+  // The node runs on the real clock: book the first Monday at least two days from now.
+  const DAY_MS = 86_400_000;
+  let day = Math.floor(Date.now() / DAY_MS) * DAY_MS + 2 * DAY_MS;
+  while (new Date(day).getUTCDay() !== 1) day += DAY_MS;
+  const start = day + 15 * 3600_000; // 10:00 in New York, inside Monday's 00:00-24:00
   const booking = await request(node.server)
     .post("/v1/bookings")
     .set("Authorization", `Bearer ${agentKey}`)
-    .send({ start: "2027-01-04T15:00:00Z", end: "2027-01-04T15:30:00Z" });
+    .send({ start: new Date(start).toISOString(), end: new Date(start + 1_800_000).toISOString() });
+  expect(booking.status, JSON.stringify(booking.body)).toBe(201);
   bookingId = booking.body.booking_id;
   await request(node.server)
     .delete(`/v1/bookings/${bookingId}`)

@@ -1,5 +1,6 @@
 import request from "supertest";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Signer } from "../../../src/identity/index.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
 
 let node: TestNode;
@@ -53,10 +54,41 @@ describe("GET /.well-known/calendario/{username}", () => {
   });
 
   it("signs once per change, not per request", async () => {
-    await putProfile("jane", sampleProfileInput());
+    // Counts every signature the node makes: the organization's and the custodial key's.
+    let signatures = 0;
+    const counting = (signer: Signer): Signer => ({
+      ...signer,
+      signDetached: (payload) => {
+        signatures++;
+        return signer.signDetached(payload);
+      },
+      signCompact: (payload) => {
+        signatures++;
+        return signer.signCompact(payload);
+      },
+    });
+    const ctx = node.ctx as unknown as {
+      orgSigner: Signer;
+      custodialSigner(username: string): Promise<Signer>;
+    };
+    const org = ctx.orgSigner;
+    const custodial = ctx.custodialSigner.bind(node.ctx);
+    Object.defineProperty(ctx, "orgSigner", { value: counting(org) });
+    ctx.custodialSigner = async (username) => counting(await custodial(username));
+
+    expect((await putProfile("jane", sampleProfileInput())).status).toBe(201);
+    const perChange = signatures;
+    expect(perChange).toBeGreaterThan(0);
     const a = await request(node.app).get("/.well-known/calendario/jane");
     const b = await request(node.app).get("/.well-known/calendario/jane");
+    expect(a.status).toBe(200);
     expect(a.text).toBe(b.text);
+    expect(signatures).toBe(perChange);
+    const changed = sampleProfileInput("jane", { display_name: "Jane Q. Doe" });
+    expect((await putProfile("jane", changed)).status).toBe(200);
+    expect(signatures).toBe(2 * perChange);
+    await request(node.app).get("/.well-known/calendario/jane").expect(200);
+    expect(signatures).toBe(2 * perChange);
   });
 
   it("answers a JSON 404 for an unknown user and for a name that cannot be a user", async () => {

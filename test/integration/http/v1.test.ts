@@ -205,11 +205,14 @@ for (const kind of ["memory", "redis"] as const) {
           .set(a.auth)
           .set("Idempotency-Key", "retry-1")
           .send({ start: MONDAY_10, end: MONDAY_1030 });
+        expect(first.status, JSON.stringify(first.body)).toBe(201);
         const again = await request(node.app)
           .post("/v1/bookings")
           .set(a.auth)
           .set("Idempotency-Key", "retry-1")
           .send({ start: MONDAY_10, end: MONDAY_1030 });
+        expect(again.status).toBe(200);
+        expect(again.body).toEqual(first.body);
         expect(again.body.booking_id).toBe(first.body.booking_id);
         const other = await request(node.app)
           .post("/v1/bookings")

@@ -69,6 +69,24 @@ async function waitForDelivery(
 
 const at = (ms: number) => new Date(ms).toISOString();
 
+/**
+ * A positive signal for a negative check: a second subscription, to its own receiver, of
+ * every event of jane. The dispatcher persists an event's deliveries for all subscriptions
+ * in one step before it sends any, so once the sentinel has the event, any delivery of
+ * it to another subscription exists too.
+ */
+async function startSentinel() {
+  const sentinel = await startReceiver();
+  await subscribe(node, node.admin, { url: sentinel.url, events: ["*"], user_id: "jane" });
+  return {
+    /** Resolves once the sentinel received the event `eventId`. */
+    async saw(eventId: string) {
+      await sentinel.waitFor(() => sentinel.received.some((r) => r.eventId === eventId));
+    },
+    close: () => sentinel.close(),
+  };
+}
+
 /** Moves the clock to 1 ms before `dueAt`, checks nothing is sent, then to `dueAt`. */
 async function stepTo(dueAt: number, expectedRequests: number) {
   clock.set(dueAt - 1);
@@ -213,9 +231,14 @@ describe("retries", () => {
       next_attempt_at: null,
       last_error: "subscription disabled: the endpoint answered 410 Gone",
     });
-    await commit(node, agent, 3);
-    clock.advance(3600_000);
-    await sleep(50);
+    const sentinel = await startSentinel();
+    try {
+      const third = await commit(node, agent, 3);
+      clock.advance(3600_000);
+      await sentinel.saw(third.audit_ref);
+    } finally {
+      await sentinel.close();
+    }
     expect(receiver.received).toHaveLength(2);
     expect(await deliveries(sub.id)).toHaveLength(2);
   });
@@ -256,7 +279,8 @@ describe("what is delivered", () => {
         "booking.evicted",
         "booking.committed",
       ]);
-      await sleep(50);
+      // The admin's subscription saw every event, the last commit's included: the agent's
+      // deliveries of them were persisted with the admin's, so nothing more is on its way.
       expect(receiver.received).toHaveLength(3);
     } finally {
       await admin.close();
@@ -273,8 +297,13 @@ describe("what is delivered", () => {
     await receiver.waitFor(() => receiver.received.length === 1);
     expect(receiver.received[0]!.eventId).toBe(after.audit_ref);
     await request(node.app).delete(`/v1/webhooks/${sub.id}`).set(agent.auth).expect(204);
-    await commit(node, agent, 3);
-    await sleep(50);
+    const sentinel = await startSentinel();
+    try {
+      const third = await commit(node, agent, 3);
+      await sentinel.saw(third.audit_ref);
+    } finally {
+      await sentinel.close();
+    }
     expect(receiver.received).toHaveLength(1);
   });
 
