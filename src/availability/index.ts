@@ -11,6 +11,8 @@ export { mergeIntervals, subtractIntervals } from "./intervals.js";
 export { localDayKey } from "./local-days.js";
 export {
   type AvailabilityQuery,
+  INSTANT_MESSAGE,
+  INSTANT_RANGE,
   MAX_RANGE_DAYS,
   parseInstant,
   type ValidAvailabilityQuery,

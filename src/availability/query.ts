@@ -16,16 +16,30 @@ const INSTANT_RE =
   /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$/;
 
 /**
+ * The instants the node takes: from 1970 to the end of 4999. Later epoch milliseconds have
+ * 15 digits, and the Redis scripts' JSON encoder keeps 14 significant digits: the record
+ * and its audit event would disagree.
+ */
+export const INSTANT_RANGE = { first: 0, last: Date.UTC(5000, 0, 1) - 1 } as const;
+
+/** What a bad instant is told, wherever it was given. */
+export const INSTANT_MESSAGE =
+  "must be an ISO 8601 date-time with Z or an offset, in the years 1970-4999, e.g. 2026-03-09T09:00:00Z";
+
+/**
  * An ISO 8601 date-time with `Z` or an offset, as epoch ms; undefined for anything else,
- * including a time without an offset (its zone would be a guess). A space where the `+`
- * of the offset belongs is read as `+`: an unencoded `+` in a query string arrives so.
+ * including a time without an offset (its zone would be a guess) and an instant outside
+ * INSTANT_RANGE. A space where the `+` of the offset belongs is read as `+`: an unencoded
+ * `+` in a query string arrives so.
  */
 export function parseInstant(text: unknown): number | undefined {
   if (typeof text !== "string" || text.length > 40) return undefined;
   const repaired = text.replace(/ (\d{2}(?::?\d{2})?)$/, "+$1");
   if (!INSTANT_RE.test(repaired)) return undefined;
   const parsed = DateTime.fromISO(repaired, { setZone: true });
-  return parsed.isValid ? parsed.toMillis() : undefined;
+  if (!parsed.isValid) return undefined;
+  const ms = parsed.toMillis();
+  return ms >= INSTANT_RANGE.first && ms <= INSTANT_RANGE.last ? ms : undefined;
 }
 
 export interface AvailabilityQuery {
@@ -78,7 +92,7 @@ export function validateAvailabilityQuery(query: AvailabilityQuery): ValidAvaila
     else if (parsed === undefined) {
       details.push({
         pointer: `/${name}`,
-        message: "must be an ISO 8601 date-time with Z or an offset, e.g. 2026-03-09T09:00:00Z",
+        message: INSTANT_MESSAGE,
       });
     }
   }

@@ -1,5 +1,9 @@
 import { Router } from "express";
-import { parseInstant, validateAvailabilityQuery } from "../../availability/index.js";
+import {
+  INSTANT_MESSAGE,
+  parseInstant,
+  validateAvailabilityQuery,
+} from "../../availability/index.js";
 import { availableSlots, freeBusy } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError } from "../../errors.js";
@@ -45,7 +49,7 @@ export function publicApiRouter(ctx: Context): Router {
       if (t === undefined)
         details.push({
           pointer: `/${name}`,
-          message: "must be an ISO 8601 date-time with a zone offset",
+          message: INSTANT_MESSAGE,
         });
       return t ?? fallback;
     };

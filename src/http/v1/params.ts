@@ -1,7 +1,7 @@
 /** Path and query parameters of the `/v1` routes, checked at the door. */
 import type { Request } from "express";
 import { ID_RE } from "../../arbiter/index.js";
-import { parseInstant } from "../../availability/index.js";
+import { INSTANT_MESSAGE, parseInstant } from "../../availability/index.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
 
 const ID_KINDS = {
@@ -36,10 +36,9 @@ export function idempotencyKey(req: Request, fromBody: string | undefined): stri
 function instantParam(value: unknown, pointer: string): number {
   const t = parseInstant(value);
   if (t === undefined)
-    throw new InvalidRequestError(
-      `${pointer.slice(1)} must be an ISO 8601 date-time with a zone offset`,
-      [{ pointer, message: "must be an ISO 8601 date-time with a zone offset" }],
-    );
+    throw new InvalidRequestError(`${pointer.slice(1)} ${INSTANT_MESSAGE}`, [
+      { pointer, message: INSTANT_MESSAGE },
+    ]);
   return t;
 }
 

@@ -1,5 +1,5 @@
 import { MAX_SPAN_MS } from "../../arbiter/index.js";
-import { parseInstant } from "../../availability/index.js";
+import { INSTANT_MESSAGE, parseInstant } from "../../availability/index.js";
 import { InvalidRequestError } from "../../errors.js";
 
 /** A [start, end) request interval: ISO 8601 with a zone, end after start, at most a day long. */
@@ -11,12 +11,12 @@ export function parseInterval(
   const s = parseInstant(start);
   const e = parseInstant(end);
   if (s === undefined)
-    throw new InvalidRequestError("start must be an ISO 8601 date-time with a zone offset", [
-      { pointer: `${base}/start`, message: "must be an ISO 8601 date-time with a zone offset" },
+    throw new InvalidRequestError(`start ${INSTANT_MESSAGE}`, [
+      { pointer: `${base}/start`, message: INSTANT_MESSAGE },
     ]);
   if (e === undefined)
-    throw new InvalidRequestError("end must be an ISO 8601 date-time with a zone offset", [
-      { pointer: `${base}/end`, message: "must be an ISO 8601 date-time with a zone offset" },
+    throw new InvalidRequestError(`end ${INSTANT_MESSAGE}`, [
+      { pointer: `${base}/end`, message: INSTANT_MESSAGE },
     ]);
   if (e <= s)
     throw new InvalidRequestError("end must be after start", [

@@ -34,7 +34,7 @@ for (const kind of ["memory", "redis"] as const) {
     let n: ListeningNode;
     beforeEach(async () => {
       n = await startListeningNode(kind);
-      expect(n.node.cfg.arbitrationWindowMs).toBe(50);
+      expect(n.node.cfg.booking.arbitrationWindowMs).toBe(50);
       await putOpenProfile(n.url, n.adminToken, USER);
     });
     afterEach(() => n.close());
