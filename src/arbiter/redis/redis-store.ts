@@ -274,7 +274,11 @@ export class RedisStore implements Store {
         (await this.client.arbSettle(keys, [...this.common(), requestId])) as string,
       );
     }
-    if (reply.status === "lost") throw new Error("arbitration lost the request's answer");
+    // The window's state vanished under the request (FLUSHALL, a failover to a replica
+    // that had not seen it, the user deleted): nothing was committed for it, and the
+    // caller may retry, as for a window that expired.
+    if (reply.status === "lost")
+      return { status: "rejected", reason: "arbitration_expired", replay: false };
     return normalizeCommitOutcome(reply);
   }
 
@@ -365,7 +369,9 @@ export class RedisStore implements Store {
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
     const limit = query.limit ?? 1000;
     const stream = userKey(username, "audit");
-    const after = query.afterSeq ?? 0;
+    const after = Math.max(0, Math.floor(query.afterSeq ?? 0));
+    // No chain is that long, and a larger number would make an invalid stream id ("1e+21-1").
+    if (!Number.isSafeInteger(after + 1)) return [];
     if (query.resource === undefined) {
       const entries = await this.client.xRange(stream, `${after + 1}-1`, "+", { COUNT: limit });
       return entries.map((e) => parseEvent(e.message));
