@@ -1,8 +1,11 @@
 import type { Clock } from "../../clock.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
+  AuditArchive,
   AuditQuery,
   CancelOutcome,
+  CounterDecisionCommand,
+  CounterDecisionOutcome,
   CounterProposal,
   Interval,
   ReleaseOutcome,
@@ -20,6 +23,7 @@ import type {
   HoldOutcome,
 } from "../types.js";
 import { Calendar } from "./calendar.js";
+import { decideCounter } from "./counter-decision.js";
 
 /** An arbitration window is at most this many windows long, however busy. */
 const MAX_WINDOWS = 20;
@@ -297,6 +301,28 @@ export class MemoryStore implements Store {
     cal.audit(this.clock.now(), eventType, actor, counter.bookingId, counterData(counter));
   }
 
+  async decideCounter(cmd: CounterDecisionCommand): Promise<CounterDecisionOutcome> {
+    const key =
+      cmd.commit?.idempotencyKey && `${cmd.commit.agentId}:commit:${cmd.commit.idempotencyKey}`;
+    const outcome = decideCounter(
+      this.calendar(cmd.username),
+      cmd,
+      this.clock.now(),
+      key || undefined,
+    );
+    if (outcome.status !== "decided" || !outcome.commit) return structuredClone(outcome);
+    const c = outcome.commit;
+    return {
+      ...outcome,
+      commit: {
+        ...c,
+        booking: publicBooking(c.booking),
+        evicted: c.evicted.map(publicBooking),
+        displacedHolds: structuredClone(c.displacedHolds),
+      },
+    };
+  }
+
   async getCounter(username: string, counterId: string): Promise<CounterProposal | null> {
     return structuredClone(this.calendars.get(username)?.counters.get(counterId) ?? null);
   }
@@ -323,6 +349,10 @@ export class MemoryStore implements Store {
   async auditHead(username: string): Promise<{ seq: number; hash: string }> {
     const last = this.calendars.get(username)?.events.at(-1);
     return { seq: last?.seq ?? 0, hash: last?.hash ?? "0".repeat(64) };
+  }
+
+  async listAuditArchives(_username: string): Promise<AuditArchive[]> {
+    return [];
   }
 
   async close(): Promise<void> {}

@@ -2,8 +2,11 @@ import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
+  AuditArchive,
   AuditQuery,
   CancelOutcome,
+  CounterDecisionCommand,
+  CounterDecisionOutcome,
   CounterProposal,
   Interval,
   ReleaseOutcome,
@@ -27,6 +30,7 @@ import {
   luaCommand,
   normalizeCommitOutcome,
   parseCommitOutcome,
+  parseCounterDecision,
   parseEvent,
   publicBooking,
   stripKey,
@@ -352,6 +356,26 @@ export class RedisStore implements Store {
     });
   }
 
+  async decideCounter(cmd: CounterDecisionCommand): Promise<CounterDecisionOutcome> {
+    const accept = cmd.decision === "accept";
+    // A commit for another calendar cannot be this counter's slot: the script refuses "".
+    const commit = accept && cmd.commit?.username === cmd.username ? cmd.commit : undefined;
+    const reply = await this.client.decideCounter(
+      [...calendarKeys(cmd.username), userKey(cmd.username, "counters")],
+      [
+        ...this.common(),
+        cmd.counterId,
+        cmd.bookingId,
+        cmd.agentId,
+        cmd.actor,
+        cmd.decision,
+        accept && cmd.slotIndex !== undefined ? String(cmd.slotIndex) : "",
+        commit ? JSON.stringify(luaCommand(commit)) : "",
+      ],
+    );
+    return parseCounterDecision(reply as string);
+  }
+
   async getCounter(username: string, counterId: string): Promise<CounterProposal | null> {
     const raw = await this.client.hGet(userKey(username, "counters"), counterId);
     return raw ? JSON.parse(raw) : null;
@@ -394,6 +418,10 @@ export class RedisStore implements Store {
   async auditHead(username: string): Promise<{ seq: number; hash: string }> {
     const [seq, hash] = await this.client.hmGet(userKey(username, "audit:head"), ["seq", "hash"]);
     return { seq: Number(seq ?? 0), hash: hash ?? "0".repeat(64) };
+  }
+
+  async listAuditArchives(_username: string): Promise<AuditArchive[]> {
+    return [];
   }
 
   async close(): Promise<void> {
