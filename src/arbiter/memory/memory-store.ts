@@ -59,6 +59,8 @@ export class MemoryStore implements Store {
   private readonly keyOfAgent = new Map<string, string>();
   private readonly calendars = new Map<string, Calendar>();
   private readonly windows = new Map<string, ArbitrationBatch>();
+  /** Audit chains of deleted users, by username, oldest first. */
+  private readonly archives = new Map<string, (AuditArchive & { events: AuditEvent[] })[]>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -97,8 +99,35 @@ export class MemoryStore implements Store {
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
     if (!this.users.delete(username)) return false;
-    // The calendar and its audit chain stay: the log is append-only.
-    this.calendar(username).audit(this.clock.now(), "profile.deleted", actor, username, {});
+    const now = this.clock.now();
+    const cal = this.calendar(username);
+    cal.audit(now, "profile.deleted", actor, username, {});
+    // The chain is kept, closed, as an archive; everything else of the user goes.
+    const archives = this.archives.get(username) ?? [];
+    const last = cal.events.at(-1)!;
+    archives.push({
+      archive: archives.length + 1,
+      deletedAt: now,
+      head: { seq: last.seq, hash: last.hash },
+      events: cal.events,
+    });
+    this.archives.set(username, archives);
+    this.calendars.delete(username);
+    this.rules.delete(username);
+    for (const agentId of this.agents.get(username)?.keys() ?? []) {
+      const keyHash = this.keyOfAgent.get(agentId);
+      if (keyHash) this.agentKeys.delete(keyHash);
+      this.keyOfAgent.delete(agentId);
+    }
+    this.agents.delete(username);
+    // Commits waiting in the arbitration window lose their state, as on Redis.
+    const batch = this.windows.get(username);
+    if (batch) {
+      this.windows.delete(username);
+      clearTimeout(batch.timer);
+      for (const p of batch.pending)
+        p.resolve({ status: "rejected", reason: "arbitration_expired", replay: false });
+    }
     return true;
   }
 
@@ -335,8 +364,13 @@ export class MemoryStore implements Store {
       .map((c) => structuredClone(c));
   }
 
+  private chain(username: string, archive: number | undefined): readonly AuditEvent[] {
+    if (archive === undefined) return this.calendars.get(username)?.events ?? [];
+    return this.archives.get(username)?.find((a) => a.archive === archive)?.events ?? [];
+  }
+
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
-    const events = this.calendars.get(username)?.events ?? [];
+    const events = this.chain(username, query.archive);
     const after = query.afterSeq ?? 0;
     return events
       .filter(
@@ -346,13 +380,16 @@ export class MemoryStore implements Store {
       .map((e) => structuredClone(e));
   }
 
-  async auditHead(username: string): Promise<{ seq: number; hash: string }> {
-    const last = this.calendars.get(username)?.events.at(-1);
+  async auditHead(
+    username: string,
+    query: Pick<AuditQuery, "archive"> = {},
+  ): Promise<{ seq: number; hash: string }> {
+    const last = this.chain(username, query.archive).at(-1);
     return { seq: last?.seq ?? 0, hash: last?.hash ?? "0".repeat(64) };
   }
 
-  async listAuditArchives(_username: string): Promise<AuditArchive[]> {
-    return [];
+  async listAuditArchives(username: string): Promise<AuditArchive[]> {
+    return (this.archives.get(username) ?? []).map(({ events: _e, ...a }) => structuredClone(a));
   }
 
   async close(): Promise<void> {}

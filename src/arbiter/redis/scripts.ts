@@ -15,6 +15,7 @@ export const SCRIPT_NAMES = [
   "arb-enter-15",
   "arb-settle-15",
   "decide-counter-16",
+  "delete-user-22",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -41,6 +42,7 @@ export function arbiterScripts() {
     arbEnter: define("arb-enter-15"),
     arbSettle: define("arb-settle-15"),
     decideCounter: define("decide-counter-16"),
+    deleteUser: define("delete-user-22"),
   };
 }
 
