@@ -46,6 +46,49 @@ export interface CounterProposal {
   acceptedIndex?: number;
 }
 
+/** The booking's agent accepts one proposed slot, or rejects the counter-proposal. */
+export interface CounterDecisionCommand {
+  username: string;
+  counterId: string;
+  bookingId: string;
+  /** The deciding agent: must own the booking. */
+  agentId: string;
+  actor: string;
+  decision: "accept" | "reject";
+  /**
+   * accept only: which proposed slot, and the commit of that slot with `replaces:
+   * bookingId`, built by the caller from the counter it read (start/end must equal
+   * counter.proposed[slotIndex]).
+   */
+  slotIndex?: number;
+  commit?: CommitCommand;
+}
+
+export type CounterDecisionOutcome =
+  | {
+      status: "decided";
+      /** With status accepted or rejected, decidedAt, and for an accept acceptedIndex and acceptedBookingId. */
+      counter: CounterProposal;
+      /** accept: the commit that moved the booking (a direct commit, no arbitration window). */
+      commit?: CommitOutcome & { status: "committed" };
+      /** The counter.accepted or counter.rejected event. */
+      auditRef: string;
+    }
+  | {
+      status: "refused";
+      reason: "counter_not_found" | "counter_closed" | "not_owner" | "slot_mismatch";
+    }
+  /** An accept whose commit lost or was refused: the counter stays open. */
+  | Exclude<CommitOutcome, { status: "committed" }>;
+
+/** An audit chain closed when its user was deleted. */
+export interface AuditArchive {
+  /** 1 for the user's first deletion, then 2, … */
+  archive: number;
+  deletedAt: number;
+  head: { seq: number; hash: string };
+}
+
 export type ReleaseOutcome =
   | { status: "released"; hold: Hold; auditRef: string }
   | { status: "rejected"; reason: "hold_not_found" };
@@ -64,6 +107,8 @@ export interface AuditQuery {
   /** Only events with seq greater than this. */
   afterSeq?: number;
   limit?: number;
+  /** Read this archived chain (see listAuditArchives) instead of the live one. */
+  archive?: number;
 }
 
 export interface Store {
@@ -74,7 +119,13 @@ export interface Store {
 
   putUser(record: UserRecord, actor: string): Promise<void>;
   getUser(username: string): Promise<UserRecord | null>;
-  /** Returns false when there was no such user. */
+  /**
+   * Deletes the user in one atomic step: appends `profile.deleted`, archives the audit
+   * chain and removes every other record (rules, agents and their keys, holds, bookings,
+   * counters, idempotency and arbitration state). A user created again under the same
+   * name starts empty, with a new chain. Returns false when there was no such user.
+   * Webhook state is the WebhookStore's: see `Webhooks.forgetUser`.
+   */
   deleteUser(username: string, actor: string): Promise<boolean>;
   listUsernames(): Promise<string[]>;
 
@@ -133,11 +184,22 @@ export interface Store {
     eventType: string,
     actor: string,
   ): Promise<void>;
+  /**
+   * Accepts or rejects an open counter-proposal in one atomic step: checks it, commits the
+   * accepted slot (replacing the booking), closes it and appends its audit event. Of
+   * concurrent decisions on one counter exactly one is `decided`.
+   */
+  decideCounter(cmd: CounterDecisionCommand): Promise<CounterDecisionOutcome>;
   getCounter(username: string, counterId: string): Promise<CounterProposal | null>;
   listCounters(username: string, bookingId: string): Promise<CounterProposal[]>;
 
   readAudit(username: string, query?: AuditQuery): Promise<AuditEvent[]>;
-  auditHead(username: string): Promise<{ seq: number; hash: string }>;
+  auditHead(
+    username: string,
+    query?: Pick<AuditQuery, "archive">,
+  ): Promise<{ seq: number; hash: string }>;
+  /** The chains archived by deleteUser, oldest first. */
+  listAuditArchives(username: string): Promise<AuditArchive[]>;
 
   close(): Promise<void>;
 }

@@ -67,6 +67,29 @@ export class MemoryWebhookStore implements WebhookStore {
       .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
   }
 
+  async updateSubscription(sub: Subscription): Promise<boolean> {
+    const subs = this.subscriptions.get(sub.username);
+    if (!subs?.has(sub.id)) return false;
+    subs.set(sub.id, structuredClone(sub));
+    return true;
+  }
+
+  async deleteUserSubscriptions(username: string): Promise<number> {
+    // Unwatched first, so no outbox read after this point advances its cursor.
+    this.watched.delete(username);
+    this.cursors.delete(username);
+    const subs = this.subscriptions.get(username);
+    this.subscriptions.delete(username);
+    for (const id of subs?.keys() ?? []) {
+      this.owners.delete(id);
+      const key = refKey({ username, subscriptionId: id });
+      this.queues.delete(key);
+      this.due.delete(key);
+      this.leases.delete(key);
+    }
+    return subs?.size ?? 0;
+  }
+
   async deleteSubscription(username: string, id: string): Promise<boolean> {
     if (!this.subscriptions.get(username)?.delete(id)) return false;
     this.owners.delete(id);
@@ -83,6 +106,8 @@ export class MemoryWebhookStore implements WebhookStore {
   async claimNewEvents(_consumer: string, usernames: string[], count: number) {
     const batches: OutboxBatch[] = [];
     for (const username of usernames) {
+      // A list read before the user was deleted may still name it.
+      if (!this.watched.has(username)) continue;
       const afterSeq = this.cursors.get(username) ?? 0;
       // The head is cheap to read; reading the chain is not.
       if ((await this.store.auditHead(username)).seq <= afterSeq) continue;
@@ -114,6 +139,9 @@ export class MemoryWebhookStore implements WebhookStore {
       this.trim(queue);
       this.scheduleAt(ref, now);
     }
+    // A user deleted while its events were read has no cursor to advance: its next
+    // chain starts at seq 1 and must be read from there.
+    if (!this.watched.has(username)) return;
     const last = Math.max(this.cursors.get(username) ?? 0, ...ackSeqs);
     this.cursors.set(username, last);
   }

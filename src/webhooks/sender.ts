@@ -4,6 +4,7 @@
  * 410 disables the subscription; anything else is retried on the backoff schedule until
  * the delivery is dead-lettered.
  */
+import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { parseRetryAfter, type RetryPolicy, retryDelayMs } from "./backoff.js";
@@ -12,6 +13,8 @@ import { PostError, type WebhookTransport } from "./transport.js";
 import type { Delivery, Subscription, SubscriptionRef, WebhookStore } from "./types.js";
 
 export interface SenderDeps {
+  /** To check, before each attempt, that an agent's subscription still has its agent. */
+  store: Pick<Store, "getAgent">;
   webhookStore: WebhookStore;
   transport: WebhookTransport;
   clock: Clock;
@@ -27,6 +30,9 @@ export interface SenderSettings {
   retry: RetryPolicy;
   random: () => number;
 }
+
+/** The disabled reason of the subscriptions of an agent that was revoked. */
+export const AGENT_REVOKED = "agent_revoked";
 
 /** How soon to look again at deliveries waiting for earlier events to be persisted. */
 const WAIT_FOR_EARLIER_MS = 50;
@@ -72,10 +78,16 @@ export async function runSubscriptionPass(
         waiting = true;
         break;
       }
+      // Checked before every attempt: the agent may be revoked while a pass is under way,
+      // and the revocation's own cleanup may not have reached this subscription yet.
+      if (sub.agentId !== null && !(await deps.store.getAgent(sub.username, sub.agentId))) {
+        await disableSubscription(deps, ref, AGENT_REVOKED);
+        break;
+      }
       const outcome = await attempt(deps, settings, sub, delivery);
       if (outcome === "aborted") break;
       if (outcome === "gone") {
-        await disable(deps, ref, "the endpoint answered 410 Gone");
+        await disableSubscription(deps, ref, "the endpoint answered 410 Gone");
         break;
       }
     }
@@ -147,15 +159,25 @@ async function attempt(
   return statusCode === 410 ? "gone" : "done";
 }
 
-async function disable(deps: SenderDeps, ref: SubscriptionRef, reason: string): Promise<void> {
+/** Disables a subscription and dead-letters what it had pending; nothing if it is gone. */
+export async function disableSubscription(
+  deps: Pick<SenderDeps, "webhookStore" | "logger">,
+  ref: SubscriptionRef,
+  reason: string,
+): Promise<void> {
   const sub = await deps.webhookStore.getSubscription(ref.username, ref.subscriptionId);
   if (!sub) return;
-  await deps.webhookStore.putSubscription({ ...sub, status: "disabled", disabledReason: reason });
+  const disabled: Subscription = { ...sub, status: "disabled", disabledReason: reason };
+  if (!(await deps.webhookStore.updateSubscription(disabled))) return;
   deps.logger.warn({ subscription: sub.id, reason }, "webhook subscription disabled");
   await deadLetterPending(deps, ref, `subscription disabled: ${reason}`);
 }
 
-async function deadLetterPending(deps: SenderDeps, ref: SubscriptionRef, why: string) {
+async function deadLetterPending(
+  deps: Pick<SenderDeps, "webhookStore">,
+  ref: SubscriptionRef,
+  why: string,
+) {
   for (const delivery of await deps.webhookStore.listPending(ref)) {
     delivery.status = "dead_lettered";
     delivery.nextAttemptAt = null;

@@ -88,8 +88,19 @@ export interface WebhookStore {
   /** The user owning a subscription id, for routes that name only the id. */
   ownerOf(id: string): Promise<string | null>;
   listSubscriptions(username: string): Promise<Subscription[]>;
+  /**
+   * Replaces a subscription that exists (a status change): never creates one, so a
+   * subscription deleted meanwhile stays deleted. False when there was none.
+   */
+  updateSubscription(sub: Subscription): Promise<boolean>;
   /** Removes the subscription with its queue and delivery log. False when there was none. */
   deleteSubscription(username: string, id: string): Promise<boolean>;
+  /**
+   * Forgets a deleted user: every subscription with its queue and delivery log, and the
+   * user's place among the watched outboxes (a new chain under the name is read from its
+   * start). Returns how many subscriptions there were.
+   */
+  deleteUserSubscriptions(username: string): Promise<number>;
 
   /** Users whose outbox is consumed: those who have (or had) a subscription. */
   watchedUsers(): Promise<string[]>;

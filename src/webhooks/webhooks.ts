@@ -14,6 +14,7 @@ import {
 import { MemoryWebhookStore } from "./memory-webhook-store.js";
 import { type EventsPage, waitForEvents } from "./polling.js";
 import { RedisWebhookStore } from "./redis/redis-webhook-store.js";
+import { AGENT_REVOKED, disableSubscription } from "./sender.js";
 import {
   createSubscription,
   rotateSecret,
@@ -49,6 +50,7 @@ export class Webhooks {
     readonly webhookStore: WebhookStore,
     readonly dispatcher: WebhookDispatcher | undefined,
     private readonly subscriptionDeps: SubscriptionDeps,
+    private readonly logger: Logger,
   ) {}
 
   static async create(deps: WebhooksDeps, overrides: WebhooksOverrides = {}): Promise<Webhooks> {
@@ -72,13 +74,18 @@ export class Webhooks {
       dispatcher = new WebhookDispatcher({ ...deps, webhookStore, transport }, options);
       dispatcher.start();
     }
-    return new Webhooks(webhookStore, dispatcher, {
-      store: deps.store,
+    return new Webhooks(
       webhookStore,
-      clock: deps.clock,
-      allowInsecure: deps.allowInsecure,
-      lookup: overrides.lookup,
-    });
+      dispatcher,
+      {
+        store: deps.store,
+        webhookStore,
+        clock: deps.clock,
+        allowInsecure: deps.allowInsecure,
+        lookup: overrides.lookup,
+      },
+      deps.logger,
+    );
   }
 
   /** Aborted when the node stops: long polls end early. */
@@ -108,6 +115,35 @@ export class Webhooks {
     const sub = await this.webhookStore.getSubscription(username, id);
     if (!sub || (who.agentId !== null && sub.agentId !== who.agentId)) return null;
     return sub;
+  }
+
+  /**
+   * The user was deleted: its subscriptions, queued deliveries and outbox state go, so
+   * nothing more is sent for it and a user created again under the name starts afresh.
+   * Call it with Store.deleteUser.
+   */
+  async forgetUser(username: string): Promise<void> {
+    await this.webhookStore.deleteUserSubscriptions(username);
+    this.dispatcher?.watchChanged();
+  }
+
+  /**
+   * The agent was revoked: its subscriptions are disabled (reason `agent_revoked`) and
+   * what they had pending is dead-lettered; they stay listed, with their delivery log,
+   * for the admin. The dispatcher also checks the agent before each attempt, should this
+   * race with a delivery. Returns how many subscriptions were disabled.
+   */
+  async forgetAgent(username: string, agentId: string): Promise<number> {
+    const subs = (await this.webhookStore.listSubscriptions(username)).filter(
+      (s) => s.agentId === agentId && s.status === "active",
+    );
+    for (const sub of subs)
+      await disableSubscription(
+        { webhookStore: this.webhookStore, logger: this.logger },
+        { username, subscriptionId: sub.id },
+        AGENT_REVOKED,
+      );
+    return subs.length;
   }
 
   remove(sub: Subscription): Promise<boolean> {

@@ -1,8 +1,11 @@
 import type { Clock } from "../../clock.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
+  AuditArchive,
   AuditQuery,
   CancelOutcome,
+  CounterDecisionCommand,
+  CounterDecisionOutcome,
   CounterProposal,
   Interval,
   ReleaseOutcome,
@@ -20,6 +23,7 @@ import type {
   HoldOutcome,
 } from "../types.js";
 import { Calendar } from "./calendar.js";
+import { decideCounter } from "./counter-decision.js";
 
 /** An arbitration window is at most this many windows long, however busy. */
 const MAX_WINDOWS = 20;
@@ -55,6 +59,8 @@ export class MemoryStore implements Store {
   private readonly keyOfAgent = new Map<string, string>();
   private readonly calendars = new Map<string, Calendar>();
   private readonly windows = new Map<string, ArbitrationBatch>();
+  /** Audit chains of deleted users, by username, oldest first. */
+  private readonly archives = new Map<string, (AuditArchive & { events: AuditEvent[] })[]>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -93,8 +99,35 @@ export class MemoryStore implements Store {
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
     if (!this.users.delete(username)) return false;
-    // The calendar and its audit chain stay: the log is append-only.
-    this.calendar(username).audit(this.clock.now(), "profile.deleted", actor, username, {});
+    const now = this.clock.now();
+    const cal = this.calendar(username);
+    cal.audit(now, "profile.deleted", actor, username, {});
+    // The chain is kept, closed, as an archive; everything else of the user goes.
+    const archives = this.archives.get(username) ?? [];
+    const last = cal.events.at(-1)!;
+    archives.push({
+      archive: archives.length + 1,
+      deletedAt: now,
+      head: { seq: last.seq, hash: last.hash },
+      events: cal.events,
+    });
+    this.archives.set(username, archives);
+    this.calendars.delete(username);
+    this.rules.delete(username);
+    for (const agentId of this.agents.get(username)?.keys() ?? []) {
+      const keyHash = this.keyOfAgent.get(agentId);
+      if (keyHash) this.agentKeys.delete(keyHash);
+      this.keyOfAgent.delete(agentId);
+    }
+    this.agents.delete(username);
+    // Commits waiting in the arbitration window lose their state, as on Redis.
+    const batch = this.windows.get(username);
+    if (batch) {
+      this.windows.delete(username);
+      clearTimeout(batch.timer);
+      for (const p of batch.pending)
+        p.resolve({ status: "rejected", reason: "arbitration_expired", replay: false });
+    }
     return true;
   }
 
@@ -297,6 +330,28 @@ export class MemoryStore implements Store {
     cal.audit(this.clock.now(), eventType, actor, counter.bookingId, counterData(counter));
   }
 
+  async decideCounter(cmd: CounterDecisionCommand): Promise<CounterDecisionOutcome> {
+    const key =
+      cmd.commit?.idempotencyKey && `${cmd.commit.agentId}:commit:${cmd.commit.idempotencyKey}`;
+    const outcome = decideCounter(
+      this.calendar(cmd.username),
+      cmd,
+      this.clock.now(),
+      key || undefined,
+    );
+    if (outcome.status !== "decided" || !outcome.commit) return structuredClone(outcome);
+    const c = outcome.commit;
+    return {
+      ...outcome,
+      commit: {
+        ...c,
+        booking: publicBooking(c.booking),
+        evicted: c.evicted.map(publicBooking),
+        displacedHolds: structuredClone(c.displacedHolds),
+      },
+    };
+  }
+
   async getCounter(username: string, counterId: string): Promise<CounterProposal | null> {
     return structuredClone(this.calendars.get(username)?.counters.get(counterId) ?? null);
   }
@@ -309,8 +364,13 @@ export class MemoryStore implements Store {
       .map((c) => structuredClone(c));
   }
 
+  private chain(username: string, archive: number | undefined): readonly AuditEvent[] {
+    if (archive === undefined) return this.calendars.get(username)?.events ?? [];
+    return this.archives.get(username)?.find((a) => a.archive === archive)?.events ?? [];
+  }
+
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
-    const events = this.calendars.get(username)?.events ?? [];
+    const events = this.chain(username, query.archive);
     const after = query.afterSeq ?? 0;
     return events
       .filter(
@@ -320,9 +380,16 @@ export class MemoryStore implements Store {
       .map((e) => structuredClone(e));
   }
 
-  async auditHead(username: string): Promise<{ seq: number; hash: string }> {
-    const last = this.calendars.get(username)?.events.at(-1);
+  async auditHead(
+    username: string,
+    query: Pick<AuditQuery, "archive"> = {},
+  ): Promise<{ seq: number; hash: string }> {
+    const last = this.chain(username, query.archive).at(-1);
     return { seq: last?.seq ?? 0, hash: last?.hash ?? "0".repeat(64) };
+  }
+
+  async listAuditArchives(username: string): Promise<AuditArchive[]> {
+    return (this.archives.get(username) ?? []).map(({ events: _e, ...a }) => structuredClone(a));
   }
 
   async close(): Promise<void> {}

@@ -41,3 +41,21 @@ export function idempotencyField(agentId: string, kind: string, key: string | un
   if (key === undefined) return "";
   return `${agentId}:${kind}:${createHash("sha256").update(key).digest("base64url")}`;
 }
+
+/** The user's records beside the calendar: profile and rules, agents, counter-proposals. */
+export function recordKeys(username: string): string[] {
+  return ["user", "agents", "counters"].map((name) => userKey(username, name));
+}
+
+/** Archived audit chains of deleted incarnations of the user: number -> {deletedAt, head}. */
+export const archivesKey = (username: string) => userKey(username, "archives");
+
+/** The audit keys (stream, head, resource index) of the live chain, or of an archive. */
+export function auditKeys(username: string, archive?: number) {
+  const prefix = archive === undefined ? "audit" : `archive:${archive}:audit`;
+  return {
+    stream: userKey(username, prefix),
+    head: userKey(username, `${prefix}:head`),
+    resources: userKey(username, `${prefix}:res`),
+  };
+}

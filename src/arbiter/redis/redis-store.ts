@@ -2,8 +2,11 @@ import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
+  AuditArchive,
   AuditQuery,
   CancelOutcome,
+  CounterDecisionCommand,
+  CounterDecisionOutcome,
   CounterProposal,
   Interval,
   ReleaseOutcome,
@@ -22,11 +25,22 @@ import type {
 } from "../types.js";
 import { MAX_SPAN_MS } from "../types.js";
 import { type Client, connectArbiterClient } from "./client.js";
-import { agentKeyIndex, calendarKeys, idempotencyField, USERS_KEY, userKey } from "./keys.js";
 import {
+  agentKeyIndex,
+  archivesKey,
+  auditKeys,
+  calendarKeys,
+  idempotencyField,
+  recordKeys,
+  USERS_KEY,
+  userKey,
+} from "./keys.js";
+import {
+  list,
   luaCommand,
   normalizeCommitOutcome,
   parseCommitOutcome,
+  parseCounterDecision,
   parseEvent,
   publicBooking,
   stripKey,
@@ -102,15 +116,33 @@ export class RedisStore implements Store {
   }
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
-    if (!(await this.client.hExists(userKey(username, "user"), "record"))) return false;
-    await this.record(username, "user", "record", "", {
-      type: "profile.deleted",
-      actor,
-      resource: username,
-      data: {},
-    });
-    await this.client.sRem(USERS_KEY, username);
-    return true;
+    // The archive number is read first and checked by the script: a concurrent deletion
+    // that took it makes this one try the next.
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const archive = (await this.client.hLen(archivesKey(username))) + 1;
+      const archived = auditKeys(username, archive);
+      const reply = JSON.parse(
+        (await this.client.deleteUser(
+          [
+            ...calendarKeys(username),
+            ...recordKeys(username),
+            archivesKey(username),
+            archived.stream,
+            archived.head,
+            archived.resources,
+          ],
+          [...this.common(), username, actor, String(archive)],
+        )) as string,
+      ) as { status: "deleted" | "not_found" | "retry"; keyHashes?: unknown };
+      if (reply.status === "retry") continue;
+      if (reply.status === "not_found") return false;
+      // Second step, on other slots: the agents' keys and the user list.
+      const keyHashes = list<string>(reply.keyHashes);
+      if (keyHashes.length > 0) await this.client.del(keyHashes.map(agentKeyIndex));
+      await this.client.sRem(USERS_KEY, username);
+      return true;
+    }
+    throw new Error(`deleteUser ${username}: archive number kept changing`);
   }
 
   async listUsernames(): Promise<string[]> {
@@ -274,7 +306,11 @@ export class RedisStore implements Store {
         (await this.client.arbSettle(keys, [...this.common(), requestId])) as string,
       );
     }
-    if (reply.status === "lost") throw new Error("arbitration lost the request's answer");
+    // The window's state vanished under the request (FLUSHALL, a failover to a replica
+    // that had not seen it, the user deleted): nothing was committed for it, and the
+    // caller may retry, as for a window that expired.
+    if (reply.status === "lost")
+      return { status: "rejected", reason: "arbitration_expired", replay: false };
     return normalizeCommitOutcome(reply);
   }
 
@@ -348,6 +384,26 @@ export class RedisStore implements Store {
     });
   }
 
+  async decideCounter(cmd: CounterDecisionCommand): Promise<CounterDecisionOutcome> {
+    const accept = cmd.decision === "accept";
+    // A commit for another calendar cannot be this counter's slot: the script refuses "".
+    const commit = accept && cmd.commit?.username === cmd.username ? cmd.commit : undefined;
+    const reply = await this.client.decideCounter(
+      [...calendarKeys(cmd.username), userKey(cmd.username, "counters")],
+      [
+        ...this.common(),
+        cmd.counterId,
+        cmd.bookingId,
+        cmd.agentId,
+        cmd.actor,
+        cmd.decision,
+        accept && cmd.slotIndex !== undefined ? String(cmd.slotIndex) : "",
+        commit ? JSON.stringify(luaCommand(commit)) : "",
+      ],
+    );
+    return parseCounterDecision(reply as string);
+  }
+
   async getCounter(username: string, counterId: string): Promise<CounterProposal | null> {
     const raw = await this.client.hGet(userKey(username, "counters"), counterId);
     return raw ? JSON.parse(raw) : null;
@@ -364,14 +420,17 @@ export class RedisStore implements Store {
 
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
     const limit = query.limit ?? 1000;
-    const stream = userKey(username, "audit");
-    const after = query.afterSeq ?? 0;
+    const keys = auditKeys(username, query.archive);
+    const stream = keys.stream;
+    const after = Math.max(0, Math.floor(query.afterSeq ?? 0));
+    // No chain is that long, and a larger number would make an invalid stream id ("1e+21-1").
+    if (!Number.isSafeInteger(after + 1)) return [];
     if (query.resource === undefined) {
       const entries = await this.client.xRange(stream, `${after + 1}-1`, "+", { COUNT: limit });
       return entries.map((e) => parseEvent(e.message));
     }
     const members = await this.client.zRangeByLex(
-      userKey(username, "audit:res"),
+      keys.resources,
       `[${query.resource}#`,
       `[${query.resource}#\xff`,
     );
@@ -385,9 +444,20 @@ export class RedisStore implements Store {
     return entries.flat().map((e) => parseEvent(e.message));
   }
 
-  async auditHead(username: string): Promise<{ seq: number; hash: string }> {
-    const [seq, hash] = await this.client.hmGet(userKey(username, "audit:head"), ["seq", "hash"]);
+  async auditHead(
+    username: string,
+    query: Pick<AuditQuery, "archive"> = {},
+  ): Promise<{ seq: number; hash: string }> {
+    const [seq, hash] = await this.client.hmGet(auditKeys(username, query.archive).head, [
+      "seq",
+      "hash",
+    ]);
     return { seq: Number(seq ?? 0), hash: hash ?? "0".repeat(64) };
+  }
+
+  async listAuditArchives(username: string): Promise<AuditArchive[]> {
+    const all = await this.client.hVals(archivesKey(username));
+    return all.map((raw) => JSON.parse(raw) as AuditArchive).sort((a, b) => a.archive - b.archive);
   }
 
   async close(): Promise<void> {

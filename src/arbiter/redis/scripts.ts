@@ -14,6 +14,8 @@ export const SCRIPT_NAMES = [
   "record-16",
   "arb-enter-15",
   "arb-settle-15",
+  "decide-counter-16",
+  "delete-user-22",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -39,6 +41,8 @@ export function arbiterScripts() {
     record: define("record-16"),
     arbEnter: define("arb-enter-15"),
     arbSettle: define("arb-settle-15"),
+    decideCounter: define("decide-counter-16"),
+    deleteUser: define("delete-user-22"),
   };
 }
 

@@ -1,5 +1,6 @@
 /** How records, commands and answers look on the way to and from the Lua scripts. */
 import { canonicalJson } from "../../identity/index.js";
+import type { CounterDecisionOutcome } from "../store.js";
 import type { Agent, AuditEvent, Booking, CommitCommand, CommitOutcome, Hold } from "../types.js";
 import { idempotencyField } from "./keys.js";
 
@@ -46,6 +47,14 @@ export function normalizeCommitOutcome(outcome: CommitOutcome): CommitOutcome {
     displacedHolds: list<Hold>(outcome.displacedHolds),
     evicted: list<Booking>(outcome.evicted).map(publicBooking),
   };
+}
+
+export function parseCounterDecision(reply: string): CounterDecisionOutcome {
+  const outcome = JSON.parse(reply) as CounterDecisionOutcome;
+  if (outcome.status !== "decided") return outcome;
+  const { commit, ...rest } = outcome;
+  if (!commit) return rest;
+  return { ...rest, commit: normalizeCommitOutcome(commit) as typeof commit };
 }
 
 export function stripKey({ keyHash: _k, ...agent }: Agent & { keyHash?: string }): Agent {

@@ -29,6 +29,7 @@ export function connectWebhookClient(url: string) {
       renewLease: script("lease-renew-1"),
       releaseLease: script("lease-release-1"),
       outboxFloor: script("outbox-floor-1"),
+      updateSubscription: script("update-subscription-1"),
     },
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
   });

@@ -21,6 +21,9 @@ function parseEntry([, fields]: RawEntry): AuditEvent {
 
 const isBusyGroup = (err: unknown) => err instanceof Error && err.message.startsWith("BUSYGROUP");
 const isNoGroup = (err: unknown) => err instanceof Error && err.message.startsWith("NOGROUP");
+/** XGROUP CREATE without MKSTREAM on a stream that does not exist. */
+const isNoStream = (err: unknown) =>
+  err instanceof Error && err.message.includes("requires the key to exist");
 
 export class OutboxGroup {
   /** Streams known to have the group. */
@@ -28,10 +31,13 @@ export class OutboxGroup {
 
   constructor(private readonly client: WebhookRedisClient) {}
 
-  /** Creates the group, reading after `fromId`, unless it exists. */
-  async ensure(username: string, fromId: string): Promise<void> {
+  /**
+   * For a new subscription: creates the group, reading after `fromId`, unless it exists.
+   * Never trusts the cache: the user may have been deleted and created again since (by
+   * another process), and its new chain has no group yet.
+   */
+  async create(username: string, fromId: string): Promise<void> {
     const key = auditStreamKey(username);
-    if (this.groups.has(key)) return;
     try {
       await this.client.sendCommand(["XGROUP", "CREATE", key, CONSUMER_GROUP, fromId, "MKSTREAM"]);
     } catch (err) {
@@ -40,13 +46,37 @@ export class OutboxGroup {
     this.groups.add(key);
   }
 
+  /**
+   * Before reading: creates a missing group at the stream's end ("$": a lost group does
+   * not replay history). False when the stream does not exist (the user was deleted):
+   * it is not created again for a user that is gone.
+   */
+  private async ensure(username: string): Promise<boolean> {
+    const key = auditStreamKey(username);
+    if (this.groups.has(key)) return true;
+    try {
+      await this.client.sendCommand(["XGROUP", "CREATE", key, CONSUMER_GROUP, "$"]);
+    } catch (err) {
+      if (isNoStream(err)) return false;
+      if (!isBusyGroup(err)) throw err;
+    }
+    this.groups.add(key);
+    return true;
+  }
+
+  /** The user was deleted: its chain's group goes, and this process forgets it had one. */
+  async destroy(username: string): Promise<void> {
+    const key = auditStreamKey(username);
+    this.groups.delete(key);
+    await this.client.sendCommand(["XGROUP", "DESTROY", key, CONSUMER_GROUP]).catch(() => {});
+  }
+
   async claimNew(consumer: string, usernames: string[], count: number) {
-    // A user watched before this process started has its group already: "$" only matters
-    // if the group was lost, and then history is not replayed.
-    for (const username of usernames) await this.ensure(username, "$");
+    const readable: string[] = [];
+    for (const username of usernames) if (await this.ensure(username)) readable.push(username);
     const batches: OutboxBatch[] = [];
-    for (let i = 0; i < usernames.length; i += STREAMS_PER_READ) {
-      const keys = usernames.slice(i, i + STREAMS_PER_READ).map(auditStreamKey);
+    for (let i = 0; i < readable.length; i += STREAMS_PER_READ) {
+      const keys = readable.slice(i, i + STREAMS_PER_READ).map(auditStreamKey);
       let reply: [string, RawEntry[]][] | null;
       try {
         reply = (await this.client.sendCommand([
@@ -77,16 +107,23 @@ export class OutboxGroup {
     minIdleMs: number,
     count: number,
   ): Promise<AuditEvent[]> {
-    const reply = (await this.client.sendCommand([
-      "XAUTOCLAIM",
-      auditStreamKey(username),
-      CONSUMER_GROUP,
-      consumer,
-      String(minIdleMs),
-      "0-0",
-      "COUNT",
-      String(count),
-    ])) as [string, (RawEntry | null)[], string[]?];
+    let reply: [string, (RawEntry | null)[], string[]?];
+    try {
+      reply = (await this.client.sendCommand([
+        "XAUTOCLAIM",
+        auditStreamKey(username),
+        CONSUMER_GROUP,
+        consumer,
+        String(minIdleMs),
+        "0-0",
+        "COUNT",
+        String(count),
+      ])) as [string, (RawEntry | null)[], string[]?];
+    } catch (err) {
+      // The user was deleted (its stream and group are gone): nothing to reclaim.
+      if (isNoGroup(err)) return [];
+      throw err;
+    }
     return reply[1].filter((e): e is RawEntry => Array.isArray(e)).map(parseEntry);
   }
 

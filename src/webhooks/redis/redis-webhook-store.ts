@@ -48,7 +48,7 @@ export class RedisWebhookStore implements WebhookStore {
   }
 
   async putSubscription(sub: Subscription): Promise<void> {
-    await this.outbox.ensure(sub.username, entryId(sub.fromSeq));
+    await this.outbox.create(sub.username, entryId(sub.fromSeq));
     await this.client
       .multi()
       .hSet(subscriptionsKey(sub.username), sub.id, JSON.stringify(sub))
@@ -71,6 +71,32 @@ export class RedisWebhookStore implements WebhookStore {
       (raw) => JSON.parse(raw) as Subscription,
     );
     return all.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
+  }
+
+  async updateSubscription(sub: Subscription): Promise<boolean> {
+    const updated = await this.client.updateSubscription(
+      [subscriptionsKey(sub.username)],
+      [sub.id, JSON.stringify(sub)],
+    );
+    return Number(updated) === 1;
+  }
+
+  async deleteUserSubscriptions(username: string): Promise<number> {
+    // Unwatched first: dispatchers stop reading the user's outbox at their next refresh.
+    await this.client.sRem(WATCHED_USERS_KEY, username);
+    const ids = await this.client.hKeys(subscriptionsKey(username));
+    const queues = ids.flatMap((id) => Object.values(queueKeys(username, id)));
+    // The user's keys share its slot; the index and the schedule are global.
+    await this.client.del([subscriptionsKey(username), ...queues]);
+    if (ids.length > 0) {
+      await this.client.hDel(SUBSCRIPTION_INDEX_KEY, ids);
+      await this.client.zRem(
+        DUE_KEY,
+        ids.map((id) => dueMember(username, id)),
+      );
+    }
+    await this.outbox.destroy(username);
+    return ids.length;
   }
 
   async deleteSubscription(username: string, id: string): Promise<boolean> {

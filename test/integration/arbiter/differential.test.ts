@@ -1,6 +1,6 @@
 /**
  * Differential property test (DESIGN "Storage"): the same random sequence of holds,
- * commits, releases, cancels and clock steps, applied to a fresh MemoryStore and a fresh
+ * commits, releases, cancels, counter-proposals and their decisions, and clock steps, applied to a fresh MemoryStore and a fresh
  * RedisStore (real redis-server), must give the same answer at every step and leave the
  * same bookings, holds and audit chain. No model: each store is the other's oracle.
  *
@@ -12,7 +12,13 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryStore, RedisStore, type Store } from "../../../src/arbiter/index.js";
+import {
+  type CounterDecisionCommand,
+  MemoryStore,
+  RedisStore,
+  type Store,
+} from "../../../src/arbiter/index.js";
+import type { CounterProposal } from "../../../src/arbiter/store.js";
 import type { AuditEvent, CommitCommand, HoldCommand } from "../../../src/arbiter/types.js";
 import { verifyChain } from "../../../src/audit/index.js";
 import { ManualClock } from "../../../src/clock.js";
@@ -72,6 +78,10 @@ type Op =
     }
   | { op: "release"; hold: Ref; by: Who }
   | { op: "cancel"; booking: Ref; by: Who }
+  /** Another agent proposes 1–2 slots for a booking (putCounter, as the route does). */
+  | { op: "propose"; agent: number; booking: Ref; slots: number[]; note: boolean; tag: number }
+  /** The booking's agent (or another, refused) accepts a slot or rejects: decideCounter. */
+  | { op: "decide"; counter: Ref; accept: boolean; slot: number; by: Who; idem: string | undefined }
   | { op: "advance"; ms: number }
   /** Sends an earlier hold or commit again (same body and key, a new id), as a client retry. */
   | { op: "retry"; pick: number };
@@ -147,6 +157,28 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     weight: 2,
     arbitrary: fc.record({ op: fc.constant("cancel" as const), booking: ref, by: who }),
   },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("propose" as const),
+      agent: agentIx,
+      booking: ref,
+      slots: fc.array(fc.nat({ max: 5 }), { minLength: 1, maxLength: 2 }),
+      note: fc.boolean(),
+      tag,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("decide" as const),
+      counter: ref,
+      accept: fc.boolean(),
+      slot: fc.nat({ max: 2 }),
+      by: who,
+      idem,
+    }),
+  },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("advance" as const), ms: step }) },
   {
     weight: 1,
@@ -164,6 +196,8 @@ interface Registry {
   spans: Map<string, { start: number; end: number }>;
   /** Every booking id used in a commit (committed or not), to compare getBooking at the end. */
   allBookingIds: string[];
+  /** Counter-proposals handed out, as proposed. */
+  counters: CounterProposal[];
   /** Every hold and commit sent, for retries. */
   sent: ({ kind: "hold"; cmd: HoldCommand } | { kind: "commit"; cmd: CommitCommand })[];
 }
@@ -278,6 +312,71 @@ function toStep(o: Op, i: number, reg: Registry): Step | number {
         run: (s) => s.cancelBooking(USER, bookingId, agentId, actor),
       };
     }
+    case "propose": {
+      const agent = AGENTS[o.agent]!;
+      const bookingId = resolve(o.booking, reg.bookings, reg, undefined, "bkg_bogus")!;
+      const counter: CounterProposal = {
+        id: `ctr_${o.tag}x${i}`,
+        bookingId,
+        proposedBy: agent.id,
+        proposed: o.slots.map((slot) => {
+          const start = SLOT_BASE + slot * CELL;
+          return { start, end: start + CELL };
+        }),
+        ...(o.note && { note: 'Plus tard ? "ünïcødé"' }),
+        status: "open",
+        createdAt: T0,
+      };
+      reg.counters.push(counter);
+      return {
+        name: `putCounter ${JSON.stringify(counter)}`,
+        run: async (s) => {
+          await s.putCounter(USER, counter, "counter.proposed", agent.id);
+          return "recorded";
+        },
+      };
+    }
+    case "decide": {
+      const counter =
+        o.counter === "bogus" || reg.counters.length === 0
+          ? undefined
+          : o.counter === "latest"
+            ? reg.counters.at(-1)
+            : reg.counters[o.counter.pick % reg.counters.length];
+      const bookingId = counter?.bookingId ?? "bkg_bogus";
+      const agentId = resolveWho(o.by, reg.owner.get(bookingId)) ?? AGENTS[0].id;
+      const agent = AGENTS.find((a) => a.id === agentId)!;
+      // As the route builds it: the slot of the counter it read, replacing the booking.
+      const slot = counter?.proposed[o.slot];
+      const cmd: CounterDecisionCommand = {
+        username: USER,
+        counterId: counter?.id ?? "ctr_bogus",
+        bookingId,
+        agentId,
+        actor: agentId,
+        decision: o.accept ? "accept" : "reject",
+        ...(o.accept && {
+          slotIndex: o.slot,
+          commit: {
+            username: USER,
+            agentId,
+            priority: agent.priority,
+            start: slot?.start ?? SLOT_BASE,
+            end: slot?.end ?? SLOT_BASE + CELL,
+            bookingId: `bkg_c${i}`,
+            replaces: bookingId,
+            bumpWindowMs: BUMP_WINDOW_MS,
+            dayKey: DAYS[0],
+            maxPerDay: 0,
+            fingerprint: JSON.stringify({ counter: counter?.id, slot: o.slot }),
+            actor: agentId,
+            ...(o.idem !== undefined && { idempotencyKey: o.idem }),
+          },
+        }),
+      };
+      if (cmd.commit) reg.allBookingIds.push(cmd.commit.bookingId);
+      return { name: `decideCounter ${JSON.stringify(cmd)}`, run: (s) => s.decideCounter(cmd) };
+    }
   }
 }
 
@@ -287,7 +386,13 @@ function register(reg: Registry, answer: unknown): void {
     status?: string;
     hold?: { id: string; agentId: string; start: number; end: number };
     booking?: { id: string; agentId: string };
+    commit?: { booking: { id: string; agentId: string } };
   };
+  // An accepted counter-proposal committed a booking.
+  if (a.status === "decided" && a.commit && !reg.bookings.includes(a.commit.booking.id)) {
+    reg.bookings.push(a.commit.booking.id);
+    reg.owner.set(a.commit.booking.id, a.commit.booking.agentId);
+  }
   if (a.status === "held" && a.hold && !reg.holds.includes(a.hold.id)) {
     reg.holds.push(a.hold.id);
     reg.owner.set(a.hold.id, a.hold.agentId);
@@ -299,11 +404,23 @@ function register(reg: Registry, answer: unknown): void {
   }
 }
 
-/** Replaces `auditRef` (random per call) by a placeholder; returns the refs separately. */
-function stripAuditRef(answer: unknown): { answer: unknown; auditRef?: string } {
-  if (answer === null || typeof answer !== "object" || !("auditRef" in answer)) return { answer };
-  const { auditRef, ...rest } = answer as { auditRef?: string };
-  return { answer: { ...rest, auditRef: auditRef === undefined ? auditRef : "<ref>" }, auditRef };
+/**
+ * Replaces `auditRef` (random per call) by a placeholder, in the answer and in the commit
+ * an accepted counter-proposal carries; returns the refs separately.
+ */
+function stripAuditRef(answer: unknown): { answer: unknown; auditRefs: (string | undefined)[] } {
+  if (answer === null || typeof answer !== "object") return { answer, auditRefs: [] };
+  const auditRefs: (string | undefined)[] = [];
+  let stripped = answer as Record<string, unknown>;
+  if ("commit" in stripped && stripped.commit) {
+    const inner = stripAuditRef(stripped.commit);
+    stripped = { ...stripped, commit: inner.answer };
+    auditRefs.push(...inner.auditRefs);
+  }
+  if (!("auditRef" in stripped)) return { answer: stripped, auditRefs };
+  const { auditRef, ...rest } = stripped as { auditRef?: string };
+  auditRefs.push(auditRef);
+  return { answer: { ...rest, auditRef: auditRef === undefined ? auditRef : "<ref>" }, auditRefs };
 }
 
 /** The comparable part of an event: everything but the random id prefix and the hashes. */
@@ -350,6 +467,7 @@ describe("differential: memory store vs Redis store", () => {
       owner: new Map(),
       spans: new Map(),
       allBookingIds: [],
+      counters: [],
       sent: [],
     };
     const refs = { memory: [] as (string | undefined)[], redis: [] as (string | undefined)[] };
@@ -367,8 +485,8 @@ describe("differential: memory store vs Redis store", () => {
       const m = stripAuditRef(await s.run(memory));
       const r = stripAuditRef(await s.run(redis));
       expect(r.answer, `answer of step #${i}\n${log.join("\n")}`).toEqual(m.answer);
-      refs.memory.push(m.auditRef);
-      refs.redis.push(r.auditRef);
+      refs.memory.push(...m.auditRefs);
+      refs.redis.push(...r.auditRefs);
       register(reg, m.answer);
       const [mh, rh] = await Promise.all([
         memory.listHolds(USER, WIDE),
@@ -388,6 +506,20 @@ describe("differential: memory store vs Redis store", () => {
     for (const id of reg.allBookingIds) {
       const [m, r] = await Promise.all([memory.getBooking(USER, id), redis.getBooking(USER, id)]);
       expect(r, `booking ${id} at the end\n${trace}`).toEqual(m);
+    }
+    for (const c of reg.counters) {
+      const [m, r] = await Promise.all([
+        memory.getCounter(USER, c.id),
+        redis.getCounter(USER, c.id),
+      ]);
+      expect(r, `counter ${c.id} at the end\n${trace}`).toEqual(m);
+    }
+    for (const id of new Set(reg.counters.map((c) => c.bookingId))) {
+      const [m, r] = await Promise.all([
+        memory.listCounters(USER, id),
+        redis.listCounters(USER, id),
+      ]);
+      expect(r, `counters of ${id} at the end\n${trace}`).toEqual(m);
     }
 
     const [me, re] = await Promise.all([memory.readAudit(USER), redis.readAudit(USER)]);

@@ -1,0 +1,54 @@
+--[[
+  Deletes a user, atomically: appends profile.deleted to the audit chain, archives the
+  chain (stream, head and resource index renamed to archive keys, the archive listed in
+  the archives hash) and deletes every other key of the user. A user created again
+  under the same name starts empty, with a new chain from seq 1.
+  The agent-key index is global (another slot): the caller deletes the returned key
+  hashes from it afterwards; a stale entry finds no agent record, so it lets no one in.
+  KEYS: the 15 calendar keys (core/common.lua), 16 user hash (record, rules),
+        17 agents hash, 18 counters hash, 19 archives hash (number -> JSON),
+        20-22 the new archive's stream, head and resource index
+  ARGV: 1 time override, 2 event prefix, 3 max span ms, 4 username, 5 actor,
+        6 the new archive's number (the archives hash must hold number - 1 entries)
+  Returns JSON: {status="deleted", archive, keyHashes} | {status="not_found"}
+                | {status="retry"} when another deletion took that archive number.
+]]
+--@include lib/sha256.lua
+--@include lib/canonical.lua
+--@include core/common.lua
+
+local K_USER, K_AGENTS, K_COUNTERS, K_ARCHIVES = KEYS[16], KEYS[17], KEYS[18], KEYS[19]
+local K_ARCHIVED_AUDIT, K_ARCHIVED_HEAD, K_ARCHIVED_RES = KEYS[20], KEYS[21], KEYS[22]
+local username, actor, archive = ARGV[4], ARGV[5], tonumber(ARGV[6])
+
+if rcall("HEXISTS", K_USER, "record") == 0 then return cjson.encode({ status = "not_found" }) end
+if rcall("HLEN", K_ARCHIVES) ~= archive - 1 then return cjson.encode({ status = "retry" }) end
+
+audit_append("profile.deleted", actor, username, "{}")
+
+local key_hashes = {}
+for _, raw in ipairs(rcall("HVALS", K_AGENTS)) do
+  local agent = cjson.decode(raw)
+  if agent.keyHash then key_hashes[#key_hashes + 1] = agent.keyHash end
+end
+
+-- An archive is read, never consumed: the webhook outbox's group must not follow the
+-- stream into it, or a new chain's entry ids would look already read to it.
+for _, group in ipairs(rcall("XINFO", "GROUPS", K_AUDIT)) do
+  for i = 1, #group, 2 do
+    if group[i] == "name" then rcall("XGROUP", "DESTROY", K_AUDIT, group[i + 1]) end
+  end
+end
+
+local head = rcall("HMGET", K_HEAD, "seq", "hash")
+rcall("RENAME", K_AUDIT, K_ARCHIVED_AUDIT)
+rcall("RENAME", K_HEAD, K_ARCHIVED_HEAD)
+rcall("RENAME", K_AUDIT_RES, K_ARCHIVED_RES)
+rcall("HSET", K_ARCHIVES, archive, cjson.encode({
+  archive = archive, deletedAt = NOW, head = { seq = tonumber(head[1]), hash = head[2] },
+}))
+
+rcall("DEL", K_HOLDS, K_HOLDS_START, K_HOLDS_EXP, K_BOOKINGS, K_ACTIVE, K_DAYCOUNT,
+  K_IDEM, K_IDEM_EXP, K_ARB_PENDING, K_ARB_CMDS, K_ARB_RESULTS, K_ARB_META,
+  K_USER, K_AGENTS, K_COUNTERS)
+return cjson.encode({ status = "deleted", archive = archive, keyHashes = key_hashes })
