@@ -78,7 +78,7 @@ export class Context {
     this.resolver = parts.resolver;
     this.webhooks = parts.webhooks;
     this.orgKey = parts.orgKey;
-    this.booking = { store: parts.store, settings: parts.cfg.booking };
+    this.booking = { store: parts.store, settings: parts.cfg.booking, webhooks: parts.webhooks };
     this.publishDeps = {
       publicUrl: parts.cfg.service.publicUrl,
       orgSigner: parts.orgSigner,

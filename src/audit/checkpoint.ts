@@ -10,6 +10,8 @@ export interface Checkpoint {
   head_hash: string;
   issued_at: string;
   issuer: string;
+  /** Present for the archived chain of a deleted user (its number), absent for the live one. */
+  archive?: number;
 }
 
 export async function signCheckpoint(
@@ -17,6 +19,7 @@ export async function signCheckpoint(
   user: string,
   head: { seq: number; hash: string },
   now: number,
+  archive?: number,
 ): Promise<{ checkpoint: Checkpoint; jws: string }> {
   const checkpoint: Checkpoint = {
     user,
@@ -24,6 +27,7 @@ export async function signCheckpoint(
     head_hash: head.hash,
     issued_at: new Date(now).toISOString(),
     issuer: signer.did,
+    ...(archive !== undefined && { archive }),
   };
   return {
     checkpoint,

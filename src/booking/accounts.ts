@@ -61,7 +61,10 @@ export async function updateAgent(
   return updated;
 }
 
-/** Revokes the agent's key; its webhook subscriptions end with it. */
+/**
+ * Revokes the agent's key; its webhook subscriptions end with it (disabled, reason
+ * `agent_revoked`, what they had pending dead-lettered).
+ */
 export async function revokeAgent(
   deps: BookingDeps,
   caller: AdminCaller,
@@ -70,15 +73,24 @@ export async function revokeAgent(
   const username = await existingUser(deps, input.username);
   const agent = await existingAgent(deps, username, input.agentId);
   await deps.store.deleteAgent(username, agent.id, actorOf(caller));
+  await deps.webhooks.forgetAgent(username, agent.id);
   return agent;
 }
 
-/** Deletes the user; false when there was none. */
+/**
+ * Deletes the user and everything that acts on their calendar: agents' keys, holds,
+ * bookings, counters, webhook subscriptions. Their audit chain is archived for the admin;
+ * a user re-created under the name starts empty, with a new chain. False when there was
+ * no such user.
+ */
 export async function deleteUser(
   deps: BookingDeps,
-  caller: AdminCaller = ADMIN,
+  caller: AdminCaller,
   username: string,
 ): Promise<boolean> {
   if (!USERNAME_RE.test(username)) return false;
-  return deps.store.deleteUser(username, actorOf(caller));
+  const deleted = await deps.store.deleteUser(username, actorOf(caller));
+  // Also when the user was already gone: a delete that died halfway is finished here.
+  await deps.webhooks.forgetUser(username);
+  return deleted;
 }

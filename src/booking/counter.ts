@@ -2,13 +2,21 @@
  * Counter-proposals: another agent of the user offers 1–5 alternative slots for a
  * booking; the booking's agent accepts one (the booking moves atomically) or rejects them.
  */
-import { type Booking, type CounterProposal, ID_RE, newId } from "../arbiter/index.js";
+import {
+  type Booking,
+  type CounterDecisionOutcome,
+  type CounterProposal,
+  ID_RE,
+  newId,
+} from "../arbiter/index.js";
 import type { Interval } from "../availability/index.js";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors.js";
-import type { AgentCaller } from "./caller.js";
-import { commitBooking } from "./commit.js";
+import { loadCalendar } from "./calendar.js";
+import { type AgentCaller, actorOf } from "./caller.js";
+import { commitCommand, commitResult } from "./commit.js";
 import type { BookingDeps } from "./deps.js";
-import type { CommitResult } from "./results.js";
+import { type CommitResult, ruleViolation } from "./results.js";
+import { checkBookingRules } from "./rules.js";
 
 async function bookingOf(deps: BookingDeps, username: string, id: string): Promise<Booking> {
   const booking = ID_RE.test(id) ? await deps.store.getBooking(username, id) : null;
@@ -61,7 +69,7 @@ export async function proposeCounter(
     status: "open",
     createdAt: await deps.store.now(),
   };
-  await deps.store.putCounter(agent.username, counter, "counter.proposed", agent.id);
+  await deps.store.putCounter(agent.username, counter, "counter.proposed", actorOf(caller));
   return counter;
 }
 
@@ -82,6 +90,32 @@ export type CounterAcceptResult =
     }
   | Exclude<CommitResult, { outcome: "committed" }>;
 
+/** A refusal of the store's atomic decision: the counter changed since it was read. */
+function decisionRefused(reason: CounterRefusal, counterId: string, bookingId: string): never {
+  switch (reason) {
+    case "counter_not_found":
+      throw new NotFoundError(
+        `No counter-proposal ${counterId} on booking ${bookingId}`,
+        "counter_not_found",
+      );
+    case "not_owner":
+      throw new ForbiddenError(
+        "Only the booking's agent may decide a counter-proposal",
+        "not_owner",
+      );
+    case "counter_closed":
+      throw new ConflictError(`Counter-proposal ${counterId} is already decided`);
+    case "slot_mismatch":
+      throw new ConflictError(`Counter-proposal ${counterId} changed; read it again`);
+  }
+}
+
+type CounterRefusal = Extract<CounterDecisionOutcome, { status: "refused" }>["reason"];
+
+/**
+ * The booking's agent accepts one proposed slot: in one atomic step the booking moves
+ * there (a commit that replaces it, no arbitration window) and the counter is decided.
+ */
 export async function acceptCounter(
   deps: BookingDeps,
   caller: AgentCaller,
@@ -101,35 +135,64 @@ export async function acceptCounter(
       `slot_index ${input.slotIndex} is not one of the ${counter.proposed.length} proposed slots`,
       "slot_not_found",
     );
-  const result = await commitBooking(deps, caller, {
+  const commitInput = {
     ...slot,
     replaces: booking.id,
     details: booking.details,
     request: { counter: counter.id, slot_index: input.slotIndex },
-  });
-  if (result.outcome !== "committed") return result;
-  const decided: CounterProposal = {
-    ...counter,
-    status: "accepted",
-    decidedAt: await deps.store.now(),
-    acceptedIndex: input.slotIndex,
-    acceptedBookingId: result.booking.id,
   };
-  await deps.store.putCounter(agent.username, decided, "counter.accepted", agent.id);
-  return { outcome: "accepted", counter: decided, commit: result };
+  const [view, now] = await Promise.all([
+    loadCalendar(deps.store, agent.username),
+    deps.store.now(),
+  ]);
+  const violation = checkBookingRules(view.profile, view.rules, slot, now);
+  if (violation) return ruleViolation(violation);
+  const outcome = await deps.store.decideCounter({
+    username: agent.username,
+    counterId: counter.id,
+    bookingId: booking.id,
+    agentId: agent.id,
+    actor: actorOf(caller),
+    decision: "accept",
+    slotIndex: input.slotIndex,
+    commit: commitCommand(deps.settings, view, agent, commitInput, actorOf(caller)),
+  });
+  if (outcome.status === "refused") decisionRefused(outcome.reason, counter.id, booking.id);
+  if (outcome.status !== "decided")
+    return (await commitResult(deps, view, agent, commitInput, outcome, now)) as Exclude<
+      CommitResult,
+      { outcome: "committed" }
+    >;
+  const committed = await commitResult(deps, view, agent, commitInput, outcome.commit!, now);
+  return {
+    outcome: "accepted",
+    counter: outcome.counter,
+    commit: committed as Extract<CommitResult, { outcome: "committed" }>,
+  };
 }
 
+/** The booking's agent rejects the counter-proposal, atomically: one decision only. */
 export async function rejectCounter(
   deps: BookingDeps,
   caller: AgentCaller,
   input: { bookingId: string; counterId: string },
 ): Promise<CounterProposal> {
-  const { counter } = await openCounterOf(deps, caller, input.bookingId, input.counterId, "reject");
-  const decided: CounterProposal = {
-    ...counter,
-    status: "rejected",
-    decidedAt: await deps.store.now(),
-  };
-  await deps.store.putCounter(caller.agent.username, decided, "counter.rejected", caller.agent.id);
-  return decided;
+  const { booking, counter } = await openCounterOf(
+    deps,
+    caller,
+    input.bookingId,
+    input.counterId,
+    "reject",
+  );
+  const outcome = await deps.store.decideCounter({
+    username: caller.agent.username,
+    counterId: counter.id,
+    bookingId: booking.id,
+    agentId: caller.agent.id,
+    actor: actorOf(caller),
+    decision: "reject",
+  });
+  if (outcome.status === "refused") decisionRefused(outcome.reason, counter.id, booking.id);
+  if (outcome.status !== "decided") throw new Error(`a reject cannot ${outcome.status}`);
+  return outcome.counter;
 }

@@ -1,4 +1,5 @@
 import type { Store } from "../arbiter/index.js";
+import type { Webhooks } from "../webhooks/index.js";
 
 /** How long holds live, how long a fresh booking may be bumped, and the arbitration window. */
 export interface BookingSettings {
@@ -11,4 +12,6 @@ export interface BookingSettings {
 export interface BookingDeps {
   store: Store;
   settings: BookingSettings;
+  /** Subscriptions end with the agent or user they belong to. */
+  webhooks: Pick<Webhooks, "forgetUser" | "forgetAgent">;
 }

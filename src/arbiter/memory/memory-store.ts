@@ -248,8 +248,13 @@ export class MemoryStore implements Store {
   }
 
   async commit(cmd: CommitCommand): Promise<CommitOutcome> {
+    return this.commitOn(this.calendar(cmd.username), cmd);
+  }
+
+  /** A commit within the atomic step `cal` has begun. */
+  private commitOn(cal: Calendar, cmd: CommitCommand): CommitOutcome {
     const key = cmd.idempotencyKey && `${cmd.agentId}:commit:${cmd.idempotencyKey}`;
-    const outcome = this.calendar(cmd.username).commit(cmd, this.clock.now(), key || undefined);
+    const outcome = cal.commit(cmd, this.clock.now(), key || undefined);
     if (outcome.status !== "committed") return structuredClone(outcome);
     return {
       ...outcome,
@@ -276,7 +281,15 @@ export class MemoryStore implements Store {
         () => {
           this.windows.delete(cmd.username);
           current.pending.sort((a, b) => a.cmd.priority - b.cmd.priority || a.arrival - b.arrival);
-          for (const p of current.pending) this.commit(p.cmd).then(p.resolve, p.reject);
+          // The whole batch is one atomic step, as in the Redis settle script: its events share a prefix.
+          const cal = this.calendar(cmd.username);
+          for (const p of current.pending) {
+            try {
+              p.resolve(this.commitOn(cal, p.cmd));
+            } catch (err) {
+              p.reject(err);
+            }
+          }
         },
         Math.max(0, deadline - Date.now()),
       );

@@ -2,6 +2,7 @@ import { Router } from "express";
 import { ADMIN, deleteUser } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { NotFoundError } from "../../errors.js";
+import { isoUtc } from "../../iso-time.js";
 import { putUserProfile, USERNAME_RE } from "../../profile/index.js";
 
 function usernameParam(raw: string): string {
@@ -42,6 +43,20 @@ export function adminUsersRouter(ctx: Context): Router {
     ctx.logger.info({ username, created }, "profile published");
     res.status(created ? 201 : 200).set("ETag", record.etag);
     res.json({ username, profile: JSON.parse(record.published) });
+  });
+
+  /** The closed audit chains of deleted users of this name; read them with /v1/audit?archive=. */
+  router.get("/admin/v1/users/:username/audit/archives", async (req, res) => {
+    const username = usernameParam(req.params.username);
+    const archives = await ctx.store.listAuditArchives(username);
+    res.json({
+      username,
+      archives: archives.map((a) => ({
+        archive: a.archive,
+        deleted_at: isoUtc(a.deletedAt),
+        head: { seq: a.head.seq, hash: a.head.hash },
+      })),
+    });
   });
 
   router.delete("/admin/v1/users/:username", async (req, res) => {

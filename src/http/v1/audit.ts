@@ -8,6 +8,22 @@ import { intParam } from "./params.js";
 
 const MAX_EVENTS = 1000;
 
+/** `archive=<n>`: the admin reads the closed chain of a deleted user (see the admin API). */
+async function archiveParam(
+  ctx: Context,
+  caller: "agent" | "admin",
+  username: string,
+  raw: unknown,
+): Promise<number | undefined> {
+  if (raw === undefined) return undefined;
+  if (caller !== "admin") throw new ForbiddenError("Only the admin reads archived audit chains");
+  const archive = intParam(raw, "archive", 1, Number.MAX_SAFE_INTEGER, 1);
+  const archives = await ctx.store.listAuditArchives(username);
+  if (!archives.some((a) => a.archive === archive))
+    throw new NotFoundError(`No archived chain ${archive} for ${username}`, "archive_not_found");
+  return archive;
+}
+
 /**
  * `GET /v1/audit?resource=<id>` for an agent (its user's chain), and
  * `GET /v1/audit?user_id=<username>&after=<seq>` for the admin. Events come with a
@@ -37,16 +53,18 @@ export function auditRouter(ctx: Context): Router {
     // Plain digits only: `1e21` or `-0` is not a sequence number.
     const afterSeq = intParam(after, "after", 0, Number.MAX_SAFE_INTEGER, 0);
     const max = intParam(limit, "limit", 1, MAX_EVENTS, MAX_EVENTS);
+    const archive = await archiveParam(ctx, caller.kind, username, req.query.archive);
     const [events, head, now] = await Promise.all([
-      ctx.store.readAudit(username, { resource, afterSeq, limit: max }),
-      ctx.store.auditHead(username),
+      ctx.store.readAudit(username, { resource, afterSeq, limit: max, archive }),
+      ctx.store.auditHead(username, { archive }),
       ctx.store.now(),
     ]);
     if (resource !== undefined && events.length === 0 && afterSeq === 0)
       throw new NotFoundError(`No audit events for ${resource}`, "resource_not_found");
-    const { checkpoint, jws } = await signCheckpoint(ctx.orgSigner, username, head, now);
+    const { checkpoint, jws } = await signCheckpoint(ctx.orgSigner, username, head, now, archive);
     res.json({
       user_id: username,
+      ...(archive !== undefined && { archive }),
       events,
       checkpoint: { ...checkpoint, jws },
       next_after: events.at(-1)?.seq ?? afterSeq,

@@ -563,8 +563,6 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
     const reg = newRegistry();
     const frozenAtOf = new Map<string, number>();
     const log: string[] = [];
-    /** Seqs, per user, of events written by arbitration batches. */
-    const batchSeqs = USERS.map(() => new Set<number>());
 
     for (const [i, o] of ops.entries()) {
       const s = toStep(o, i, reg);
@@ -577,16 +575,11 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
       }
       log.push(`#${i} ${s.name}`);
       const ux = USERS.indexOf(s.username as "jane");
-      const before = (await memory.auditHead(s.username)).seq;
       const m = await s.run(memory);
       const r = await s.run(redis);
       const trace = () => log.join("\n");
       expect(stripAuditRefs(r), `answer of step #${i}\n${trace()}`).toEqual(stripAuditRefs(m));
       register(reg.users[ux]!, m);
-      if (s.batch) {
-        const after = (await memory.auditHead(s.username)).seq;
-        for (let q = before + 1; q <= after; q++) batchSeqs[ux]!.add(q);
-      }
       const outcomes = s.commits.length > 0 ? (m as CommitOutcome[]) : [];
       const broken = await checkInvariants(
         memory,
@@ -624,14 +617,8 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
       const [me, re] = await Promise.all([memory.readAudit(username), redis.readAudit(username)]);
       expect(verifyChain(me), "memory audit chain").toEqual({ ok: true });
       expect(verifyChain(re), "redis audit chain").toEqual({ ok: true });
-      // Event ids of arbitration batches are compared without their counter (see the
-      // DEFECT test below); everything else is compared whole.
-      const comparable = (e: AuditEvent) => {
-        const c = comparableEvent(e);
-        return batchSeqs[ux]!.has(e.seq) ? { ...c, idCounter: "<batch>" } : c;
-      };
-      expect(re.map(comparable), `${username}'s audit events\n${trace}`).toEqual(
-        me.map(comparable),
+      expect(re.map(comparableEvent), `${username}'s audit events\n${trace}`).toEqual(
+        me.map(comparableEvent),
       );
       // Oracle over the whole run: no booking.evicted at or after the booking froze.
       for (const e of me.filter((x) => x.type === "booking.evicted")) {
@@ -645,14 +632,8 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
     }
   }
 
-  // DEFECT: the stores number the audit events of an arbitration batch differently. The
-  // Redis settle script decides the whole batch under one event prefix with one running
-  // counter (arb-settle-15.lua: common.lua's event_count is not reset per commit_one), so
-  // the second commit's booking.committed is `evt_<p>_2`; the memory store begins a new
-  // step per commit (memory-store.ts arbitrate -> commit -> calendar() -> begin), so it
-  // is `evt_<q>_1`. PROTOCOL §11.1 ("the events written by one atomic step share a prefix
-  // and end in _1, _2, … in order") must be met the same way by both; §10.3 decides the
-  // commits "one after another … each exactly as in §10.2", i.e. one step each.
+  // An arbitration batch is one atomic step on both stores (one settle script run on
+  // Redis): its events share a prefix and are numbered _1, _2, … across the batch.
   it("numbers the audit events of an arbitration batch the same way on both stores", async () => {
     await server.client!.flushAll();
     redisClock.set(T0);
