@@ -5,7 +5,7 @@
  */
 import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
-import { MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
+import { connectRedis, MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
 import type { BookingDeps } from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
@@ -23,7 +23,7 @@ import {
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PublishDeps } from "./profile/publish.js";
-import { Webhooks, type WebhooksOverrides } from "./webhooks/index.js";
+import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
 
 export interface ContextOverrides {
   clock?: Clock;
@@ -45,6 +45,16 @@ interface ContextParts {
   resolver: DidResolver;
   webhooks: Webhooks;
   orgKey: JWK;
+  redis: SharedRedis | undefined;
+}
+
+/** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
+type SharedRedis = Awaited<ReturnType<typeof connectSharedRedis>>;
+
+const REPLY_TIMEOUT_MS = 5000;
+
+function connectSharedRedis(url: string) {
+  return connectRedis(url, REPLY_TIMEOUT_MS, webhookScripts());
 }
 
 export class Context {
@@ -65,6 +75,7 @@ export class Context {
   /** What profile publishing needs, built once. */
   readonly publishDeps: PublishDeps;
   private readonly orgKey: JWK;
+  private readonly redis: SharedRedis | undefined;
 
   private constructor(parts: ContextParts) {
     this.cfg = parts.cfg;
@@ -78,6 +89,7 @@ export class Context {
     this.resolver = parts.resolver;
     this.webhooks = parts.webhooks;
     this.orgKey = parts.orgKey;
+    this.redis = parts.redis;
     this.booking = { store: parts.store, settings: parts.cfg.booking, webhooks: parts.webhooks };
     this.publishDeps = {
       publicUrl: parts.cfg.service.publicUrl,
@@ -115,23 +127,30 @@ export class Context {
         clock,
         allowInsecure: outbound.allowInsecure,
       });
-    const store = overrides.store ?? (await createStore(cfg, logger, clock));
+    const redis =
+      cfg.store.provider === "redis" ? await connectSharedRedis(cfg.store.url) : undefined;
+    let store: Store | undefined;
     let webhooks: Webhooks;
     try {
+      store = overrides.store ?? createStore(redis, logger, clock);
       webhooks = await Webhooks.create(
         {
           store,
           clock,
           logger,
           allowInsecure: outbound.allowInsecure,
-          redisUrl: cfg.store.provider === "redis" ? cfg.store.url : undefined,
+          redis,
           timeoutMs: cfg.webhooks.timeoutMs,
           leaseMs: cfg.webhooks.leaseMs,
         },
         overrides.webhooks,
       );
     } catch (err) {
-      await store.close();
+      try {
+        await store?.close();
+      } finally {
+        if (redis?.isOpen) await redis.close();
+      }
       throw err;
     }
     return new Context({
@@ -146,6 +165,7 @@ export class Context {
       resolver: withLocalDid(resolver, did, didDocument),
       webhooks,
       orgKey,
+      redis,
     });
   }
 
@@ -160,24 +180,24 @@ export class Context {
       // The dispatcher reads the store: it stops first.
       await this.webhooks.stop();
     } finally {
-      await this.store.close();
+      try {
+        await this.store.close();
+      } finally {
+        if (this.redis?.isOpen) await this.redis.close();
+      }
     }
   }
 }
 
-async function createStore(cfg: Config, logger: Logger, clock: Clock): Promise<Store> {
-  switch (cfg.store.provider) {
-    case "redis": {
-      const store = await RedisStore.connect(cfg.store.url);
-      logger.info({ store: "redis" }, "connected to Redis");
-      return store;
-    }
-    case "memory":
-      logger.warn(
-        "No REDIS_URL: using the embedded in-memory store. Data is NOT durable and is lost on restart.",
-      );
-      return new MemoryStore(clock);
+function createStore(redis: SharedRedis | undefined, logger: Logger, clock: Clock): Store {
+  if (redis) {
+    logger.info({ store: "redis" }, "connected to Redis");
+    return RedisStore.fromClient(redis);
   }
+  logger.warn(
+    "No REDIS_URL: using the embedded in-memory store. Data is NOT durable and is lost on restart.",
+  );
+  return new MemoryStore(clock);
 }
 
 /** Our own DID resolves from memory: no network hop, and it works before we listen. */

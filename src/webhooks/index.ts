@@ -10,6 +10,7 @@ export { type DispatcherOptions, WebhookDispatcher } from "./dispatcher.js";
 export { envelopeOf, type WebhookEnvelope } from "./envelope.js";
 export { MemoryWebhookStore } from "./memory-webhook-store.js";
 export { type EventsPage, MAX_WAIT_MS } from "./polling.js";
+export { type WebhookRedisClient, webhookScripts } from "./redis/client.js";
 export { RedisWebhookStore } from "./redis/redis-webhook-store.js";
 export {
   deliveryHeaders,

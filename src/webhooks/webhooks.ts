@@ -13,6 +13,7 @@ import {
 } from "./dispatcher.js";
 import { MemoryWebhookStore } from "./memory-webhook-store.js";
 import { type EventsPage, waitForEvents } from "./polling.js";
+import type { WebhookRedisClient } from "./redis/client.js";
 import { RedisWebhookStore } from "./redis/redis-webhook-store.js";
 import { AGENT_REVOKED, disableSubscription } from "./sender.js";
 import {
@@ -29,8 +30,11 @@ export interface WebhooksDeps {
   clock: Clock;
   logger: Logger;
   allowInsecure: boolean;
-  /** The Redis the store uses, when it is Redis: webhook state lives there too. */
-  redisUrl: string | undefined;
+  /**
+   * The node's shared Redis connection (carrying `webhookScripts()`), when the store is
+   * Redis: webhook state lives there too. Its owner closes it.
+   */
+  redis: WebhookRedisClient | undefined;
   timeoutMs: number;
   leaseMs: number;
 }
@@ -56,8 +60,8 @@ export class Webhooks {
   static async create(deps: WebhooksDeps, overrides: WebhooksOverrides = {}): Promise<Webhooks> {
     const webhookStore =
       overrides.webhookStore ??
-      (deps.store.kind === "redis" && deps.redisUrl
-        ? await RedisWebhookStore.connect(deps.redisUrl)
+      (deps.store.kind === "redis" && deps.redis
+        ? RedisWebhookStore.fromClient(deps.redis)
         : new MemoryWebhookStore(deps.store, () => deps.clock.now()));
     let dispatcher: WebhookDispatcher | undefined;
     if (overrides.dispatcher !== false) {

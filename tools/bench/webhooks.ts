@@ -15,6 +15,7 @@ import {
   deliveryHeaders,
   MemoryWebhookStore,
   newSigningSecret,
+  RedisWebhookStore,
   Webhooks,
 } from "../../src/webhooks/index.js";
 import { startRedisServer } from "../../test/helpers/redis-server.js";
@@ -135,12 +136,19 @@ async function dispatcherRate(store: Store, redisUrl: string | undefined, receiv
     clock: systemClock,
     logger: createLogger("silent"),
     allowInsecure: true,
-    redisUrl,
+    redis: undefined,
     timeoutMs: 10_000,
     leaseMs: 30_000,
   };
-  const webhookStore = redisUrl ? undefined : new MemoryWebhookStore(store, systemClock.now);
-  const setup = await Webhooks.create(deps, { webhookStore, dispatcher: false });
+  const storeFor = async () =>
+    redisUrl
+      ? await RedisWebhookStore.connect(redisUrl)
+      : new MemoryWebhookStore(store, systemClock.now);
+  const memoryStore = redisUrl ? undefined : await storeFor();
+  const setup = await Webhooks.create(deps, {
+    webhookStore: memoryStore ?? (await storeFor()),
+    dispatcher: false,
+  });
   const users = Array.from({ length: SUBSCRIPTIONS }, (_, i) => `user${i}`);
   for (const username of users)
     await setup.subscribe(
@@ -151,7 +159,10 @@ async function dispatcherRate(store: Store, redisUrl: string | undefined, receiv
   if (redisUrl) await setup.stop();
   const done = receiver.next(DELIVERIES);
   const started = performance.now();
-  const webhooks = await Webhooks.create(deps, { webhookStore, dispatcher: { pollMs: 5 } });
+  const webhooks = await Webhooks.create(deps, {
+    webhookStore: memoryStore ?? (await storeFor()),
+    dispatcher: { pollMs: 5 },
+  });
   try {
     await done;
     return { deliveriesPerSec: Math.round(DELIVERIES / ((performance.now() - started) / 1000)) };

@@ -1,17 +1,18 @@
 /**
- * The arbiter's Redis connection: its scripts, no offline queue, reconnection with
- * backoff, and a reply deadline on every command.
+ * The node's Redis connection: the arbiter's scripts (and any other part's, so one
+ * connection serves them all), no offline queue, reconnection with backoff, and a reply
+ * deadline on every command.
  */
-import { createClient, ErrorReply } from "redis";
+import { createClient, ErrorReply, type RedisScripts } from "redis";
 import { StoreUnavailableError } from "../../errors.js";
 import { arbiterScripts } from "./scripts.js";
 
-export type Client = ReturnType<typeof makeClient>;
+export type Client = ReturnType<typeof makeClient<Record<never, never>>>;
 
-function makeClient(url: string) {
+function makeClient<S extends RedisScripts>(url: string, extraScripts: S) {
   return createClient({
     url,
-    scripts: arbiterScripts(),
+    scripts: { ...arbiterScripts(), ...extraScripts },
     // While Redis is unreachable, fail at once instead of queueing a stale decision.
     disableOfflineQueue: true,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
@@ -34,7 +35,7 @@ const UNGUARDED = new Set<PropertyKey>([
  * every request would hang. Each command gets a deadline, and any failure that is not
  * Redis's own error reply becomes a 503 the caller may retry (with its idempotency key).
  */
-function withDeadlines(client: Client, timeoutMs: number): Client {
+function withDeadlines<C extends object>(client: C, timeoutMs: number): C {
   return new Proxy(client, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
@@ -65,9 +66,16 @@ function withDeadlines(client: Client, timeoutMs: number): Client {
   });
 }
 
-/** A connected client whose commands fail with a 503 rather than hang. */
-export async function connectArbiterClient(url: string, replyTimeoutMs: number): Promise<Client> {
-  const client = makeClient(url);
+/**
+ * A connected client whose commands fail with store_unavailable rather than hang. Other
+ * parts' scripts (`extraScripts`) ride on the same connection.
+ */
+export async function connectArbiterClient<S extends RedisScripts = Record<never, never>>(
+  url: string,
+  replyTimeoutMs: number,
+  extraScripts: S = {} as S,
+) {
+  const client = makeClient(url, extraScripts);
   // Errors surface on the commands that hit them; the listener keeps them from crashing us.
   client.on("error", () => {});
   await client.connect();

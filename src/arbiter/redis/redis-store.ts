@@ -60,10 +60,19 @@ export class RedisStore implements Store {
   private constructor(
     private readonly client: Client,
     private readonly clock: Clock | undefined,
+    /** False when the node's shared connection was lent: its owner closes it. */
+    private readonly ownsClient: boolean,
   ) {}
 
+  /** A store on a connection of its own, closed with the store. */
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
-    return new RedisStore(await connectArbiterClient(url, opts.replyTimeoutMs ?? 5000), opts.clock);
+    const client = await connectArbiterClient(url, opts.replyTimeoutMs ?? 5000);
+    return new RedisStore(client, opts.clock, true);
+  }
+
+  /** A store on the node's shared connection (see `connectArbiterClient`). */
+  static fromClient(client: Client, opts: Pick<RedisStoreOptions, "clock"> = {}): RedisStore {
+    return new RedisStore(client, opts.clock, false);
   }
 
   private common(): string[] {
@@ -461,7 +470,7 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.client.isOpen) await this.client.close();
+    if (this.ownsClient && this.client.isOpen) await this.client.close();
   }
 }
 

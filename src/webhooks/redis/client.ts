@@ -19,18 +19,23 @@ function script(name: string) {
   });
 }
 
+/** The webhooks' scripts, for a connection of their own or the node's shared one. */
+export function webhookScripts() {
+  return {
+    persistDeliveries: script("persist-deliveries-5"),
+    takeReady: script("take-ready-4"),
+    saveDelivery: script("save-delivery-4"),
+    renewLease: script("lease-renew-1"),
+    releaseLease: script("lease-release-1"),
+    outboxFloor: script("outbox-floor-1"),
+    updateSubscription: script("update-subscription-1"),
+  };
+}
+
 export function connectWebhookClient(url: string) {
   const client = createClient({
     url,
-    scripts: {
-      persistDeliveries: script("persist-deliveries-5"),
-      takeReady: script("take-ready-4"),
-      saveDelivery: script("save-delivery-4"),
-      renewLease: script("lease-renew-1"),
-      releaseLease: script("lease-release-1"),
-      outboxFloor: script("outbox-floor-1"),
-      updateSubscription: script("update-subscription-1"),
-    },
+    scripts: webhookScripts(),
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
   });
   // Errors surface on the commands that hit them; the listener keeps them from crashing us.

@@ -37,14 +37,22 @@ export class RedisWebhookStore implements WebhookStore {
   private constructor(
     private readonly client: WebhookRedisClient,
     private readonly retention: number,
+    /** False when the node's shared connection was lent: its owner closes it. */
+    private readonly ownsClient: boolean,
   ) {
     this.outbox = new OutboxGroup(client);
   }
 
+  /** A store on a connection of its own, closed with the store. */
   static async connect(url: string, opts: RedisWebhookStoreOptions = {}) {
     const client = connectWebhookClient(url);
     await client.connect();
-    return new RedisWebhookStore(client, opts.retention ?? 1000);
+    return new RedisWebhookStore(client, opts.retention ?? 1000, true);
+  }
+
+  /** A store on the node's shared connection, which must carry `webhookScripts()`. */
+  static fromClient(client: WebhookRedisClient, opts: RedisWebhookStoreOptions = {}) {
+    return new RedisWebhookStore(client, opts.retention ?? 1000, false);
   }
 
   async putSubscription(sub: Subscription): Promise<void> {
@@ -273,6 +281,6 @@ export class RedisWebhookStore implements WebhookStore {
   }
 
   async close(): Promise<void> {
-    if (this.client.isOpen) await this.client.close();
+    if (this.ownsClient && this.client.isOpen) await this.client.close();
   }
 }

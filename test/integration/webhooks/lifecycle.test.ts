@@ -18,7 +18,7 @@ import {
 } from "../../../src/arbiter/index.js";
 import { systemClock } from "../../../src/clock.js";
 import { createLogger } from "../../../src/logger.js";
-import { Webhooks } from "../../../src/webhooks/index.js";
+import { RedisWebhookStore, Webhooks } from "../../../src/webhooks/index.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 import { answer, type Receiver, startReceiver } from "../../helpers/webhooks/receiver.js";
 
@@ -101,11 +101,16 @@ for (const kind of kinds) {
           clock: systemClock,
           logger: createLogger("silent"),
           allowInsecure: true,
-          redisUrl: opened.redisUrl,
+          redis: undefined,
           timeoutMs: 2_000,
           leaseMs: 2_000,
         },
-        { dispatcher: { pollMs: 5, watchRefreshMs: 20 } },
+        {
+          dispatcher: { pollMs: 5, watchRefreshMs: 20 },
+          ...(opened.redisUrl && {
+            webhookStore: await RedisWebhookStore.connect(opened.redisUrl),
+          }),
+        },
       );
       await store.putUser(user("jane"), "admin");
     });

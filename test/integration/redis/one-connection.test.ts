@@ -1,0 +1,52 @@
+/**
+ * The node opens one Redis connection, shared by the arbiter and the webhooks, and
+ * closes it when it stops.
+ */
+import request from "supertest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestNode, sampleProfileInput } from "../../helpers/node.js";
+import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer({ connect: true });
+});
+afterAll(() => redis.stop());
+
+/** Connections other than the test's own client. */
+async function nodeConnections(): Promise<number> {
+  const list = (await redis.client!.sendCommand(["CLIENT", "LIST"])) as string;
+  return list
+    .trim()
+    .split("\n")
+    .filter((line) => !/ cmd=client\|list /.test(line)).length;
+}
+
+describe("the node's Redis connection", () => {
+  it("is one, used by bookings and webhooks alike, and closed when the node stops", async () => {
+    const before = await nodeConnections();
+    const node = await createTestNode({ redisUrl: redis.url, arbitrationWindowMs: "0" });
+    try {
+      expect(node.ctx.store.kind).toBe("redis");
+      expect(node.ctx.webhooks.webhookStore.kind).toBe("redis");
+      const put = await request(node.app)
+        .put("/admin/v1/users/jane")
+        .set(node.admin)
+        .send(sampleProfileInput("jane"));
+      expect(put.status).toBe(201);
+      const agent = await request(node.app)
+        .post("/admin/v1/users/jane/agents")
+        .set(node.admin)
+        .send({ name: "Bot", priority: 1 });
+      const hook = await request(node.app)
+        .post("/v1/webhooks")
+        .set({ Authorization: `Bearer ${agent.body.api_key}` })
+        .send({ url: "http://127.0.0.1:9/hooks", events: ["*"] });
+      expect(hook.status).toBe(201);
+      expect(await nodeConnections()).toBe(before + 1);
+    } finally {
+      await node.close();
+    }
+    expect(await nodeConnections()).toBe(before);
+  });
+});
