@@ -2,7 +2,7 @@
 import { type Agent, ID_RE, newAgentKey, newId } from "../arbiter/index.js";
 import { NotFoundError } from "../errors.js";
 import { USERNAME_RE } from "../profile/index.js";
-import { ADMIN, type AdminCaller, actorOf } from "./caller.js";
+import { type AdminCaller, actorOf } from "./caller.js";
 import type { BookingDeps } from "./deps.js";
 
 export const DEFAULT_AGENT_SCOPES = ["availability", "holds", "bookings", "audit", "webhooks"];

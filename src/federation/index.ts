@@ -7,6 +7,11 @@ export {
   TXT_PREFIX,
 } from "./discovery.js";
 export {
+  checkOutboundUrl,
+  type OutboundUrlCheck,
+  type OutboundUrlProblem,
+} from "./outbound-url.js";
+export {
   createSafeFetch,
   FetchError,
   type FetchErrorReason,

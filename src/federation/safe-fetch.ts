@@ -8,9 +8,10 @@
 import dns from "node:dns";
 import http, { type IncomingHttpHeaders } from "node:http";
 import https from "node:https";
-import net, { type LookupFunction } from "node:net";
+import type { LookupFunction } from "node:net";
 import { UpstreamError } from "../errors.js";
 import { guardedLookup, isPublicUnicastAddress } from "./address-guard.js";
+import { checkOutboundUrl } from "./outbound-url.js";
 
 export type FetchErrorReason =
   | "insecure_url"
@@ -70,18 +71,18 @@ export interface SafeFetch {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const USER_AGENT = "calendario-node";
 
-/** True for a public unicast address; loopback, private, link-local, CGNAT, … are not. */
-function parseTarget(raw: string, base: URL | undefined, allowInsecure: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw, base);
-  } catch {
-    throw new FetchError("insecure_url", `"${raw}" is not a valid URL`);
-  }
-  const plainHttpAllowed = allowInsecure && url.protocol === "http:";
-  if (url.protocol !== "https:" && !plainHttpAllowed)
-    throw new FetchError("insecure_url", `${url.href} is not an https URL`);
-  return url;
+function parseTarget(
+  raw: string,
+  base: URL | undefined,
+  allowInsecure: boolean,
+  isAllowedAddress: (address: string) => boolean,
+): URL {
+  const checked = checkOutboundUrl(raw, { allowInsecure, base, isAllowedAddress });
+  if (checked.ok) return checked.url;
+  throw new FetchError(
+    checked.problem === "forbidden_address" ? "forbidden_address" : "insecure_url",
+    checked.message,
+  );
 }
 
 interface Hop {
@@ -102,13 +103,8 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
     (reason, message) => new FetchError(reason, message),
   );
 
+  /** `url` passed checkOutboundUrl (IP literals included: sockets skip `lookup` for them). */
   function requestHop(url: URL, init: FetchInit, deadline: number): Promise<Hop> {
-    const literal = url.hostname.replace(/^\[|\]$/g, "");
-    // Sockets skip `lookup` for IP literals, so those are checked here.
-    if (net.isIP(literal) && !isAllowed(literal))
-      return Promise.reject(
-        new FetchError("forbidden_address", `${literal} is not a public address`),
-      );
     return new Promise<Hop>((resolve, reject) => {
       const transport = url.protocol === "https:" ? https : http;
       const req = transport.request(url, {
@@ -174,7 +170,7 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
 
   async function fetchRaw(rawUrl: string, init: FetchInit = {}): Promise<RawResponse> {
     const deadline = Date.now() + timeoutMs;
-    let url = parseTarget(rawUrl, undefined, allowInsecure);
+    let url = parseTarget(rawUrl, undefined, allowInsecure, isAllowed);
     let current = { ...init };
     for (let hop = 0; ; hop++) {
       const answer = await requestHop(url, current, deadline);
@@ -185,7 +181,7 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
           "too_many_redirects",
           `${rawUrl} redirects more than ${maxRedirects} times`,
         );
-      const next = parseTarget(answer.headers.location, url, allowInsecure);
+      const next = parseTarget(answer.headers.location, url, allowInsecure, isAllowed);
       current = nextHopInit(current, answer.status, url, next);
       url = next;
     }

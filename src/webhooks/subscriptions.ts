@@ -8,7 +8,11 @@ import net, { type LookupFunction } from "node:net";
 import { newId, type Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import { ConflictError, InvalidRequestError } from "../errors.js";
-import { isPublicUnicastAddress } from "../federation/index.js";
+import {
+  checkOutboundUrl,
+  isPublicUnicastAddress,
+  type OutboundUrlProblem,
+} from "../federation/index.js";
 import { type Audience, eventTypeInfo } from "./catalogue.js";
 import { newSigningSecret } from "./signature.js";
 import type { Subscription, WebhookStore } from "./types.js";
@@ -43,21 +47,22 @@ function lookupAll(lookup: LookupFunction, host: string): Promise<LookupAddress[
   });
 }
 
+const OUTBOUND_URL_MESSAGES: Record<OutboundUrlProblem, string> = {
+  invalid_url: "is not a valid URL",
+  insecure_url: "must be an https URL",
+  credentials: "must not carry credentials",
+  forbidden_address: "must not be a private, loopback or link-local address",
+};
+
 /** The URL as it will be posted to, or a 400 naming what is wrong with it. */
 export async function checkSubscriptionUrl(
   raw: string,
   allowInsecure: boolean,
   lookup: LookupFunction = dns.lookup as unknown as LookupFunction,
 ): Promise<string> {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw badUrl("is not a valid URL");
-  }
-  if (url.protocol !== "https:" && !(allowInsecure && url.protocol === "http:"))
-    throw badUrl("must be an https URL");
-  if (url.username || url.password) throw badUrl("must not carry credentials");
+  const checked = checkOutboundUrl(raw, { allowInsecure });
+  if (!checked.ok) throw badUrl(OUTBOUND_URL_MESSAGES[checked.problem]);
+  const { url } = checked;
   if (allowInsecure) return url.href;
   const host = url.hostname.replace(/^\[|\]$/g, "");
   let addresses: string[];

@@ -5,9 +5,9 @@
  * gap between the address checked and the one used. Redirects are not followed.
  */
 import dns from "node:dns";
-import net, { type LookupFunction } from "node:net";
+import type { LookupFunction } from "node:net";
 import { Agent, request } from "undici";
-import { guardedLookup, isPublicUnicastAddress } from "../federation/index.js";
+import { checkOutboundUrl, guardedLookup, isPublicUnicastAddress } from "../federation/index.js";
 
 export interface PostResult {
   statusCode: number;
@@ -48,19 +48,12 @@ const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** Refuses what may never be posted to, before any connection. */
 export function checkTargetUrl(raw: string, allowInsecure: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new PostError("insecure_url", "not a valid URL");
-  }
-  if (url.protocol !== "https:" && !(allowInsecure && url.protocol === "http:"))
-    throw new PostError("insecure_url", "not an https URL");
-  const literal = url.hostname.replace(/^\[|\]$/g, "");
-  // Sockets skip `lookup` for IP literals, so those are checked here.
-  if (!allowInsecure && net.isIP(literal) && !isPublicUnicastAddress(literal))
-    throw new PostError("forbidden_address", `${literal} is not a public address`);
-  return url;
+  const checked = checkOutboundUrl(raw, { allowInsecure });
+  if (checked.ok) return checked.url;
+  throw new PostError(
+    checked.problem === "forbidden_address" ? "forbidden_address" : "insecure_url",
+    checked.message,
+  );
 }
 
 export function createWebhookTransport(opts: TransportOptions): WebhookTransport {

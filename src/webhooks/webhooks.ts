@@ -2,6 +2,7 @@
  * The webhooks part as the rest of the node sees it: subscriptions, deliveries, polling,
  * and the dispatcher running in the background. Built once, in the context.
  */
+import { randomUUID } from "node:crypto";
 import type { LookupFunction } from "node:net";
 import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
@@ -23,7 +24,10 @@ import {
   type SubscriptionDeps,
 } from "./subscriptions.js";
 import { createWebhookTransport } from "./transport.js";
-import type { DeliveryPage, Subscription, WebhookStore } from "./types.js";
+import type { DeliveryPage, Subscription, SubscriptionRef, WebhookStore } from "./types.js";
+
+/** How often a revocation asks again for a lease a sender holds. */
+const LEASE_POLL_MS = 20;
 
 export interface WebhooksDeps {
   store: Store;
@@ -55,6 +59,7 @@ export class Webhooks {
     readonly dispatcher: WebhookDispatcher | undefined,
     private readonly subscriptionDeps: SubscriptionDeps,
     private readonly logger: Logger,
+    private readonly leaseMs: number,
   ) {}
 
   static async create(deps: WebhooksDeps, overrides: WebhooksOverrides = {}): Promise<Webhooks> {
@@ -89,6 +94,7 @@ export class Webhooks {
         lookup: overrides.lookup,
       },
       deps.logger,
+      deps.leaseMs,
     );
   }
 
@@ -141,13 +147,39 @@ export class Webhooks {
     const subs = (await this.webhookStore.listSubscriptions(username)).filter(
       (s) => s.agentId === agentId && s.status === "active",
     );
-    for (const sub of subs)
-      await disableSubscription(
-        { webhookStore: this.webhookStore, logger: this.logger },
-        { username, subscriptionId: sub.id },
-        AGENT_REVOKED,
+    for (const sub of subs) {
+      const ref = { username, subscriptionId: sub.id };
+      // Under the subscription's lease, like a sender: an attempt in flight finishes
+      // first, so it cannot file its delivery as pending again after it was dead-lettered.
+      await this.withLease(ref, () =>
+        disableSubscription(
+          { webhookStore: this.webhookStore, logger: this.logger },
+          ref,
+          AGENT_REVOKED,
+        ),
       );
+    }
     return subs.length;
+  }
+
+  /**
+   * Runs `fn` holding the subscription's lease. A holder that died loses the lease after
+   * `leaseMs`, so the wait is bounded; past it `fn` runs regardless.
+   */
+  private async withLease(ref: SubscriptionRef, fn: () => Promise<void>): Promise<void> {
+    const owner = `admin-${randomUUID()}`;
+    const ws = this.webhookStore;
+    const giveUpAt = Date.now() + this.leaseMs + 1000;
+    let held = await ws.acquireLease(ref, owner, this.leaseMs);
+    while (!held && Date.now() < giveUpAt) {
+      await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
+      held = await ws.acquireLease(ref, owner, this.leaseMs);
+    }
+    try {
+      await fn();
+    } finally {
+      if (held) await ws.releaseLease(ref, owner);
+    }
   }
 
   remove(sub: Subscription): Promise<boolean> {
