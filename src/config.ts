@@ -30,6 +30,7 @@ export interface ServerEnvironment {
   holdTtlSeconds?: string;
   bumpWindowSeconds?: string;
   arbitrationWindowMs?: string;
+  pendingTtlSeconds?: string;
   dnsServers?: string;
   webhookTimeoutMs?: string;
   webhookLeaseMs?: string;
@@ -54,6 +55,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     holdTtlSeconds: pick("HOLD_TTL_SECONDS"),
     bumpWindowSeconds: pick("BUMP_WINDOW_SECONDS"),
     arbitrationWindowMs: pick("ARBITRATION_WINDOW_MS"),
+    pendingTtlSeconds: pick("PENDING_TTL_SECONDS"),
     dnsServers: pick("CALENDARIO_DNS_SERVERS"),
     webhookTimeoutMs: pick("WEBHOOK_TIMEOUT_MS"),
     webhookLeaseMs: pick("WEBHOOK_LEASE_MS"),
@@ -83,6 +85,8 @@ export interface BookingConfig {
   holdTtlSeconds: number;
   bumpWindowSeconds: number;
   arbitrationWindowMs: number;
+  /** How long a request waiting for the person's acknowledgement blocks its slot. */
+  pendingTtlSeconds: number;
 }
 
 /** Every request the node makes to addresses named by others: peers, DIDs, webhooks. */
@@ -204,6 +208,13 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
       holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
       bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
       arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 50, 0, 5000),
+      pendingTtlSeconds: integer(
+        "PENDING_TTL_SECONDS",
+        env.pendingTtlSeconds,
+        86_400,
+        60,
+        30 * 86_400,
+      ),
     },
     outbound: { allowInsecure, dnsServers: parseDnsServers(env.dnsServers) },
     webhooks: {

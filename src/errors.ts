@@ -16,12 +16,18 @@ export type ErrorCode =
   | "did_resolution_failed"
   | "invalid_verification_method"
   | "invalid_signature"
-  // 401, 403
+  | "invalid_callback_url"
+  // 401, 403: callers and their credentials (request tokens of other nodes among them)
   | "unauthorized"
   | "invalid_api_key"
+  | "invalid_token"
+  | "token_expired"
+  | "invalid_audience"
+  | "token_replayed"
   | "forbidden"
   | "not_owner"
   | "missing_scope"
+  | "requester_unverified"
   // 404
   | "not_found"
   | "unknown_user"
@@ -43,6 +49,8 @@ export type ErrorCode =
   | "internal_error"
   | "fetch_failed"
   | "upstream_error"
+  | "peer_unreachable"
+  | "peer_unverified"
   | "store_unavailable";
 
 export interface ErrorDetail {
@@ -97,6 +105,7 @@ export class InvalidRequestError extends AppError {
       | "invalid_rules"
       | "invalid_profile"
       | "invalid_webhook_url"
+      | "invalid_callback_url"
       | "unknown_event_type"
     > = "invalid_request",
     cause?: unknown,
@@ -108,16 +117,26 @@ export class InvalidRequestError extends AppError {
 export class AuthRequiredError extends AppError {
   constructor(
     message = "Authentication required",
-    code: CodeOf<"unauthorized" | "invalid_api_key"> = "unauthorized",
+    code: CodeOf<
+      | "unauthorized"
+      | "invalid_api_key"
+      | "invalid_token"
+      | "token_expired"
+      | "invalid_audience"
+      | "token_replayed"
+    > = "unauthorized",
+    cause?: unknown,
   ) {
-    super(code, message);
+    super(code, message, { cause });
   }
 }
 
 export class ForbiddenError extends AppError {
   constructor(
     message = "Forbidden",
-    code: CodeOf<"forbidden" | "not_owner" | "missing_scope"> = "forbidden",
+    code: CodeOf<
+      "forbidden" | "not_owner" | "missing_scope" | "requester_unverified"
+    > = "forbidden",
   ) {
     super(code, message);
   }
@@ -193,7 +212,9 @@ export class StoreUnavailableError extends AppError {
 export class UpstreamError extends AppError {
   constructor(
     message: string,
-    code: CodeOf<"fetch_failed" | "upstream_error"> = "upstream_error",
+    code: CodeOf<
+      "fetch_failed" | "upstream_error" | "peer_unreachable" | "peer_unverified"
+    > = "upstream_error",
     cause?: unknown,
   ) {
     super(code, message, { cause });

@@ -6,6 +6,8 @@ export interface BookingSettings {
   holdTtlSeconds: number;
   bumpWindowSeconds: number;
   arbitrationWindowMs: number;
+  /** How long a request waiting for the person's acknowledgement blocks its slot. */
+  pendingTtlSeconds: number;
 }
 
 /** What the use cases need from the node. */

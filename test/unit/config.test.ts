@@ -15,7 +15,12 @@ describe("configuration", () => {
       },
       log: { level: "info" },
       outbound: { allowInsecure: false, dnsServers: [] },
-      booking: { holdTtlSeconds: 30, bumpWindowSeconds: 30, arbitrationWindowMs: 50 },
+      booking: {
+        holdTtlSeconds: 30,
+        bumpWindowSeconds: 30,
+        arbitrationWindowMs: 50,
+        pendingTtlSeconds: 86_400,
+      },
       store: { provider: "memory" },
     });
   });
@@ -54,6 +59,7 @@ describe("configuration", () => {
     [{ holdTtlSeconds: "0" }, "HOLD_TTL_SECONDS"],
     [{ bumpWindowSeconds: "-1" }, "BUMP_WINDOW_SECONDS"],
     [{ arbitrationWindowMs: "1.5" }, "ARBITRATION_WINDOW_MS"],
+    [{ pendingTtlSeconds: "59" }, "PENDING_TTL_SECONDS"],
     [{ dnsServers: "127.0.0.1:99999" }, "CALENDARIO_DNS_SERVERS"],
   ])("stops on %o with a message naming %s", (env, variable) => {
     let thrown: unknown;
