@@ -4,31 +4,30 @@
  * writes the JSON error shape `{ error: { code, message, details? } }`.
  */
 
-/** Every stable error code the node answers with, in one place. */
-export type ErrorCode =
-  // 400: the request itself
+/** The request itself is wrong (HTTP doors: 400). */
+export type InvalidRequestCode =
   | "invalid_request"
   | "malformed_json"
   | "invalid_rules"
   | "invalid_profile"
   | "invalid_webhook_url"
-  | "unknown_event_type"
-  | "did_resolution_failed"
-  | "invalid_verification_method"
-  | "invalid_signature"
   | "invalid_callback_url"
-  // 401, 403: callers and their credentials (request tokens of other nodes among them)
+  | "unknown_event_type";
+
+/** Missing or bad credentials, request tokens of other nodes among them (401). */
+export type AuthCode =
   | "unauthorized"
   | "invalid_api_key"
   | "invalid_token"
   | "token_expired"
   | "invalid_audience"
-  | "token_replayed"
-  | "forbidden"
-  | "not_owner"
-  | "missing_scope"
-  | "requester_unverified"
-  // 404
+  | "token_replayed";
+
+/** Known, but not allowed (403). */
+export type ForbiddenCode = "forbidden" | "not_owner" | "missing_scope" | "requester_unverified";
+
+/** Nothing of that name (404). */
+export type NotFoundCode =
   | "not_found"
   | "unknown_user"
   | "agent_not_found"
@@ -38,19 +37,31 @@ export type ErrorCode =
   | "slot_not_found"
   | "webhook_not_found"
   | "resource_not_found"
-  | "archive_not_found"
-  // 409, 413, 415, 422, 429
+  | "archive_not_found";
+
+/** Another system did not answer as it must (502). */
+export type UpstreamCode =
+  | "fetch_failed"
+  | "upstream_error"
+  | "peer_unreachable"
+  | "peer_unverified";
+
+/** Every stable error code the node answers with, in one union. */
+export type ErrorCode =
+  | InvalidRequestCode
+  | "did_resolution_failed"
+  | "invalid_verification_method"
+  | "invalid_signature"
+  | AuthCode
+  | ForbiddenCode
+  | NotFoundCode
   | "conflict"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rule_violation"
   | "rate_limited"
-  // 5xx
   | "internal_error"
-  | "fetch_failed"
-  | "upstream_error"
-  | "peer_unreachable"
-  | "peer_unverified"
+  | UpstreamCode
   | "store_unavailable";
 
 export interface ErrorDetail {
@@ -93,21 +104,11 @@ export class AppError extends Error {
   }
 }
 
-type CodeOf<C extends ErrorCode> = C;
-
 export class InvalidRequestError extends AppError {
   constructor(
     message: string,
     details?: ErrorDetail[] | unknown,
-    code: CodeOf<
-      | "invalid_request"
-      | "malformed_json"
-      | "invalid_rules"
-      | "invalid_profile"
-      | "invalid_webhook_url"
-      | "invalid_callback_url"
-      | "unknown_event_type"
-    > = "invalid_request",
+    code: InvalidRequestCode = "invalid_request",
     cause?: unknown,
   ) {
     super(code, message, { details, cause });
@@ -117,14 +118,7 @@ export class InvalidRequestError extends AppError {
 export class AuthRequiredError extends AppError {
   constructor(
     message = "Authentication required",
-    code: CodeOf<
-      | "unauthorized"
-      | "invalid_api_key"
-      | "invalid_token"
-      | "token_expired"
-      | "invalid_audience"
-      | "token_replayed"
-    > = "unauthorized",
+    code: AuthCode = "unauthorized",
     cause?: unknown,
   ) {
     super(code, message, { cause });
@@ -132,27 +126,10 @@ export class AuthRequiredError extends AppError {
 }
 
 export class ForbiddenError extends AppError {
-  constructor(
-    message = "Forbidden",
-    code: CodeOf<
-      "forbidden" | "not_owner" | "missing_scope" | "requester_unverified"
-    > = "forbidden",
-  ) {
+  constructor(message = "Forbidden", code: ForbiddenCode = "forbidden") {
     super(code, message);
   }
 }
-
-export type NotFoundCode =
-  | "not_found"
-  | "unknown_user"
-  | "agent_not_found"
-  | "booking_not_found"
-  | "hold_not_found"
-  | "counter_not_found"
-  | "slot_not_found"
-  | "webhook_not_found"
-  | "resource_not_found"
-  | "archive_not_found";
 
 export class NotFoundError extends AppError {
   constructor(message = "Not found", code: NotFoundCode = "not_found") {
@@ -210,13 +187,7 @@ export class StoreUnavailableError extends AppError {
 }
 
 export class UpstreamError extends AppError {
-  constructor(
-    message: string,
-    code: CodeOf<
-      "fetch_failed" | "upstream_error" | "peer_unreachable" | "peer_unverified"
-    > = "upstream_error",
-    cause?: unknown,
-  ) {
+  constructor(message: string, code: UpstreamCode = "upstream_error", cause?: unknown) {
     super(code, message, { cause });
   }
 }

@@ -55,6 +55,48 @@ export interface HoldRequest {
   idempotency_key?: string;
 }
 
+/**
+ * An agent asks its own node to book a meeting between its user and someone at another organization.
+ */
+export interface MeetingRequest {
+  /**
+   * The other person's Calendario address, user@domain
+   */
+  with: string;
+  start: string;
+  end: string;
+  subject?: string;
+  note?: string;
+}
+
+/**
+ * A request to book a person's time, from a person or agent at another organization (or anonymous, where the profile allows it).
+ */
+export interface PeerBookingRequest {
+  /**
+   * RFC 3339 instant with Z
+   */
+  start_time: string;
+  duration_minutes: number;
+  /**
+   * The Calendario address user@domain of the person asking
+   */
+  requester: string;
+  subject?: string;
+  note?: string;
+  /**
+   * Where the node tells the requester what became of a pending or confirmed booking; on the requester's domain
+   */
+  callback_url?: string;
+}
+
+/**
+ * The person's answer to a request waiting for their acknowledgement.
+ */
+export interface PendingDecisionRequest {
+  message?: string;
+}
+
 export interface WebhookCreateRequest {
   url: string;
   /**
