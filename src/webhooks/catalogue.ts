@@ -34,7 +34,29 @@ export const EVENT_CATALOGUE: readonly EventTypeInfo[] = [
   {
     type: "booking.requested",
     audience: "agent",
-    description: "A booking request waits for the person's acknowledgement.",
+    description:
+      "A booking request waits for the person's acknowledgement (a pending booking that blocks the slot).",
+  },
+  {
+    type: "booking.confirmed",
+    audience: "agent",
+    description: "The person accepted a pending booking request: it is booked.",
+  },
+  {
+    type: "booking.declined",
+    audience: "agent",
+    description: "The person declined a pending booking request.",
+  },
+  {
+    type: "booking.expired",
+    audience: "agent",
+    description: "A pending booking request was not decided in time.",
+  },
+  {
+    type: "booking.remote_updated",
+    audience: "agent",
+    description:
+      "The node of the person booked elsewhere answered (its callback): the booking's remote status changed.",
   },
   {
     type: "hold.invalidated",

@@ -11,7 +11,8 @@ import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
-import { persistOutboxEvents } from "./outbox.js";
+import { type AuthorizeCallback, ensureCallbacksSubscription } from "./callbacks.js";
+import { type OutboxDeps, persistOutboxEvents } from "./outbox.js";
 import { runSubscriptionPass } from "./sender.js";
 import type { WebhookTransport } from "./transport.js";
 import type { SubscriptionRef, WebhookStore } from "./types.js";
@@ -33,6 +34,11 @@ export interface DispatcherOptions {
   batchSize: number;
   /** How often the list of watched users is read again. */
   watchRefreshMs: number;
+  /**
+   * With callbacks: how often the store's users are compared with the watched ones, and
+   * each user not watched yet gets its callbacks subscription.
+   */
+  callbackSweepMs: number;
   retry: RetryPolicy;
   random: () => number;
   /** On stop, how long in-flight deliveries may finish before they are aborted. */
@@ -45,6 +51,9 @@ export interface DispatcherDeps {
   transport: WebhookTransport;
   clock: Clock;
   logger: Logger;
+  allowInsecure: boolean;
+  /** Given: peer callbacks are sent, and every user's outbox is watched for them. */
+  authorizeCallback?: AuthorizeCallback;
 }
 
 export function defaultDispatcherOptions(): DispatcherOptions {
@@ -56,6 +65,7 @@ export function defaultDispatcherOptions(): DispatcherOptions {
     concurrency: 16,
     batchSize: 100,
     watchRefreshMs: 1_000,
+    callbackSweepMs: 5_000,
     retry: DEFAULT_RETRY_POLICY,
     random: Math.random,
     stopGraceMs: 5_000,
@@ -104,10 +114,14 @@ export class WebhookDispatcher {
   private readonly sendPause = new Pause();
   private refreshWatched = true;
 
+  private readonly outboxDeps: OutboxDeps;
+
   constructor(
     private readonly deps: DispatcherDeps,
     readonly options: DispatcherOptions,
-  ) {}
+  ) {
+    this.outboxDeps = { ...deps, callbacks: deps.authorizeCallback !== undefined };
+  }
 
   start(): void {
     if (this.loops.length > 0) return;
@@ -143,8 +157,13 @@ export class WebhookDispatcher {
     let refreshedAt = 0;
     let reclaimedAt = 0;
     let prunedAt = Date.now();
+    let sweptAt = 0;
     while (!this.stopping) {
       try {
+        if (this.outboxDeps.callbacks && Date.now() - sweptAt >= o.callbackSweepMs) {
+          sweptAt = Date.now();
+          if (await this.watchEveryUser()) this.refreshWatched = true;
+        }
         if (this.refreshWatched || Date.now() - refreshedAt >= o.watchRefreshMs) {
           this.refreshWatched = false;
           users = await ws.watchedUsers();
@@ -152,7 +171,7 @@ export class WebhookDispatcher {
         }
         let taken = 0;
         for (const batch of await ws.claimNewEvents(o.consumer, users, o.batchSize)) {
-          await persistOutboxEvents(this.deps, batch.username, batch.events, clock.now());
+          await persistOutboxEvents(this.outboxDeps, batch.username, batch.events, clock.now());
           taken += batch.events.length;
         }
         if (Date.now() - reclaimedAt >= o.leaseMs / 2) {
@@ -172,7 +191,7 @@ export class WebhookDispatcher {
               { username, events: events.length },
               "reclaimed unacknowledged outbox events",
             );
-            await persistOutboxEvents(this.deps, username, events, clock.now());
+            await persistOutboxEvents(this.outboxDeps, username, events, clock.now());
             taken += events.length;
           }
         }
@@ -183,6 +202,22 @@ export class WebhookDispatcher {
         await this.outboxPause.wait(ERROR_PAUSE_MS);
       }
     }
+  }
+
+  /**
+   * Any user may be asked for a booking with a callback, so with callbacks every user's
+   * outbox is watched: a user not watched yet gets its callbacks subscription, which
+   * reads the chain from its start. True when a user was added.
+   */
+  private async watchEveryUser(): Promise<boolean> {
+    const { store, webhookStore: ws, clock } = this.deps;
+    const watched = new Set(await ws.watchedUsers());
+    let added = false;
+    for (const username of await store.listUsernames()) {
+      if (watched.has(username) || this.stopping) continue;
+      if (await ensureCallbacksSubscription(this.deps, username, clock.now())) added = true;
+    }
+    return added;
   }
 
   private async sendLoop(): Promise<void> {

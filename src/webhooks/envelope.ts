@@ -61,6 +61,27 @@ function counterObject(username: string, d: Data): Data {
   };
 }
 
+/** The states of a pending booking's events. */
+const REQUEST_STATUS: Record<string, string> = {
+  "booking.requested": "pending",
+  "booking.confirmed": "confirmed",
+  "booking.declined": "declined",
+  "booking.expired": "expired",
+};
+
+/**
+ * A pending booking's event: the booking, then the event's particulars as written, with
+ * `*_at` instants in ISO form.
+ */
+function requestObject(username: string, d: Data, status: string): Data {
+  const { agent_id, booking_id, priority, start, end, ...rest } = d;
+  const particulars = Object.entries(rest).map(([key, value]) => [
+    key,
+    key.endsWith("_at") && typeof value === "number" ? iso(value) : value,
+  ]);
+  return { ...bookingObject(username, d, status), ...Object.fromEntries(particulars) };
+}
+
 /** The resource an event is about, as a receiver sees it. */
 export function eventObject(username: string, event: AuditEvent): Data {
   const d = event.data;
@@ -89,6 +110,11 @@ export function eventObject(username: string, event: AuditEvent): Data {
         reason: d.reason,
         ...(d.replaced_by !== undefined && { replaced_by: d.replaced_by }),
       };
+    case "booking.requested":
+    case "booking.confirmed":
+    case "booking.declined":
+    case "booking.expired":
+      return requestObject(username, d, REQUEST_STATUS[event.type]!);
     case "hold.created":
       return holdObject(username, d, "held");
     case "hold.invalidated":

@@ -5,6 +5,13 @@ export {
   retryDelayMs,
   retrySchedule,
 } from "./backoff.js";
+export {
+  type AuthorizeCallback,
+  CALLBACK_EVENT_TYPES,
+  type CallbackBody,
+  callbackBody,
+  EVENT_ID_HEADER,
+} from "./callbacks.js";
 export { type Audience, EVENT_CATALOGUE, type EventTypeInfo } from "./catalogue.js";
 export { type DispatcherOptions, WebhookDispatcher } from "./dispatcher.js";
 export { envelopeOf, type WebhookEnvelope } from "./envelope.js";

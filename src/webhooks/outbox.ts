@@ -1,8 +1,16 @@
 /**
  * From outbox events to deliveries: each event goes to every active subscription that
- * asked for its type and may see it, as one delivery per subscription.
+ * asked for its type and may see it, as one delivery per subscription; a peer callback
+ * goes to the user's callbacks subscription, as a delivery to its own URL.
  */
 import type { AuditEvent, Store } from "../arbiter/index.js";
+import type { Logger } from "../logger.js";
+import {
+  callbackDelivery,
+  callbackUrlOf,
+  ensureCallbacksSubscription,
+  isCallbacksSubscription,
+} from "./callbacks.js";
 import { needsBookingOwner, subscribedTo, visibleTo } from "./catalogue.js";
 import { envelopeOf } from "./envelope.js";
 import type { Delivery, WebhookStore } from "./types.js";
@@ -22,19 +30,39 @@ export function bookingOwnerLookup(store: Store, username: string) {
   };
 }
 
+export interface OutboxDeps {
+  store: Store;
+  webhookStore: WebhookStore;
+  logger: Logger;
+  /** Whether this node sends peer callbacks (it was given `authorizeCallback`). */
+  callbacks: boolean;
+}
+
 /** The deliveries `events` make for the user's subscriptions, persisted; then the events are acknowledged. */
 export async function persistOutboxEvents(
-  deps: { store: Store; webhookStore: WebhookStore },
+  deps: OutboxDeps,
   username: string,
   events: AuditEvent[],
   now: number,
 ): Promise<number> {
   const subscriptions = (await deps.webhookStore.listSubscriptions(username)).filter(
-    (s) => s.status === "active",
+    (s) => s.status === "active" && !isCallbacksSubscription(s),
   );
   const ownerOf = bookingOwnerLookup(deps.store, username);
   const deliveries: Delivery[] = [];
+  let callbacksReady: boolean | undefined;
   for (const event of events) {
+    const callbackUrl = callbackUrlOf(event);
+    if (callbackUrl !== undefined && !deps.callbacks)
+      deps.logger.warn(
+        { username, event: event.id, type: event.type },
+        "peer callback skipped: this node has no authorizeCallback",
+      );
+    else if (callbackUrl !== undefined) {
+      // Before its first delivery is persisted: persisting needs the subscription.
+      callbacksReady ??= await ensureCallbacksSubscription(deps, username, now);
+      if (callbacksReady) deliveries.push(callbackDelivery(username, event, callbackUrl, now));
+    }
     const wanting = subscriptions.filter(
       (s) => event.seq > s.fromSeq && subscribedTo(s.events, event.type),
     );

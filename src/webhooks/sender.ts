@@ -2,14 +2,17 @@
  * One pass over a subscription's due deliveries, under its lease: each is signed at send
  * time, POSTed, and its outcome saved before the next, in seq order. A 2xx is success;
  * 410 disables the subscription; anything else is retried on the backoff schedule until
- * the delivery is dead-lettered.
+ * the delivery is dead-lettered. The callbacks subscription's deliveries go to their own
+ * URLs, each attempt with a fresh token (callbacks.ts).
  */
 import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
+import { checkOutboundUrl } from "../federation/index.js";
 import type { Logger } from "../logger.js";
 import { parseRetryAfter, type RetryPolicy, retryDelayMs } from "./backoff.js";
+import { type AuthorizeCallback, callbackHeaders, isCallbacksSubscription } from "./callbacks.js";
 import { deliveryHeaders } from "./signature.js";
-import { PostError, type WebhookTransport } from "./transport.js";
+import { PostError, type PostFailure, type WebhookTransport } from "./transport.js";
 import type { Delivery, Subscription, SubscriptionRef, WebhookStore } from "./types.js";
 
 export interface SenderDeps {
@@ -19,6 +22,9 @@ export interface SenderDeps {
   transport: WebhookTransport;
   clock: Clock;
   logger: Logger;
+  allowInsecure: boolean;
+  /** Makes each peer callback attempt's token; without it callbacks fail and are retried. */
+  authorizeCallback?: AuthorizeCallback;
 }
 
 export interface SenderSettings {
@@ -84,7 +90,9 @@ export async function runSubscriptionPass(
         await disableSubscription(deps, ref, AGENT_REVOKED);
         break;
       }
-      const outcome = await attempt(deps, settings, sub, delivery);
+      const outcome = isCallbacksSubscription(sub)
+        ? await attemptCallback(deps, settings, ref, delivery)
+        : await attempt(deps, settings, sub, delivery);
       if (outcome === "aborted") break;
       if (outcome === "gone") {
         await disableSubscription(deps, ref, "the endpoint answered 410 Gone");
@@ -99,50 +107,74 @@ export async function runSubscriptionPass(
   }
 }
 
-async function attempt(
+/** What one POST came to. */
+interface PostOutcome {
+  statusCode: number | null;
+  error: string | null;
+  retryAfterMs?: number;
+  /** Trying again cannot help: the delivery is dead-lettered at once. */
+  final?: boolean;
+}
+
+/** POSTs once; "aborted" when the node is shutting down (the attempt does not count). */
+async function postOnce(
   deps: SenderDeps,
   settings: SenderSettings,
-  sub: Subscription,
-  delivery: Delivery,
-): Promise<"done" | "gone" | "aborted"> {
-  const startedAt = deps.clock.now();
-  const timestamp = Math.floor(startedAt / 1000);
-  const headers = deliveryHeaders(
-    liveSecrets(sub, startedAt),
-    delivery.eventId,
-    timestamp,
-    delivery.body,
-  );
-  const started = performance.now();
-  let statusCode: number | null = null;
-  let error: string | null = null;
-  let retryAfterMs: number | undefined;
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<PostOutcome | "aborted"> {
   try {
-    const res = await deps.transport.post(sub.url, headers, delivery.body, settings.timeoutMs);
-    statusCode = res.statusCode;
-    retryAfterMs = parseRetryAfter(res.retryAfter, deps.clock.now());
-    if (statusCode < 200 || statusCode > 299) error = `HTTP ${statusCode}`;
+    const res = await deps.transport.post(url, headers, body, settings.timeoutMs);
+    const ok = res.statusCode >= 200 && res.statusCode <= 299;
+    return {
+      statusCode: res.statusCode,
+      error: ok ? null : `HTTP ${res.statusCode}`,
+      retryAfterMs: parseRetryAfter(res.retryAfter, deps.clock.now()),
+    };
   } catch (err) {
-    // Shutting down: the attempt is not counted, and the delivery stays due for another sender.
     if (err instanceof PostError && err.reason === "aborted") return "aborted";
-    error = err instanceof PostError ? `${err.reason}: ${err.message}` : String(err);
+    return {
+      statusCode: null,
+      error: err instanceof PostError ? `${err.reason}: ${err.message}` : String(err),
+      final: err instanceof PostError && REFUSED_TARGETS.has(err.reason),
+    };
   }
+}
+
+/** Refusals of the target itself (a private address, plain http): the same on any retry. */
+const REFUSED_TARGETS = new Set<PostFailure>(["forbidden_address", "insecure_url"]);
+
+/** Records an attempt's outcome on the delivery and saves it: succeeded, retried, or dead-lettered. */
+async function recordAttempt(
+  deps: SenderDeps,
+  settings: SenderSettings,
+  ref: SubscriptionRef,
+  delivery: Delivery,
+  started: { at: number; perf: number },
+  outcome: PostOutcome,
+): Promise<void> {
+  const { statusCode, error } = outcome;
   const now = deps.clock.now();
   delivery.attempts.push({
-    at: startedAt,
-    durationMs: Math.round(performance.now() - started),
+    at: started.at,
+    durationMs: Math.round(performance.now() - started.perf),
     statusCode,
     error,
   });
-  const log = { subscription: sub.id, event: delivery.eventId, statusCode, error };
+  const log = { subscription: ref.subscriptionId, event: delivery.eventId, statusCode, error };
   if (error === null) {
     delivery.status = "succeeded";
     delivery.nextAttemptAt = null;
   } else {
-    const delay =
-      statusCode === 410
-        ? undefined
-        : retryDelayMs(settings.retry, delivery.attempts.length, settings.random, retryAfterMs);
+    const delay = outcome.final
+      ? undefined
+      : retryDelayMs(
+          settings.retry,
+          delivery.attempts.length,
+          settings.random,
+          outcome.retryAfterMs,
+        );
     if (delay === undefined) {
       delivery.status = "dead_lettered";
       delivery.nextAttemptAt = null;
@@ -152,11 +184,79 @@ async function attempt(
       deps.logger.info({ ...log, retryInMs: delay }, "webhook delivery failed");
     }
   }
-  await deps.webhookStore.saveDelivery(
-    { username: sub.username, subscriptionId: sub.id },
-    delivery,
+  await deps.webhookStore.saveDelivery(ref, delivery);
+}
+
+async function attempt(
+  deps: SenderDeps,
+  settings: SenderSettings,
+  sub: Subscription,
+  delivery: Delivery,
+): Promise<"done" | "gone" | "aborted"> {
+  const started = { at: deps.clock.now(), perf: performance.now() };
+  const headers = deliveryHeaders(
+    liveSecrets(sub, started.at),
+    delivery.eventId,
+    Math.floor(started.at / 1000),
+    delivery.body,
   );
-  return statusCode === 410 ? "gone" : "done";
+  const outcome = await postOnce(deps, settings, sub.url, headers, delivery.body);
+  if (outcome === "aborted") return "aborted";
+  const gone = outcome.statusCode === 410;
+  const ref = { username: sub.username, subscriptionId: sub.id };
+  await recordAttempt(deps, settings, ref, delivery, started, { ...outcome, final: gone });
+  return gone ? "gone" : "done";
+}
+
+/**
+ * A peer callback: POSTed to its own URL with a token made for this attempt. A URL that
+ * may never be posted to is dead-lettered before a token is made or a connection tried;
+ * 410 dead-letters the one callback, never the user's callbacks subscription.
+ */
+async function attemptCallback(
+  deps: SenderDeps,
+  settings: SenderSettings,
+  ref: SubscriptionRef,
+  delivery: Delivery,
+): Promise<"done" | "aborted"> {
+  const url = delivery.url ?? "";
+  const checked = checkOutboundUrl(url, { allowInsecure: deps.allowInsecure });
+  if (!checked.ok) {
+    delivery.status = "dead_lettered";
+    delivery.nextAttemptAt = null;
+    delivery.deadLetterReason = `callback URL refused: ${checked.message}`;
+    deps.logger.warn(
+      { event: delivery.eventId, reason: delivery.deadLetterReason },
+      "peer callback dead-lettered",
+    );
+    await deps.webhookStore.saveDelivery(ref, delivery);
+    return "done";
+  }
+  const started = { at: deps.clock.now(), perf: performance.now() };
+  let outcome: PostOutcome | "aborted";
+  try {
+    if (!deps.authorizeCallback) throw new Error("this node process has no authorizeCallback");
+    const token = await deps.authorizeCallback(url, delivery.body);
+    outcome = await postOnce(
+      deps,
+      settings,
+      url,
+      callbackHeaders(delivery.eventId, token),
+      delivery.body,
+    );
+  } catch (err) {
+    // No token now (a key store briefly away): retried like a failed POST.
+    outcome = {
+      statusCode: null,
+      error: `authorization: ${err instanceof Error ? err.message : String(err)}`,
+    };
+  }
+  if (outcome === "aborted") return "aborted";
+  await recordAttempt(deps, settings, ref, delivery, started, {
+    ...outcome,
+    final: outcome.final || outcome.statusCode === 410,
+  });
+  return "done";
 }
 
 /** Disables a subscription and dead-letters what it had pending; nothing if it is gone. */

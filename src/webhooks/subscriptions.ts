@@ -13,6 +13,7 @@ import {
   isPublicUnicastAddress,
   type OutboundUrlProblem,
 } from "../federation/index.js";
+import { isCallbacksSubscription } from "./callbacks.js";
 import { type Audience, eventTypeInfo } from "./catalogue.js";
 import { newSigningSecret } from "./signature.js";
 import type { Subscription, WebhookStore } from "./types.js";
@@ -109,7 +110,9 @@ export async function createSubscription(
 ): Promise<{ subscription: Subscription; secret: string }> {
   const events = checkEventTypes(input.events, who.agentId === null ? "user" : "agent");
   const url = await checkSubscriptionUrl(input.url, deps.allowInsecure, deps.lookup);
-  const existing = await deps.webhookStore.listSubscriptions(who.username);
+  const existing = (await deps.webhookStore.listSubscriptions(who.username)).filter(
+    (s) => !isCallbacksSubscription(s),
+  );
   if (existing.length >= MAX_SUBSCRIPTIONS_PER_USER)
     throw new ConflictError(`A user has at most ${MAX_SUBSCRIPTIONS_PER_USER} subscriptions`);
   const secret = newSigningSecret();

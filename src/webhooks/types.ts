@@ -28,6 +28,12 @@ export interface Subscription {
   /** Only events after this audit seq are delivered: the user's chain head when subscribed. */
   fromSeq: number;
   createdAt: number;
+  /**
+   * "callbacks": the user's internal subscription carrying peer callbacks (callbacks.ts),
+   * whose deliveries each name their own URL. Never listed, counted or managed through
+   * the webhook API. Absent for webhook subscriptions.
+   */
+  kind?: "callbacks";
 }
 
 export interface DeliveryAttempt {
@@ -49,6 +55,8 @@ export interface Delivery {
   type: string;
   /** The envelope, fixed when the event leaves the outbox: the same bytes on every attempt. */
   body: string;
+  /** A peer callback's URL (the event's `callback_url`); webhooks post to their subscription's. */
+  url?: string;
   status: DeliveryStatus;
   attempts: DeliveryAttempt[];
   /** When the next attempt is due; null once the delivery has succeeded or is dead-lettered. */

@@ -8,6 +8,11 @@ import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import type { Logger } from "../logger.js";
 import {
+  type AuthorizeCallback,
+  CALLBACKS_SUBSCRIPTION_ID,
+  isCallbacksSubscription,
+} from "./callbacks.js";
+import {
   type DispatcherOptions,
   defaultDispatcherOptions,
   WebhookDispatcher,
@@ -24,7 +29,13 @@ import {
   type SubscriptionDeps,
 } from "./subscriptions.js";
 import { createWebhookTransport } from "./transport.js";
-import type { DeliveryPage, Subscription, SubscriptionRef, WebhookStore } from "./types.js";
+import type {
+  DeliveryPage,
+  DeliveryStatus,
+  Subscription,
+  SubscriptionRef,
+  WebhookStore,
+} from "./types.js";
 
 /** How often a revocation asks again for a lease a sender holds. */
 const LEASE_POLL_MS = 20;
@@ -41,6 +52,12 @@ export interface WebhooksDeps {
   redis: WebhookRedisClient | undefined;
   timeoutMs: number;
   leaseMs: number;
+  /**
+   * Makes the bearer token of each peer callback attempt (a request token signed by the
+   * organization key, for POST `url` with exactly `body`). Without it no callback is
+   * sent: callback events are skipped with a warning.
+   */
+  authorizeCallback?: AuthorizeCallback;
 }
 
 export interface WebhooksOverrides {
@@ -111,7 +128,9 @@ export class Webhooks {
 
   /** An agent's own subscriptions, or all of the user's for the admin (agentId null). */
   async list(who: Subscriber): Promise<Subscription[]> {
-    const all = await this.webhookStore.listSubscriptions(who.username);
+    const all = (await this.webhookStore.listSubscriptions(who.username)).filter(
+      (s) => !isCallbacksSubscription(s),
+    );
     return who.agentId === null ? all : all.filter((s) => s.agentId === who.agentId);
   }
 
@@ -123,7 +142,8 @@ export class Webhooks {
     const username = who.username ?? (await this.webhookStore.ownerOf(id));
     if (!username) return null;
     const sub = await this.webhookStore.getSubscription(username, id);
-    if (!sub || (who.agentId !== null && sub.agentId !== who.agentId)) return null;
+    if (!sub || isCallbacksSubscription(sub)) return null;
+    if (who.agentId !== null && sub.agentId !== who.agentId) return null;
     return sub;
   }
 
@@ -198,6 +218,31 @@ export class Webhooks {
       { username: sub.username, subscriptionId: sub.id },
       opts,
     );
+  }
+
+  /**
+   * The user's peer callbacks, newest first, for the admin: each delivery names its
+   * `url`, its attempts and, once it gave up, why. With `status`, pages are read until
+   * `limit` match (the log is bounded); `nextBeforeSeq` continues the listing.
+   */
+  async callbackDeliveries(
+    username: string,
+    opts: { status?: DeliveryStatus; beforeSeq?: number; limit: number },
+  ): Promise<DeliveryPage> {
+    const ref = { username, subscriptionId: CALLBACKS_SUBSCRIPTION_ID };
+    if (opts.status === undefined) return this.webhookStore.listDeliveries(ref, opts);
+    const found: DeliveryPage["deliveries"] = [];
+    let beforeSeq = opts.beforeSeq;
+    for (;;) {
+      const page = await this.webhookStore.listDeliveries(ref, { beforeSeq, limit: 100 });
+      for (const d of page.deliveries) {
+        if (d.status !== opts.status) continue;
+        found.push(d);
+        if (found.length === opts.limit) return { deliveries: found, nextBeforeSeq: d.seq };
+      }
+      beforeSeq = page.nextBeforeSeq;
+      if (beforeSeq === undefined) return { deliveries: found };
+    }
   }
 
   events(

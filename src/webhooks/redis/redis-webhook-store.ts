@@ -57,12 +57,13 @@ export class RedisWebhookStore implements WebhookStore {
 
   async putSubscription(sub: Subscription): Promise<void> {
     await this.outbox.create(sub.username, entryId(sub.fromSeq));
-    await this.client
+    const write = this.client
       .multi()
       .hSet(subscriptionsKey(sub.username), sub.id, JSON.stringify(sub))
-      .hSet(SUBSCRIPTION_INDEX_KEY, sub.id, sub.username)
-      .sAdd(WATCHED_USERS_KEY, sub.username)
-      .exec();
+      .sAdd(WATCHED_USERS_KEY, sub.username);
+    // The callbacks subscription has the same id for every user, and no route names it.
+    if (sub.kind !== "callbacks") write.hSet(SUBSCRIPTION_INDEX_KEY, sub.id, sub.username);
+    await write.exec();
   }
 
   async getSubscription(username: string, id: string): Promise<Subscription | null> {
