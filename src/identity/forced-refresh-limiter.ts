@@ -8,6 +8,12 @@ import type { Clock } from "../clock.js";
 export interface ForcedRefreshLimiter {
   /** True, and counts it, when `did` may be re-resolved bypassing the cache now. */
   tryAcquire(did: string): boolean;
+  /**
+   * Runs `refresh` when `tryAcquire(did)` allows it; while that runs, later callers for
+   * the same DID join it instead of being refused (the requests that arrive together
+   * right after a key rotation). Undefined when refused and none is running.
+   */
+  refresh<T>(did: string, refresh: () => Promise<T>): Promise<T> | undefined;
 }
 
 /**
@@ -23,6 +29,7 @@ export function createForcedRefreshLimiter(
 ): ForcedRefreshLimiter {
   // Insertion order is acquisition order: the first entry is always the oldest.
   const lastRefresh = new Map<string, number>();
+  const running = new Map<string, Promise<unknown>>();
 
   function dropExpired(now: number): void {
     for (const [did, at] of lastRefresh) {
@@ -31,13 +38,23 @@ export function createForcedRefreshLimiter(
     }
   }
 
+  function tryAcquire(did: string): boolean {
+    const now = clock.now();
+    dropExpired(now);
+    if (lastRefresh.has(did) || lastRefresh.size >= maxEntries) return false;
+    lastRefresh.set(did, now);
+    return true;
+  }
+
   return {
-    tryAcquire(did) {
-      const now = clock.now();
-      dropExpired(now);
-      if (lastRefresh.has(did) || lastRefresh.size >= maxEntries) return false;
-      lastRefresh.set(did, now);
-      return true;
+    tryAcquire,
+    refresh<T>(did: string, refresh: () => Promise<T>) {
+      const joined = running.get(did) as Promise<T> | undefined;
+      if (joined) return joined;
+      if (!tryAcquire(did)) return undefined;
+      const started = refresh().finally(() => running.delete(did));
+      running.set(did, started);
+      return started;
     },
   };
 }

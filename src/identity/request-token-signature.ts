@@ -90,7 +90,8 @@ async function signatureProblem(
  *
  * When the key is missing or the signature fails, `iss` is resolved once more with
  * `forceRefresh` (the key may have been rotated), at most once per `deps.refreshLimiter`
- * interval per DID, and the token is checked again.
+ * interval per DID (tokens arriving while that refresh runs wait for it), and the token
+ * is checked again.
  *
  * Two kinds of failure, for two different answers:
  * - AuthRequiredError `invalid_token` (401): the token does not verify;
@@ -108,11 +109,13 @@ export async function verifyRequestTokenSignature(
   const doc = await deps.resolver.resolve(claims.iss);
   let problem = await signatureProblem(parsed, doc);
   // A did:key document is its key: there is nothing to refresh.
-  if (problem && !claims.iss.startsWith("did:key:") && deps.refreshLimiter.tryAcquire(claims.iss))
-    problem = await signatureProblem(
-      parsed,
-      await deps.resolver.resolve(claims.iss, { forceRefresh: true }),
-    );
+  const refreshed =
+    problem && !claims.iss.startsWith("did:key:")
+      ? deps.refreshLimiter.refresh(claims.iss, () =>
+          deps.resolver.resolve(claims.iss, { forceRefresh: true }),
+        )
+      : undefined;
+  if (refreshed) problem = await signatureProblem(parsed, await refreshed);
   if (problem) throw problem;
   return { iss: claims.iss, kid: header.kid, jti: claims.jti, exp: claims.exp, claims };
 }

@@ -503,6 +503,19 @@ describe("verifyRequestTokenSignature", () => {
     expect(issuer.state.fetches).toBe(2);
   });
 
+  it("accepts every token of a burst right after a rotation, with one forced refresh", async () => {
+    await verifyToken(await signRequestToken(issuer.signer, validInput()));
+    const rotated = await generateEd25519Jwk();
+    const newSigner = await orgSigner("globex.example", rotated.privateJwk);
+    issuer.state.doc = buildDidWebDocument(ISS, [rotated.publicJwk]);
+    const tokens = await Promise.all(
+      Array.from({ length: 10 }, () => signRequestToken(newSigner, validInput())),
+    );
+    const verified = await Promise.all(tokens.map((token) => verifyToken(token)));
+    expect(verified.map((v) => v.kid)).toEqual(tokens.map(() => newSigner.kid));
+    expect(issuer.state.fetches).toBe(2);
+  });
+
   it("accepts a valid ES256 token", async () => {
     const { privateKey } = await generateKeyPair("ES256", { extractable: true });
     const privateJwk = await exportJWK(privateKey);
@@ -601,6 +614,25 @@ describe("createForcedRefreshLimiter", () => {
     expect(limiter.tryAcquire("did:web:a.example")).toBe(false);
     clock.advance(1);
     expect(limiter.tryAcquire("did:web:a.example")).toBe(true);
+  });
+
+  it("lets callers join a forced refresh that is running, and refuses once it is done", async () => {
+    const limiter = createForcedRefreshLimiter(new ManualClock(0));
+    let runs = 0;
+    let finish: (value: string) => void = () => undefined;
+    const refresh = () => {
+      runs++;
+      return new Promise<string>((resolve) => {
+        finish = resolve;
+      });
+    };
+    const first = limiter.refresh("did:web:a.example", refresh);
+    const second = limiter.refresh("did:web:a.example", refresh);
+    expect(second).toBe(first);
+    finish("doc");
+    expect(await second).toBe("doc");
+    expect(runs).toBe(1);
+    expect(limiter.refresh("did:web:a.example", refresh)).toBeUndefined();
   });
 
   it("refuses, rather than evicts, when full of recent DIDs", () => {
