@@ -1,4 +1,7 @@
-/** Identity: keys, did:key and did:web, JCS, detached-JWS signatures and DID resolution. */
+/**
+ * Identity: keys, did:key and did:web, JCS, detached-JWS signatures, DID resolution and
+ * the request tokens of federated requests.
+ */
 export {
   didKeyToPublicJwk,
   didKeyVerificationMethod,
@@ -22,6 +25,10 @@ export {
   type VerificationMethodReason,
   type VerificationRelationship,
 } from "./errors.js";
+export {
+  createForcedRefreshLimiter,
+  type ForcedRefreshLimiter,
+} from "./forced-refresh-limiter.js";
 export { canonicalJson } from "./jcs.js";
 export {
   algForJwk,
@@ -29,6 +36,7 @@ export {
   isSupportedAlg,
   type JwsAlg,
   type JwsHeader,
+  type JwsHeaderExtras,
   SUPPORTED_JWS_ALGS,
   signCompactJws,
   signDetached,
@@ -45,6 +53,27 @@ export {
   ORG_KEY_FILE,
   publicJwkOf,
 } from "./keys.js";
+export {
+  bodyHash,
+  type ExpectedRequest,
+  type ParsedRequestToken,
+  parseRequestToken,
+  REQUEST_TOKEN_ALGS,
+  REQUEST_TOKEN_CLOCK_TOLERANCE_SECONDS,
+  REQUEST_TOKEN_MAX_LENGTH,
+  REQUEST_TOKEN_MAX_LIFETIME_SECONDS,
+  REQUEST_TOKEN_TYP,
+  type RequestTokenAlg,
+  type RequestTokenClaims,
+  type RequestTokenHeader,
+  type SignRequestTokenInput,
+  signRequestToken,
+} from "./request-token.js";
+export {
+  type RequestTokenVerifierDeps,
+  type VerifiedRequestToken,
+  verifyRequestTokenSignature,
+} from "./request-token-signature.js";
 export {
   createDidResolver,
   type DidResolver,

@@ -94,14 +94,22 @@ interface JwsParts {
   signature: string;
 }
 
+/** Protected header members besides `alg` and `kid`, e.g. a JWT's `typ`. */
+export interface JwsHeaderExtras {
+  typ?: string;
+}
+
 async function signJws(
   payload: Uint8Array,
   privateJwk: JWK,
   kid: string,
   alg: JwsAlg,
+  extras: JwsHeaderExtras = {},
 ): Promise<JwsParts> {
   assertKeyFitsAlg(privateJwk, alg);
-  const protectedHeader = { alg, kid };
+  // Built member by member so the header is exactly `{alg, kid[, typ]}`, in that order.
+  const protectedHeader: Record<string, string> = { alg, kid };
+  if (extras.typ !== undefined) protectedHeader.typ = extras.typ;
   if (alg === "ES256K") {
     const header = encode(JSON.stringify(protectedHeader));
     const body = encode(payload);
@@ -137,15 +145,19 @@ export async function signDetached(
   return `${jws.header}..${jws.signature}`;
 }
 
-/** A compact JWS with the JCS form of `payload` attached, protected header `{alg, kid}`. */
+/**
+ * A compact JWS with the JCS form of `payload` attached, protected header `{alg, kid}`
+ * (plus `typ` when `extras` gives one, as a JWT's header does).
+ */
 export async function signCompactJws(
   payload: unknown,
   privateJwk: JWK,
   kid: string,
   alg?: JwsAlg,
+  extras?: JwsHeaderExtras,
 ): Promise<string> {
   const bytes = Buffer.from(canonicalJson(payload));
-  const jws = await signJws(bytes, privateJwk, kid, alg ?? algForJwk(privateJwk));
+  const jws = await signJws(bytes, privateJwk, kid, alg ?? algForJwk(privateJwk), extras);
   return `${jws.header}.${jws.payload}.${jws.signature}`;
 }
 

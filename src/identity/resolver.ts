@@ -2,7 +2,8 @@
  * Resolves did:key (key-did-resolver, through did-resolver) and did:web (through an
  * injected fetchJson, so SSRF protection lives in one place). did:web documents are
  * cached like atproto's DID memory cache: served as-is until stale, then served while a
- * background refresh runs, and never served past the maximum age.
+ * background refresh runs, and never served past the maximum age. did:key documents,
+ * which never change, are kept (bounded) once built.
  */
 import { type DIDDocument, Resolver } from "did-resolver";
 import { getResolver as getKeyResolver } from "key-did-resolver";
@@ -82,7 +83,13 @@ export function createDidResolver(opts: DidResolverOptions): DidResolver {
   const cache = new Map<string, CacheEntry>();
   const inFlight = new Map<string, Promise<DIDDocument>>();
 
+  // A did:key document is a pure function of the DID, but building one costs more than
+  // verifying a signature with it: kept without expiry, bounded like the did:web cache.
+  const keyDocs = new Map<string, DIDDocument>();
+
   async function resolveDidKey(did: string): Promise<DIDDocument> {
+    const known = keyDocs.get(did);
+    if (known) return known;
     const result = await keyResolver.resolve(did);
     const error = result.didResolutionMetadata.error;
     if (error || !result.didDocument)
@@ -90,6 +97,11 @@ export function createDidResolver(opts: DidResolverOptions): DidResolver {
         "invalid_did",
         `${did} cannot be resolved: ${error ?? "no document"}`,
       );
+    keyDocs.set(did, result.didDocument);
+    if (keyDocs.size > maxEntries) {
+      const oldest = keyDocs.keys().next().value;
+      if (oldest !== undefined) keyDocs.delete(oldest);
+    }
     return result.didDocument;
   }
 

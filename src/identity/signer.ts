@@ -2,7 +2,13 @@
 import type { JWK } from "jose";
 import { didKeyVerificationMethod, publicJwkToDidKey } from "./did-key.js";
 import { didWebForDomain } from "./did-web.js";
-import { algForJwk, type JwsAlg, signCompactJws, signDetached } from "./jws.js";
+import {
+  algForJwk,
+  type JwsAlg,
+  type JwsHeaderExtras,
+  signCompactJws,
+  signDetached,
+} from "./jws.js";
 import { jwkThumbprint, publicJwkOf } from "./keys.js";
 
 export interface Signer {
@@ -15,6 +21,8 @@ export interface Signer {
   signDetached(payload: Uint8Array): Promise<string>;
   /** A compact JWS with the JCS form of `payload` attached. */
   signCompact(payload: unknown): Promise<string>;
+  /** A compact JWS (a JWT) of the JCS form of `claims`, protected header `{alg, kid, typ}`. */
+  signJwt(header: Required<JwsHeaderExtras>, claims: Record<string, unknown>): Promise<string>;
 }
 
 export function createSigner(opts: { did: string; kid: string; privateJwk: JWK }): Signer {
@@ -30,6 +38,7 @@ export function createSigner(opts: { did: string; kid: string; privateJwk: JWK }
     publicJwk: publicJwkOf(privateJwk),
     signDetached: (payload) => signDetached(payload, privateJwk, { kid, alg }),
     signCompact: (payload) => signCompactJws(payload, privateJwk, kid, alg),
+    signJwt: (header, claims) => signCompactJws(claims, privateJwk, kid, alg, { typ: header.typ }),
   };
 }
 

@@ -6,6 +6,7 @@ import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
 import { benchCommit } from "./commit.js";
 import { benchProfileGet } from "./profile-get.js";
+import { benchRequestToken } from "./request-token.js";
 import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -15,6 +16,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "availability-pure": () => benchAvailabilityPure(),
   "availability-http": () => benchAvailabilityHttp(),
   webhooks: () => benchWebhooks(),
+  "request-token": () => benchRequestToken(),
 };
 
 const only = process.argv.slice(2);

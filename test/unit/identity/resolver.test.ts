@@ -58,6 +58,18 @@ describe("createDidResolver: methods", () => {
     expect((await resolver.resolve(did)).id).toBe(did);
   });
 
+  it("builds a did:key document once and keeps it", async () => {
+    const { publicJwk } = await generateEd25519Jwk();
+    const did = publicJwkToDidKey(publicJwk);
+    const resolver = createDidResolver({
+      fetchJson: stubFetch({}).fetchJson,
+      clock: new ManualClock(0),
+    });
+    const first = await resolver.resolve(did);
+    expect(await resolver.resolve(did)).toBe(first);
+    expect(await resolver.resolve(did, { forceRefresh: true })).toBe(first);
+  });
+
   it("fetches a did:web document from its well-known URL", async () => {
     const doc = await orgDocument();
     const stub = stubFetch({ [URL_OF_DID]: doc });
