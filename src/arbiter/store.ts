@@ -13,6 +13,8 @@ import type {
   Hold,
   HoldCommand,
   HoldOutcome,
+  RemoteStatus,
+  Winner,
 } from "./types.js";
 
 /** A user as the node keeps it: the profile as given and the signed profile it serves. */
@@ -95,7 +97,45 @@ export type ReleaseOutcome =
 
 export type CancelOutcome =
   | { status: "cancelled"; booking: Booking; auditRef: string }
+  /** not_committed: the booking is neither committed nor pending (it ended). */
   | { status: "rejected"; reason: "booking_not_found" | "not_owner" | "not_committed" };
+
+/** The person (or, for an outbound meeting, the other node's answer) decides a pending booking. */
+export interface PendingDecisionCommand {
+  username: string;
+  bookingId: string;
+  decision: "accept" | "decline";
+  actor: string;
+  /** accept: the local day of the booking's start in the user's zone, for the daily limit. */
+  dayKey: string;
+  /** accept: 0 means no limit. */
+  maxPerDay: number;
+  /** Kept in the booking.confirmed / booking.declined event. */
+  message?: string;
+  /** Also records the remote side's new status (a booking without `remote` ignores it). */
+  remoteStatus?: "confirmed" | "declined";
+}
+
+export type PendingDecisionOutcome =
+  /** The booking as decided (committed, or declined) and its booking.confirmed/declined event. */
+  | { status: "decided"; booking: Booking; auditRef: string }
+  | { status: "refused"; reason: "booking_not_found" | "not_pending" }
+  /** accept: a committed booking or another agent's live hold overlaps; nothing changed. */
+  | { status: "conflict"; winner: Winner }
+  /** accept: the day is full; nothing changed. */
+  | { status: "rejected"; reason: "daily_limit" };
+
+export type RemoteStatusOutcome =
+  | { status: "updated"; booking: Booking; auditRef: string }
+  /** The remote side already had that status: nothing written (callbacks come at least once). */
+  | { status: "unchanged"; booking: Booking }
+  | { status: "refused"; reason: "booking_not_found" | "no_remote" };
+
+export interface RateLimitOutcome {
+  allowed: boolean;
+  /** 0 when allowed; else how long until the window resets. */
+  retryAfterMs: number;
+}
 
 export interface Interval {
   start: number;
@@ -165,7 +205,11 @@ export interface Store {
    * `windowMs` of the first are decided together, in priority order (ties: arrival).
    */
   arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome>;
-  /** `agentId` undefined: the administrator, who may cancel any booking. */
+  /**
+   * Cancels a committed or pending booking. `agentId` undefined: the administrator, who
+   * may cancel any booking; else it must be the booking's agentId (a peer's request is
+   * `peer:<did>`).
+   */
   cancelBooking(
     username: string,
     bookingId: string,
@@ -177,6 +221,46 @@ export interface Store {
   listBookings(username: string, range: Interval): Promise<Booking[]>;
   /** Live holds overlapping the range, by start. */
   listHolds(username: string, range: Interval): Promise<Hold[]>;
+  /**
+   * Pending bookings not yet past `pendingUntil` overlapping the range, by start: busy
+   * time beside listBookings' committed ones.
+   */
+  listPending(username: string, range: Interval): Promise<Booking[]>;
+  /**
+   * Accepts or declines a pending booking in one atomic step. A booking past its
+   * `pendingUntil` is expired first (booking.expired) and refused `not_pending`. Accept
+   * re-checks overlaps (committed bookings, other agents' live holds) and the daily limit,
+   * then commits it frozen (committedAt = frozenAt = now) with booking.confirmed; decline
+   * writes booking.declined. Of concurrent decisions on one booking exactly one decides.
+   */
+  decidePending(cmd: PendingDecisionCommand): Promise<PendingDecisionOutcome>;
+  /** Expires the user's pending bookings past `pendingUntil` (booking.expired); returns them. */
+  expirePending(username: string): Promise<Booking[]>;
+  /**
+   * Users that may have pending bookings due to expire at `now`, soonest first: a sweeper
+   * calls expirePending for each. May name a user with nothing left to expire (then
+   * expirePending clears the entry); never misses one.
+   */
+  duePendingUsers(now: number, limit: number): Promise<string[]>;
+  /** Records a new status of an outbound meeting's remote side (booking.remote_updated). */
+  setRemoteStatus(
+    username: string,
+    bookingId: string,
+    remote: { status: Exclude<RemoteStatus, "pending"> },
+    actor: string,
+  ): Promise<RemoteStatusOutcome>;
+
+  /**
+   * Request-token replay protection: true the first time (iss, jti) is seen, false for a
+   * replay, across every node process. The id is remembered until `expiresAt` (pass the
+   * token's exp plus the clock tolerance), and at least a minute.
+   */
+  recordTokenId(iss: string, jti: string, expiresAt: number): Promise<boolean>;
+  /**
+   * Counts one hit against `key` in a fixed window of `windowMs` starting at the first
+   * hit; more than `limit` hits in the window are refused until it ends.
+   */
+  hitRateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitOutcome>;
 
   putCounter(
     username: string,

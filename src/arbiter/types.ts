@@ -28,7 +28,30 @@ export interface Hold {
   expiresAt: number;
 }
 
-export type BookingStatus = "committed" | "cancelled" | "evicted";
+/**
+ * `pending`: a request awaiting the person's acknowledgement; it blocks its slot like a
+ * committed booking, is never evicted, does not count toward the daily limit, and ends
+ * as `committed` (accepted), `declined`, `expired` (past `pendingUntil`) or `cancelled`.
+ */
+export type BookingStatus =
+  | "committed"
+  | "pending"
+  | "cancelled"
+  | "evicted"
+  | "declined"
+  | "expired";
+
+/** The status of an outbound meeting's side on the other node. */
+export type RemoteStatus = "pending" | "confirmed" | "declined" | "cancelled" | "expired";
+
+/** The other node's side of an outbound meeting (DESIGN "Federation"). */
+export interface RemoteSide {
+  /** The person booked elsewhere, `user@domain`. */
+  address: string;
+  /** The booking id the other node gave. */
+  bookingId: string;
+  status: RemoteStatus;
+}
 
 export interface Booking {
   id: string;
@@ -48,6 +71,14 @@ export interface Booking {
   evictedBy?: string;
   /** The booking this one replaced (an accepted counter-proposal). */
   replaces?: string;
+  /** A request (status pending, or one that was): it expires at this instant unless decided. */
+  pendingUntil?: number;
+  /** Who asked, e.g. the requester's DID (federation). */
+  requesterKey?: string;
+  /** An outbound meeting: the other node's side. */
+  remote?: RemoteSide;
+  /** Where the requester wants to hear about decisions (delivered from the audit stream). */
+  callbackUrl?: string;
 }
 
 /** What stood in the way of a request that lost. */
@@ -93,6 +124,25 @@ export interface CommitCommand {
   idempotencyKey?: string;
   fingerprint: string;
   actor: string;
+  /**
+   * Records a pending booking (a request awaiting acknowledgement) instead of a committed
+   * one. It evicts nothing, counts toward the daily limit only once accepted (the limit is
+   * still checked now, so a request that could never be accepted is refused), and expires
+   * at `expiresAt` unless decided (Store.decidePending).
+   */
+  pending?: { expiresAt: number };
+  /** Who asked (e.g. a DID): kept on the booking and in its events as `requester`. */
+  requesterKey?: string;
+  /**
+   * With `pending` and `requesterKey`: a request beyond this many live pending bookings
+   * of the same requester on this calendar is rejected `too_many_pending`. 0 or absent:
+   * no limit.
+   */
+  maxPendingPerRequester?: number;
+  /** An outbound meeting's remote side, kept on the booking and in its events. */
+  remote?: RemoteSide;
+  /** Kept on the booking and in its events as `callback_url`. */
+  callbackUrl?: string;
 }
 
 export type HoldOutcome =
@@ -116,7 +166,8 @@ export type CommitOutcome =
         | "hold_not_found"
         | "booking_not_found"
         | "idempotency_mismatch"
-        | "arbitration_expired";
+        | "arbitration_expired"
+        | "too_many_pending";
       replay: boolean;
     };
 

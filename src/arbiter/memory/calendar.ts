@@ -15,6 +15,13 @@ import type {
   HoldOutcome,
   Winner,
 } from "../types.js";
+import {
+  bookingRef,
+  bookingStateData,
+  holdData,
+  partiesData,
+  requestEndData,
+} from "./booking-data.js";
 
 type Answer = HoldOutcome | CommitOutcome;
 
@@ -25,29 +32,7 @@ const overlaps = (a: { start: number; end: number }, s: number, e: number) =>
 const byStartThenId = (a: { start: number; id: string }, b: { start: number; id: string }) =>
   a.start - b.start || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-function holdData(h: Hold) {
-  return {
-    agent_id: h.agentId,
-    created_at: h.createdAt,
-    end: h.end,
-    expires_at: h.expiresAt,
-    hold_id: h.id,
-    priority: h.priority,
-    start: h.start,
-  };
-}
-
-function bookingRef(b: Booking) {
-  return {
-    agent_id: b.agentId,
-    booking_id: b.id,
-    end: b.end,
-    priority: b.priority,
-    start: b.start,
-  };
-}
-
-function winnerOf(kind: Winner["kind"], r: Hold | Booking, now: number): Winner {
+export function winnerOf(kind: Winner["kind"], r: Hold | Booking, now: number): Winner {
   return {
     kind,
     id: r.id,
@@ -59,7 +44,7 @@ function winnerOf(kind: Winner["kind"], r: Hold | Booking, now: number): Winner 
   };
 }
 
-function stronger(a: Winner, b: Winner | undefined): boolean {
+export function stronger(a: Winner, b: Winner | undefined): boolean {
   if (!b) return true;
   if (a.priority !== b.priority) return a.priority < b.priority;
   return a.start !== b.start ? a.start < b.start : a.id < b.id;
@@ -105,6 +90,33 @@ export class Calendar {
     for (const [id, h] of this.holds) if (h.expiresAt <= now) this.holds.delete(id);
   }
 
+  /**
+   * Pending bookings past pendingUntil become `expired`, oldest first (ties: id), each
+   * with a booking.expired event by "system", as core/pending.lua expire_pending does.
+   */
+  expirePending(now: number): Booking[] {
+    const due = [...this.bookings.values()]
+      .filter((b) => b.status === "pending" && b.pendingUntil! <= now)
+      .sort(
+        (a, b) => a.pendingUntil! - b.pendingUntil! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
+    for (const b of due) {
+      b.status = "expired";
+      b.endedAt = now;
+      this.audit(now, "booking.expired", "system", b.id, requestEndData(b));
+    }
+    return structuredClone(due);
+  }
+
+  /** Live pending bookings, earliest expiry first (call after expirePending). */
+  livePending(): (Booking & { dayKey: string })[] {
+    return [...this.bookings.values()]
+      .filter((b) => b.status === "pending")
+      .sort(
+        (a, b) => a.pendingUntil! - b.pendingUntil! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      );
+  }
+
   replay(key: string | undefined, fingerprint: string, now: number): Answer | undefined {
     if (key === undefined) return undefined;
     const stored = this.idempotency.get(key);
@@ -133,6 +145,7 @@ export class Calendar {
     const replay = this.replay(idemKey, cmd.fingerprint, now);
     if (replay) return replay as HoldOutcome;
     this.purgeExpiredHolds(now);
+    this.expirePending(now);
     let winner: Winner | undefined;
     for (const b of this.activeBookings()) {
       const w = winnerOf("booking", b, now);
@@ -170,6 +183,7 @@ export class Calendar {
 
   release(holdId: string, agentId: string | undefined, actor: string, now: number): ReleaseOutcome {
     this.purgeExpiredHolds(now);
+    this.expirePending(now);
     const hold = this.holds.get(holdId);
     if (!hold || (agentId !== undefined && hold.agentId !== agentId))
       return { status: "rejected", reason: "hold_not_found" };
@@ -181,15 +195,22 @@ export class Calendar {
     return { status: "released", hold, auditRef };
   }
 
-  private activeBookings() {
-    return [...this.bookings.values()].filter((b) => b.status === "committed");
+  /** Committed and live pending bookings: what blocks a slot (call after expirePending). */
+  activeBookings() {
+    return [...this.bookings.values()].filter(
+      (b) => b.status === "committed" || b.status === "pending",
+    );
   }
 
   commit(cmd: CommitCommand, now: number, idemKey: string | undefined): CommitOutcome {
     const replay = this.replay(idemKey, cmd.fingerprint, now);
     if (replay) return replay as CommitOutcome;
     this.purgeExpiredHolds(now);
-    const reject = (reason: "daily_limit" | "hold_not_found" | "booking_not_found") =>
+    this.expirePending(now);
+    const pending = cmd.pending !== undefined && cmd.pending.expiresAt > 0;
+    const reject = (
+      reason: "daily_limit" | "hold_not_found" | "booking_not_found" | "too_many_pending",
+    ) =>
       this.remember(idemKey, cmd.fingerprint, now, {
         status: "rejected",
         reason,
@@ -208,6 +229,15 @@ export class Calendar {
       (replaced?.status !== "committed" || replaced.agentId !== cmd.agentId)
     )
       return reject("booking_not_found");
+    const requester = cmd.requesterKey ?? "";
+    const maxPending = cmd.maxPendingPerRequester ?? 0;
+    if (
+      pending &&
+      requester !== "" &&
+      maxPending > 0 &&
+      this.livePending().filter((b) => b.requesterKey === requester).length >= maxPending
+    )
+      return reject("too_many_pending");
 
     let winner: Winner | undefined;
     const own: Hold[] = [];
@@ -223,7 +253,9 @@ export class Calendar {
     }
     for (const b of this.activeBookings().sort(byStartThenId)) {
       if (!overlaps(b, cmd.start, cmd.end) || b.id === cmd.replaces) continue;
-      if (cmd.priority < b.priority && now < b.frozenAt) evicted.push(b);
+      // A request evicts nothing; a pending booking is never evicted.
+      if (!pending && b.status === "committed" && cmd.priority < b.priority && now < b.frozenAt)
+        evicted.push(b);
       else {
         const w = winnerOf("booking", b, now);
         if (stronger(w, winner)) winner = w;
@@ -277,6 +309,7 @@ export class Calendar {
         evicted_by_agent_id: cmd.agentId,
         evicted_by_booking_id: cmd.bookingId,
         reason: "priority_bump",
+        ...partiesData(b),
       });
     }
     if (replaced)
@@ -284,6 +317,7 @@ export class Calendar {
         ...bookingRef(replaced),
         reason: "replaced",
         replaced_by: cmd.bookingId,
+        ...partiesData(replaced),
       });
 
     const booking: Booking & { dayKey: string } = {
@@ -292,24 +326,34 @@ export class Calendar {
       priority: cmd.priority,
       start: cmd.start,
       end: cmd.end,
-      status: "committed",
+      status: pending ? "pending" : "committed",
       committedAt: now,
-      frozenAt: now + cmd.bumpWindowMs,
+      // A pending booking is frozen from the start: nothing evicts a request.
+      frozenAt: pending ? now : now + cmd.bumpWindowMs,
       dayKey: cmd.dayKey,
       ...(cmd.holdId !== undefined && { holdId: cmd.holdId }),
       ...(cmd.replaces !== undefined && { replaces: cmd.replaces }),
       ...(cmd.details !== undefined && { details: structuredClone(cmd.details) }),
+      ...(pending && { pendingUntil: cmd.pending!.expiresAt }),
+      ...(requester !== "" && { requesterKey: requester }),
+      ...(cmd.remote !== undefined && {
+        remote: {
+          address: cmd.remote.address,
+          bookingId: cmd.remote.bookingId,
+          status: cmd.remote.status,
+        },
+      }),
+      ...(cmd.callbackUrl !== undefined &&
+        cmd.callbackUrl !== "" && { callbackUrl: cmd.callbackUrl }),
     };
     this.bookings.set(booking.id, booking);
-    this.dayCount.set(cmd.dayKey, (this.dayCount.get(cmd.dayKey) ?? 0) + 1);
-    const auditRef = this.audit(now, "booking.committed", cmd.actor, booking.id, {
-      ...bookingRef(booking),
-      committed_at: now,
-      details: cmd.details ?? null,
-      frozen_at: booking.frozenAt,
-      ...(cmd.holdId !== undefined && { hold_id: cmd.holdId }),
-      ...(cmd.replaces !== undefined && { replaces: cmd.replaces }),
-    });
+    const auditRef = pending
+      ? this.audit(now, "booking.requested", cmd.actor, booking.id, {
+          ...bookingStateData(booking),
+          expires_at: booking.pendingUntil,
+        })
+      : this.audit(now, "booking.committed", cmd.actor, booking.id, bookingStateData(booking));
+    if (!pending) this.dayCount.set(cmd.dayKey, (this.dayCount.get(cmd.dayKey) ?? 0) + 1);
     return this.remember(idemKey, cmd.fingerprint, now, {
       status: "committed",
       booking: structuredClone(booking),
@@ -326,17 +370,22 @@ export class Calendar {
     actor: string,
     now: number,
   ): CancelOutcome {
+    this.expirePending(now);
     const b = this.bookings.get(bookingId);
     if (!b) return { status: "rejected", reason: "booking_not_found" };
     if (agentId !== undefined && b.agentId !== agentId)
       return { status: "rejected", reason: "not_owner" };
-    if (b.status !== "committed") return { status: "rejected", reason: "not_committed" };
+    const was = b.status;
+    if (was !== "committed" && was !== "pending")
+      return { status: "rejected", reason: "not_committed" };
     b.status = "cancelled";
     b.endedAt = now;
-    this.dayCount.set(b.dayKey, (this.dayCount.get(b.dayKey) ?? 0) - 1);
+    if (was === "committed") this.dayCount.set(b.dayKey, (this.dayCount.get(b.dayKey) ?? 0) - 1);
     const auditRef = this.audit(now, "booking.cancelled", actor, b.id, {
       ...bookingRef(b),
       reason: "cancelled",
+      ...(was === "pending" && { previous_status: "pending" }),
+      ...partiesData(b),
     });
     return { status: "cancelled", booking: structuredClone(b), auditRef };
   }

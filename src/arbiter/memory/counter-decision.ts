@@ -1,6 +1,6 @@
 /**
  * The counter-proposal decision in memory: the same checks, commit and audit event as
- * redis/lua/decide-counter-16.lua, made synchronously on one calendar.
+ * redis/lua/decide-counter-17.lua, made synchronously on one calendar.
  */
 import { counterData } from "../event-data.js";
 import type { CounterDecisionCommand, CounterDecisionOutcome, CounterProposal } from "../store.js";

@@ -8,7 +8,11 @@ import type {
   CounterDecisionOutcome,
   CounterProposal,
   Interval,
+  PendingDecisionCommand,
+  PendingDecisionOutcome,
+  RateLimitOutcome,
   ReleaseOutcome,
+  RemoteStatusOutcome,
   Store,
   UserRecord,
 } from "../store.js";
@@ -21,9 +25,14 @@ import type {
   Hold,
   HoldCommand,
   HoldOutcome,
+  RemoteStatus,
 } from "../types.js";
 import { Calendar } from "./calendar.js";
 import { decideCounter } from "./counter-decision.js";
+import { decidePending, setRemoteStatus } from "./pending-decision.js";
+
+/** A request token's id is remembered at least this long (as record-token-1.lua). */
+const MIN_TOKEN_RECORD_MS = 60_000;
 
 /** An arbitration window is at most this many windows long, however busy. */
 const MAX_WINDOWS = 20;
@@ -43,7 +52,8 @@ interface PendingCommit {
 
 /** A copy callers may keep: the calendar changes its own records in place. */
 function publicBooking({ dayKey: _d, ...b }: Booking & { dayKey?: string }): Booking {
-  return b;
+  // A deep copy: the calendar changes a booking's remote side in place.
+  return structuredClone(b);
 }
 
 /**
@@ -61,6 +71,17 @@ export class MemoryStore implements Store {
   private readonly windows = new Map<string, ArbitrationBatch>();
   /** Audit chains of deleted users, by username, oldest first. */
   private readonly archives = new Map<string, (AuditArchive & { events: AuditEvent[] })[]>();
+  /**
+   * Users with pending bookings -> earliest instant one may expire: kept by the same
+   * rules as the Redis index (brought forward by each request, reset by expirePending),
+   * so both stores name the same users.
+   */
+  private readonly pendingDue = new Map<string, number>();
+  /** Request-token ids ("<iss>\n<jti>") -> when the record ends. */
+  private readonly tokenIds = new Map<string, number>();
+  /** Rate-limit windows by key. */
+  private readonly rateWindows = new Map<string, { start: number; count: number; end: number }>();
+  private sweepAt = 1024;
 
   constructor(private readonly clock: Clock) {}
 
@@ -113,6 +134,7 @@ export class MemoryStore implements Store {
     });
     this.archives.set(username, archives);
     this.calendars.delete(username);
+    this.pendingDue.delete(username);
     this.rules.delete(username);
     for (const agentId of this.agents.get(username)?.keys() ?? []) {
       const keyHash = this.keyOfAgent.get(agentId);
@@ -256,6 +278,11 @@ export class MemoryStore implements Store {
     const key = cmd.idempotencyKey && `${cmd.agentId}:commit:${cmd.idempotencyKey}`;
     const outcome = cal.commit(cmd, this.clock.now(), key || undefined);
     if (outcome.status !== "committed") return structuredClone(outcome);
+    const until = outcome.booking.pendingUntil;
+    if (!outcome.replay && outcome.booking.status === "pending" && until !== undefined) {
+      const due = this.pendingDue.get(cmd.username);
+      if (due === undefined || until < due) this.pendingDue.set(cmd.username, until);
+    }
     return {
       ...outcome,
       booking: publicBooking(outcome.booking),
@@ -330,6 +357,97 @@ export class MemoryStore implements Store {
       .filter((h) => h.expiresAt > now && h.end > range.start && h.start < range.end)
       .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
       .map((h) => ({ ...h }));
+  }
+
+  async listPending(username: string, range: Interval): Promise<Booking[]> {
+    const cal = this.calendars.get(username);
+    if (!cal) return [];
+    const now = this.clock.now();
+    return [...cal.bookings.values()]
+      .filter(
+        (b) =>
+          b.status === "pending" &&
+          b.pendingUntil! > now &&
+          b.end > range.start &&
+          b.start < range.end,
+      )
+      .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
+      .map(publicBooking);
+  }
+
+  async decidePending(cmd: PendingDecisionCommand): Promise<PendingDecisionOutcome> {
+    const outcome = decidePending(this.calendar(cmd.username), cmd, this.clock.now());
+    return outcome.status === "decided"
+      ? { ...outcome, booking: publicBooking(outcome.booking) }
+      : outcome;
+  }
+
+  async expirePending(username: string): Promise<Booking[]> {
+    const cal = this.calendars.get(username);
+    const expired = cal ? this.calendar(username).expirePending(this.clock.now()) : [];
+    this.pendingDue.delete(username);
+    const next = cal?.livePending()[0]?.pendingUntil;
+    if (next !== undefined) this.pendingDue.set(username, next);
+    return expired.map(publicBooking);
+  }
+
+  async duePendingUsers(now: number, limit: number): Promise<string[]> {
+    return [...this.pendingDue]
+      .filter(([, due]) => due <= now)
+      .sort(([ua, a], [ub, b]) => a - b || (ua < ub ? -1 : ua > ub ? 1 : 0))
+      .slice(0, Math.max(0, limit))
+      .map(([username]) => username);
+  }
+
+  async setRemoteStatus(
+    username: string,
+    bookingId: string,
+    remote: { status: Exclude<RemoteStatus, "pending"> },
+    actor: string,
+  ): Promise<RemoteStatusOutcome> {
+    const outcome = setRemoteStatus(
+      this.calendar(username),
+      bookingId,
+      remote.status,
+      actor,
+      this.clock.now(),
+    );
+    return outcome.status === "refused"
+      ? outcome
+      : { ...outcome, booking: publicBooking(outcome.booking) };
+  }
+
+  /** Drops ended token records and rate windows now and then, so neither map only grows. */
+  private sweep(now: number): void {
+    if (this.tokenIds.size + this.rateWindows.size < this.sweepAt) return;
+    for (const [k, until] of this.tokenIds) if (until <= now) this.tokenIds.delete(k);
+    for (const [k, w] of this.rateWindows) if (w.end <= now) this.rateWindows.delete(k);
+    this.sweepAt = Math.max(1024, 2 * (this.tokenIds.size + this.rateWindows.size));
+  }
+
+  async recordTokenId(iss: string, jti: string, expiresAt: number): Promise<boolean> {
+    const now = this.clock.now();
+    this.sweep(now);
+    const key = `${iss}\n${jti}`;
+    const until = this.tokenIds.get(key);
+    if (until !== undefined && until > now) return false;
+    this.tokenIds.set(key, Math.max(expiresAt, now + MIN_TOKEN_RECORD_MS));
+    return true;
+  }
+
+  async hitRateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitOutcome> {
+    const now = this.clock.now();
+    this.sweep(now);
+    let w = this.rateWindows.get(key);
+    if (!w || now >= w.start + windowMs) {
+      w = { start: now, count: 0, end: now + windowMs };
+      this.rateWindows.set(key, w);
+    }
+    w.count += 1;
+    w.end = w.start + windowMs;
+    return w.count > limit
+      ? { allowed: false, retryAfterMs: w.start + windowMs - now }
+      : { allowed: true, retryAfterMs: 0 };
   }
 
   async putCounter(

@@ -1,6 +1,8 @@
 /**
  * Redis key layout. Every key of one user carries the hash tag `{<username>}`, so each
  * script touches one cluster slot; only the user list and the agent-key index are global.
+ * Keys that are not per user carry hash tags of their own (token ids, rate limits); the
+ * pending-expiry index is one global key (see PENDING_DUE_KEY).
  */
 import { createHash } from "node:crypto";
 
@@ -14,7 +16,7 @@ export function userKey(username: string, name: string): string {
   return `cal:{${username}}:${name}`;
 }
 
-/** The 15 keys every arbiter script receives (see lua/core/common.lua). */
+/** The 16 keys every arbiter script receives (see lua/core/common.lua). */
 export function calendarKeys(username: string): string[] {
   const k = (name: string) => userKey(username, name);
   return [
@@ -33,6 +35,7 @@ export function calendarKeys(username: string): string[] {
     k("arb:cmds"),
     k("arb:results"),
     k("arb:meta"),
+    k("pending:exp"),
   ];
 }
 
@@ -58,4 +61,24 @@ export function auditKeys(username: string, archive?: number) {
     head: userKey(username, `${prefix}:head`),
     resources: userKey(username, `${prefix}:res`),
   };
+}
+
+/**
+ * Users with pending bookings, by the earliest instant one may expire (a lower bound: an
+ * entry may be early or stale, never late). One global key with its own hash tag, updated
+ * in a second step after the user's script, as the agent-key index is: the Redis Cluster
+ * work will revisit global keys.
+ */
+export const PENDING_DUE_KEY = "cal:{pending}:due";
+
+const b64sha256 = (s: string) => createHash("sha256").update(s).digest("base64url");
+
+/** A request token's id, per issuer: its own hash tag, so issuers spread over the cluster. */
+export function tokenIdKey(iss: string, jti: string): string {
+  return `cal:jti:{${b64sha256(iss)}}:${jti}`;
+}
+
+/** A rate-limit counter: the caller's key hashed, as its own hash tag. */
+export function rateLimitKey(key: string): string {
+  return `cal:rl:{${b64sha256(key)}}`;
 }

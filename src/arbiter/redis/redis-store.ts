@@ -9,7 +9,11 @@ import type {
   CounterDecisionOutcome,
   CounterProposal,
   Interval,
+  PendingDecisionCommand,
+  PendingDecisionOutcome,
+  RateLimitOutcome,
   ReleaseOutcome,
+  RemoteStatusOutcome,
   Store,
   UserRecord,
 } from "../store.js";
@@ -22,6 +26,7 @@ import type {
   Hold,
   HoldCommand,
   HoldOutcome,
+  RemoteStatus,
 } from "../types.js";
 import { MAX_SPAN_MS } from "../types.js";
 import { type Client, connectArbiterClient } from "./client.js";
@@ -31,7 +36,10 @@ import {
   auditKeys,
   calendarKeys,
   idempotencyField,
+  PENDING_DUE_KEY,
+  rateLimitKey,
   recordKeys,
+  tokenIdKey,
   USERS_KEY,
   userKey,
 } from "./keys.js";
@@ -149,6 +157,7 @@ export class RedisStore implements Store {
       const keyHashes = list<string>(reply.keyHashes);
       if (keyHashes.length > 0) await this.client.del(keyHashes.map(agentKeyIndex));
       await this.client.sRem(USERS_KEY, username);
+      await this.client.zRem(PENDING_DUE_KEY, username);
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
@@ -289,7 +298,27 @@ export class RedisStore implements Store {
       ...this.common(),
       JSON.stringify(luaCommand(cmd)),
     ]);
-    return parseCommitOutcome(reply as string);
+    return this.noteRequest(cmd.username, parseCommitOutcome(reply as string));
+  }
+
+  /**
+   * Second step after a commit that recorded a pending booking: the user is due for the
+   * sweep no later than its expiry (ZADD LT only ever brings an entry forward, so
+   * concurrent steps cannot push it past a live request's expiry).
+   */
+  private async noteRequest(username: string, outcome: CommitOutcome): Promise<CommitOutcome> {
+    if (
+      outcome.status === "committed" &&
+      !outcome.replay &&
+      outcome.booking.status === "pending" &&
+      outcome.booking.pendingUntil !== undefined
+    )
+      await this.client.zAdd(
+        PENDING_DUE_KEY,
+        { score: outcome.booking.pendingUntil, value: username },
+        { comparison: "LT" },
+      );
+    return outcome;
   }
 
   /**
@@ -320,7 +349,7 @@ export class RedisStore implements Store {
     // caller may retry, as for a window that expired.
     if (reply.status === "lost")
       return { status: "rejected", reason: "arbitration_expired", replay: false };
-    return normalizeCommitOutcome(reply);
+    return this.noteRequest(cmd.username, normalizeCommitOutcome(reply));
   }
 
   async cancelBooking(
@@ -377,6 +406,94 @@ export class RedisStore implements Store {
       this.now(),
     ]);
     return found.filter((h) => h.expiresAt > now);
+  }
+
+  async listPending(username: string, range: Interval): Promise<Booking[]> {
+    const [found, now] = await Promise.all([
+      this.overlapping<Booking>(username, "bookings:active", "bookings", range),
+      this.now(),
+    ]);
+    return found
+      .filter((b) => b.status === "pending" && (b.pendingUntil ?? 0) > now)
+      .map(publicBooking);
+  }
+
+  async decidePending(cmd: PendingDecisionCommand): Promise<PendingDecisionOutcome> {
+    const reply = await this.client.decidePending(calendarKeys(cmd.username), [
+      ...this.common(),
+      JSON.stringify({
+        bookingId: cmd.bookingId,
+        decision: cmd.decision,
+        actor: cmd.actor,
+        dayKey: cmd.dayKey,
+        maxPerDay: cmd.maxPerDay,
+        ...(cmd.message !== undefined && { message: cmd.message }),
+        ...(cmd.remoteStatus !== undefined && { remoteStatus: cmd.remoteStatus }),
+      }),
+    ]);
+    const outcome = JSON.parse(reply as string) as PendingDecisionOutcome;
+    return outcome.status === "decided"
+      ? { ...outcome, booking: publicBooking(outcome.booking) }
+      : outcome;
+  }
+
+  async expirePending(username: string): Promise<Booking[]> {
+    const reply = JSON.parse(
+      (await this.client.expirePending(calendarKeys(username), this.common())) as string,
+    ) as { expired: unknown };
+    // Second step, on the index's slot: the entry is dropped, then set again from the
+    // pending bookings the user has now. A request recorded meanwhile either shows in that
+    // read or brings the entry forward itself afterwards (see noteRequest).
+    await this.client.zRem(PENDING_DUE_KEY, username);
+    const [earliest] = await this.client.zRangeWithScores(userKey(username, "pending:exp"), 0, 0);
+    if (earliest)
+      await this.client.zAdd(
+        PENDING_DUE_KEY,
+        { score: earliest.score, value: username },
+        { comparison: "LT" },
+      );
+    return list<Booking>(reply.expired).map(publicBooking);
+  }
+
+  async duePendingUsers(now: number, limit: number): Promise<string[]> {
+    if (limit <= 0) return [];
+    return this.client.zRangeByScore(PENDING_DUE_KEY, "-inf", now, {
+      LIMIT: { offset: 0, count: limit },
+    });
+  }
+
+  async setRemoteStatus(
+    username: string,
+    bookingId: string,
+    remote: { status: Exclude<RemoteStatus, "pending"> },
+    actor: string,
+  ): Promise<RemoteStatusOutcome> {
+    const reply = await this.client.setRemoteStatus(calendarKeys(username), [
+      ...this.common(),
+      bookingId,
+      remote.status,
+      actor,
+    ]);
+    const outcome = JSON.parse(reply as string) as RemoteStatusOutcome;
+    return outcome.status === "refused"
+      ? outcome
+      : { ...outcome, booking: publicBooking(outcome.booking) };
+  }
+
+  async recordTokenId(iss: string, jti: string, expiresAt: number): Promise<boolean> {
+    const reply = await this.client.recordToken(
+      [tokenIdKey(iss, jti)],
+      [this.clock ? String(this.clock.now()) : "", String(expiresAt)],
+    );
+    return Number(reply) === 1;
+  }
+
+  async hitRateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitOutcome> {
+    const reply = await this.client.hitRateLimit(
+      [rateLimitKey(key)],
+      [this.clock ? String(this.clock.now()) : "", String(limit), String(windowMs)],
+    );
+    return JSON.parse(reply as string) as RateLimitOutcome;
   }
 
   async putCounter(

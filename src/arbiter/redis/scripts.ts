@@ -7,15 +7,20 @@ import { defineScript } from "redis";
 import { loadLuaScript } from "./lua-lib.js";
 
 export const SCRIPT_NAMES = [
-  "hold-15",
-  "commit-15",
-  "release-hold-15",
-  "cancel-booking-15",
-  "record-16",
-  "arb-enter-15",
-  "arb-settle-15",
-  "decide-counter-16",
-  "delete-user-22",
+  "hold-16",
+  "commit-16",
+  "release-hold-16",
+  "cancel-booking-16",
+  "record-17",
+  "arb-enter-16",
+  "arb-settle-16",
+  "decide-counter-17",
+  "delete-user-23",
+  "decide-pending-16",
+  "expire-pending-16",
+  "set-remote-status-16",
+  "record-token-1",
+  "hit-rate-limit-1",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -34,15 +39,20 @@ function define(name: ScriptName) {
 
 export function arbiterScripts() {
   return {
-    hold: define("hold-15"),
-    commit: define("commit-15"),
-    releaseHold: define("release-hold-15"),
-    cancelBooking: define("cancel-booking-15"),
-    record: define("record-16"),
-    arbEnter: define("arb-enter-15"),
-    arbSettle: define("arb-settle-15"),
-    decideCounter: define("decide-counter-16"),
-    deleteUser: define("delete-user-22"),
+    hold: define("hold-16"),
+    commit: define("commit-16"),
+    releaseHold: define("release-hold-16"),
+    cancelBooking: define("cancel-booking-16"),
+    record: define("record-17"),
+    arbEnter: define("arb-enter-16"),
+    arbSettle: define("arb-settle-16"),
+    decideCounter: define("decide-counter-17"),
+    deleteUser: define("delete-user-23"),
+    decidePending: define("decide-pending-16"),
+    expirePending: define("expire-pending-16"),
+    setRemoteStatus: define("set-remote-status-16"),
+    recordToken: define("record-token-1"),
+    hitRateLimit: define("hit-rate-limit-1"),
   };
 }
 

@@ -32,6 +32,17 @@ export function luaCommand(cmd: CommitCommand) {
     idemField: idempotencyField(cmd.agentId, "commit", cmd.idempotencyKey),
     fingerprint: cmd.fingerprint,
     actor: cmd.actor,
+    pendingUntil: cmd.pending?.expiresAt ?? 0,
+    requesterKey: cmd.requesterKey ?? "",
+    maxPendingPerRequester: cmd.maxPendingPerRequester ?? 0,
+    ...(cmd.remote && {
+      remote: {
+        address: cmd.remote.address,
+        bookingId: cmd.remote.bookingId,
+        status: cmd.remote.status,
+      },
+    }),
+    callbackUrl: cmd.callbackUrl ?? "",
   };
 }
 

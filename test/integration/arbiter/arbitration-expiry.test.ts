@@ -36,7 +36,7 @@ function command(bookingId: string, agentId: string, priority: number, start: nu
 it("expires a window its process abandoned instead of committing it late", async () => {
   const c = redis.client!;
   const [enter, settle] = await Promise.all(
-    ["arb-enter-15", "arb-settle-15"].map((name) => c.scriptLoad(loadLuaScript(name))),
+    ["arb-enter-16", "arb-settle-16"].map((name) => c.scriptLoad(loadLuaScript(name))),
   );
   const keys = calendarKeys("jane");
   const common = (prefix: string) => ["", prefix, "86400000"];

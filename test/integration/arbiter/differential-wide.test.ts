@@ -15,7 +15,12 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryStore, RedisStore, type Store } from "../../../src/arbiter/index.js";
+import {
+  MemoryStore,
+  type PendingDecisionCommand,
+  RedisStore,
+  type Store,
+} from "../../../src/arbiter/index.js";
 import type {
   AuditEvent,
   Booking,
@@ -58,6 +63,8 @@ interface CommitSpec {
   day: number;
   idem: string | undefined;
   tag: number;
+  /** A request awaiting acknowledgement, expiring this many ms after now. */
+  pending: number | undefined;
 }
 
 type Op =
@@ -80,7 +87,16 @@ type Op =
   /** An earlier keyed hold or commit again, same body and key (a retry); limited ones first. */
   | { op: "retry"; pick: number; limitedOnly: boolean }
   /** Reads over a narrow range, compared between the stores. */
-  | { op: "read"; user: number; from: number; cells: number };
+  | { op: "read"; user: number; from: number; cells: number }
+  /** The person accepts or declines a request, or cancels it (possibly several at once). */
+  | {
+      op: "decide";
+      user: number;
+      booking: Ref;
+      accept: boolean;
+      maxPerDay: number;
+      twice: boolean;
+    };
 
 function sometimes<T>(arb: fc.Arbitrary<T>, none: number): fc.Arbitrary<T | undefined> {
   return fc.oneof(
@@ -131,6 +147,7 @@ const commitSpec: fc.Arbitrary<CommitSpec> = fc.record({
   day: fc.nat({ max: DAYS.length - 1 }),
   idem,
   tag,
+  pending: sometimes(fc.constantFrom(1, 20_000, 60_000), 3),
 });
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
@@ -181,6 +198,17 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       op: fc.constant("retry" as const),
       pick: fc.nat({ max: 40 }),
       limitedOnly: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant("decide" as const),
+      user: userIx,
+      booking: ref,
+      accept: fc.boolean(),
+      maxPerDay: fc.constantFrom(0, 1, 2),
+      twice: fc.boolean(),
     }),
   },
   {
@@ -252,6 +280,7 @@ function commitCommand(
   ureg: UserRegistry,
   reg: Registry,
   id: string,
+  now: number,
 ): CommitCommand {
   const agent = AGENTS[spec.agent]!;
   const holdId = resolve(spec.hold, ureg.holds, ureg, agent.id, "hld_bogus");
@@ -259,7 +288,8 @@ function commitCommand(
   const held = holdId === undefined ? undefined : ureg.spans.get(holdId);
   const start = spec.onHold && held ? held.start : SLOT_BASE + spec.slot * CELL;
   const end = spec.onHold && held ? held.end : start + spec.cells * CELL;
-  const body = { start, end, holdId, replaces, maxPerDay: spec.maxPerDay };
+  const pending = spec.pending === undefined ? undefined : { expiresAt: now + spec.pending };
+  const body = { start, end, holdId, replaces, maxPerDay: spec.maxPerDay, pending };
   const cmd: CommitCommand = {
     username,
     agentId: agent.id,
@@ -275,6 +305,7 @@ function commitCommand(
     ...(holdId !== undefined && { holdId }),
     ...(replaces !== undefined && { replaces }),
     ...(spec.idem !== undefined && { idempotencyKey: spec.idem }),
+    ...(pending !== undefined && { pending, requesterKey: `did:web:${agent.id}.test` }),
   };
   ureg.allBookingIds.push(cmd.bookingId);
   reg.dayOf.set(cmd.bookingId, cmd.dayKey);
@@ -291,7 +322,7 @@ interface Step {
   run(store: Store): Promise<unknown>;
 }
 
-function toStep(o: Op, i: number, reg: Registry): Step | number | undefined {
+function toStep(o: Op, i: number, reg: Registry, now: number): Step | number | undefined {
   switch (o.op) {
     case "advance":
       return o.ms;
@@ -338,7 +369,7 @@ function toStep(o: Op, i: number, reg: Registry): Step | number | undefined {
     }
     case "commit": {
       const username = USERS[o.user]!;
-      const cmd = commitCommand(o, username, reg.users[o.user]!, reg, String(i));
+      const cmd = commitCommand(o, username, reg.users[o.user]!, reg, String(i), now);
       return {
         name: `commit ${JSON.stringify(cmd)}`,
         username,
@@ -350,7 +381,7 @@ function toStep(o: Op, i: number, reg: Registry): Step | number | undefined {
     case "batch": {
       const username = USERS[o.user]!;
       const cmds = o.commits.map((spec, j) =>
-        commitCommand(spec, username, reg.users[o.user]!, reg, `${i}b${j}`),
+        commitCommand(spec, username, reg.users[o.user]!, reg, `${i}b${j}`, now),
       );
       return {
         name: `batch ${JSON.stringify(cmds)}`,
@@ -407,6 +438,31 @@ function toStep(o: Op, i: number, reg: Registry): Step | number | undefined {
           expect(replay, `findReplay after ${cmd.bookingId}`).toEqual({ ...answer, replay: true });
           return [answer];
         },
+      };
+    }
+    case "decide": {
+      const username = USERS[o.user]!;
+      const ureg = reg.users[o.user]!;
+      const bookingId = resolve(o.booking, ureg.bookings, ureg, undefined, "bkg_bogus")!;
+      const cmd: PendingDecisionCommand = {
+        username,
+        bookingId,
+        decision: o.accept ? "accept" : "decline",
+        actor: "person",
+        dayKey: reg.dayOf.get(bookingId) ?? DAYS[0],
+        maxPerDay: o.maxPerDay,
+      };
+      return {
+        name: `decidePending ${JSON.stringify(cmd)}${o.twice ? " and a cancel at once" : ""}`,
+        username,
+        commits: [],
+        batch: false,
+        // Sent together: each store decides them one after the other, in this order.
+        run: (s) =>
+          Promise.all([
+            s.decidePending(cmd),
+            ...(o.twice ? [s.cancelBooking(username, bookingId, undefined, "admin")] : []),
+          ]),
       };
     }
     case "release": {
@@ -497,18 +553,20 @@ async function checkInvariants(
   frozenAtOf: Map<string, number>,
 ): Promise<string[]> {
   const broken: string[] = [];
-  const [bookings, holds] = await Promise.all([
+  const [bookings, holds, pending] = await Promise.all([
     store.listBookings(username, WIDE),
     store.listHolds(username, WIDE),
+    store.listPending(username, WIDE),
   ]);
-  const sorted = [...bookings].sort((a, b) => a.start - b.start);
+  // Committed and live pending bookings both block their slot: none overlap.
+  const sorted = [...bookings, ...pending].sort((a, b) => a.start - b.start);
   for (let k = 1; k < sorted.length; k++)
     if (sorted[k]!.start < sorted[k - 1]!.end)
       broken.push(`overlapping bookings ${sorted[k - 1]!.id} and ${sorted[k]!.id}`);
   for (const h of holds)
-    for (const b of bookings)
+    for (const b of sorted)
       if (h.start < b.end && b.start < h.end)
-        broken.push(`live hold ${h.id} overlaps committed booking ${b.id}`);
+        broken.push(`live hold ${h.id} overlaps ${b.status} booking ${b.id}`);
   const perDay = new Map<string, number>();
   for (const b of bookings) {
     const day = reg.dayOf.get(b.id)!;
@@ -565,7 +623,7 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
     const log: string[] = [];
 
     for (const [i, o] of ops.entries()) {
-      const s = toStep(o, i, reg);
+      const s = toStep(o, i, reg, memClock.now());
       if (s === undefined) continue;
       if (typeof s === "number") {
         memClock.advance(s);
@@ -596,6 +654,11 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
         redis.listHolds(s.username, WIDE),
       ]);
       expect(rh, `holds after step #${i}\n${trace()}`).toEqual(mh);
+      const [mp, rp] = await Promise.all([
+        memory.listPending(s.username, WIDE),
+        redis.listPending(s.username, WIDE),
+      ]);
+      expect(rp, `pending after step #${i}\n${trace()}`).toEqual(mp);
     }
 
     const trace = log.join("\n");

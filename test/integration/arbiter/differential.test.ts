@@ -1,6 +1,8 @@
 /**
  * Differential property test (DESIGN "Storage"): the same random sequence of holds,
- * commits, releases, cancels, counter-proposals and their decisions, and clock steps, applied to a fresh MemoryStore and a fresh
+ * commits, requests (pending bookings, with a peer among the agents), releases, cancels,
+ * counter-proposals and their decisions, decisions on requests, expiry sweeps, remote
+ * status changes, request-token ids, rate-limit hits and clock steps, applied to a fresh MemoryStore and a fresh
  * RedisStore (real redis-server), must give the same answer at every step and leave the
  * same bookings, holds and audit chain. No model: each store is the other's oracle.
  *
@@ -15,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type CounterDecisionCommand,
   MemoryStore,
+  type PendingDecisionCommand,
   RedisStore,
   type Store,
 } from "../../../src/arbiter/index.js";
@@ -26,13 +29,19 @@ import { type RedisServer, startRedisServer } from "../../helpers/redis-server.j
 import { MIN, T0 } from "./store-harness.js";
 
 const USER = "jane";
-/** Four agents; two share a priority so "same priority" displacement is exercised. */
+/**
+ * Four agents, two sharing a priority so "same priority" displacement is exercised, and a
+ * peer matching no local agent (ranked below all, as the lead ranks one).
+ */
+const PEER_DID = "did:web:globex.test%3A8080";
 const AGENTS = [
   { id: "agt_one", priority: 1 },
   { id: "agt_two", priority: 2 },
   { id: "agt_deux", priority: 2 },
   { id: "agt_three", priority: 3 },
+  { id: `peer:${PEER_DID}`, priority: 1_000_000_000 },
 ] as const;
+const REQUESTERS = [PEER_DID, "did:web:acme.example"] as const;
 /** Six start positions on a 15-minute grid, lengths of 1–3 cells: overlaps are frequent. */
 const SLOT_BASE = T0 + 60 * MIN;
 const CELL = 15 * MIN;
@@ -75,8 +84,28 @@ type Op =
       details: number | undefined;
       idem: string | undefined;
       tag: number;
+      /** A request awaiting acknowledgement, expiring this many ms after now. */
+      pending: number | undefined;
+      requester: number | undefined;
+      maxPending: number;
+      remote: boolean;
+      callback: boolean;
     }
   | { op: "release"; hold: Ref; by: Who }
+  | {
+      op: "decidePending";
+      booking: Ref;
+      accept: boolean;
+      maxPerDay: number;
+      day: number;
+      message: boolean;
+      remote: boolean;
+    }
+  /** duePendingUsers at now, then expirePending for the user (a sweep). */
+  | { op: "sweep" }
+  | { op: "remote"; booking: Ref; status: "confirmed" | "declined" | "cancelled" | "expired" }
+  | { op: "token"; iss: number; jti: number; ttl: number }
+  | { op: "rate"; key: number }
   | { op: "cancel"; booking: Ref; by: Who }
   /** Another agent proposes 1–2 slots for a booking (putCounter, as the route does). */
   | { op: "propose"; agent: number; booking: Ref; slots: number[]; note: boolean; tag: number }
@@ -147,7 +176,46 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
       details: sometimes(fc.nat({ max: DETAILS.length - 1 }), 2),
       idem,
       tag,
+      pending: sometimes(fc.constantFrom(1, 15_000, 30_000, 60_000), 2),
+      requester: sometimes(fc.nat({ max: REQUESTERS.length - 1 }), 1),
+      maxPending: fc.constantFrom(0, 1, 2),
+      remote: fc.boolean(),
+      callback: fc.boolean(),
     }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      op: fc.constant("decidePending" as const),
+      booking: ref,
+      accept: fc.boolean(),
+      maxPerDay: fc.constantFrom(0, 1, 2),
+      day: fc.nat({ max: DAYS.length - 1 }),
+      message: fc.boolean(),
+      remote: fc.boolean(),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant("sweep" as const) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("remote" as const),
+      booking: ref,
+      status: fc.constantFrom("confirmed", "declined", "cancelled", "expired"),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      op: fc.constant("token" as const),
+      iss: fc.nat({ max: REQUESTERS.length - 1 }),
+      jti: fc.nat({ max: 2 }),
+      ttl: fc.constantFrom(-10_000, 30_000, 90_000),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({ op: fc.constant("rate" as const), key: fc.nat({ max: 1 }) }),
   },
   {
     weight: 1,
@@ -230,8 +298,8 @@ interface Step {
   run(store: Store): Promise<unknown>;
 }
 
-/** Turns an op into a store call, given the ids the sequence has produced so far. */
-function toStep(o: Op, i: number, reg: Registry): Step | number {
+/** Turns an op into a store call, given the ids the sequence has produced so far and now. */
+function toStep(o: Op, i: number, reg: Registry, now: number): Step | number {
   switch (o.op) {
     case "advance":
       return o.ms;
@@ -260,7 +328,9 @@ function toStep(o: Op, i: number, reg: Registry): Step | number {
       const start = o.onHold && held ? held.start : SLOT_BASE + o.slot * CELL;
       const end = o.onHold && held ? held.end : start + o.cells * CELL;
       const details = o.details === undefined ? undefined : DETAILS[o.details];
-      const body = { start, end, holdId, replaces, details };
+      const requesterKey = o.requester === undefined ? undefined : REQUESTERS[o.requester];
+      const pending = o.pending === undefined ? undefined : { expiresAt: now + o.pending };
+      const body = { start, end, holdId, replaces, details, pending, requesterKey };
       const cmd: CommitCommand = {
         username: USER,
         agentId: agent.id,
@@ -277,6 +347,13 @@ function toStep(o: Op, i: number, reg: Registry): Step | number {
         ...(replaces !== undefined && { replaces }),
         ...(details !== undefined && { details }),
         ...(o.idem !== undefined && { idempotencyKey: o.idem }),
+        ...(pending !== undefined && { pending }),
+        ...(requesterKey !== undefined && { requesterKey }),
+        ...(o.maxPending > 0 && { maxPendingPerRequester: o.maxPending }),
+        ...(o.remote && {
+          remote: { address: "ann@globex.test", bookingId: `bkg_r${i}`, status: "pending" },
+        }),
+        ...(o.callback && { callbackUrl: 'https://globex.test:8080/cb?q=ü&x="y"' }),
       };
       reg.allBookingIds.push(cmd.bookingId);
       reg.sent.push({ kind: "commit", cmd });
@@ -311,6 +388,49 @@ function toStep(o: Op, i: number, reg: Registry): Step | number {
         name: `cancelBooking ${bookingId} by ${actor}`,
         run: (s) => s.cancelBooking(USER, bookingId, agentId, actor),
       };
+    }
+    case "decidePending": {
+      const bookingId = resolve(o.booking, reg.bookings, reg, undefined, "bkg_bogus")!;
+      const cmd: PendingDecisionCommand = {
+        username: USER,
+        bookingId,
+        decision: o.accept ? "accept" : "decline",
+        actor: "person:jane",
+        dayKey: DAYS[o.day]!,
+        maxPerDay: o.maxPerDay,
+        ...(o.message && { message: 'Ok "ünïcødé"' }),
+        ...(o.remote && { remoteStatus: o.accept ? "confirmed" : "declined" }),
+      };
+      return { name: `decidePending ${JSON.stringify(cmd)}`, run: (s) => s.decidePending(cmd) };
+    }
+    case "sweep":
+      return {
+        name: `sweep at T0+${now - T0}`,
+        run: async (s) => {
+          const due = await s.duePendingUsers(now, 10);
+          const expired = [];
+          for (const username of due) expired.push(await s.expirePending(username));
+          return { due, expired, after: await s.duePendingUsers(now + 86_400_000, 10) };
+        },
+      };
+    case "remote": {
+      const bookingId = resolve(o.booking, reg.bookings, reg, undefined, "bkg_bogus")!;
+      return {
+        name: `setRemoteStatus ${bookingId} ${o.status}`,
+        run: (s) => s.setRemoteStatus(USER, bookingId, { status: o.status }, "system"),
+      };
+    }
+    case "token": {
+      const iss = REQUESTERS[o.iss]!;
+      const jti = `jti-${o.jti}-0123456789abcdef`;
+      return {
+        name: `recordTokenId ${iss} ${jti} now+${o.ttl}`,
+        run: (s) => s.recordTokenId(iss, jti, now + o.ttl),
+      };
+    }
+    case "rate": {
+      const key = `rl-${o.key}`;
+      return { name: `hitRateLimit ${key}`, run: (s) => s.hitRateLimit(key, 3, 20_000) };
     }
     case "propose": {
       const agent = AGENTS[o.agent]!;
@@ -474,7 +594,7 @@ describe("differential: memory store vs Redis store", () => {
     const log: string[] = [];
 
     for (const [i, o] of ops.entries()) {
-      const s = toStep(o, i, reg);
+      const s = toStep(o, i, reg, memClock.now());
       if (typeof s === "number") {
         memClock.advance(s);
         redisClock.advance(s);
@@ -493,6 +613,11 @@ describe("differential: memory store vs Redis store", () => {
         redis.listHolds(USER, WIDE),
       ]);
       expect(rh, `holds after step #${i}\n${log.join("\n")}`).toEqual(mh);
+      const [mp, rp] = await Promise.all([
+        memory.listPending(USER, WIDE),
+        redis.listPending(USER, WIDE),
+      ]);
+      expect(rp, `pending after step #${i}\n${log.join("\n")}`).toEqual(mp);
     }
 
     const trace = log.join("\n");
@@ -501,6 +626,12 @@ describe("differential: memory store vs Redis store", () => {
       redis.listBookings(USER, WIDE),
     ]);
     expect(rb, `bookings at the end\n${trace}`).toEqual(mb);
+    const end = memClock.now() + 86_400_000;
+    const [md, rd] = await Promise.all([
+      memory.duePendingUsers(end, 10),
+      redis.duePendingUsers(end, 10),
+    ]);
+    expect(rd, `users due at the end\n${trace}`).toEqual(md);
     const [mh, rh] = await Promise.all([memory.listHolds(USER, WIDE), redis.listHolds(USER, WIDE)]);
     expect(rh, `holds at the end\n${trace}`).toEqual(mh);
     for (const id of reg.allBookingIds) {

@@ -8,8 +8,12 @@ export const MIN = 60_000;
 
 export interface StoreKind {
   name: "memory" | "redis";
-  /** A fresh, empty store on a clock set to T0. */
-  create(): Promise<{ store: Store; clock: ManualClock }>;
+  /**
+   * A fresh, empty store on a clock set to T0. `sibling()`: another store on the same
+   * state, as another node process has (memory: the same store; Redis: a connection of
+   * its own on the same clock).
+   */
+  create(): Promise<{ store: Store; clock: ManualClock; sibling(): Promise<Store> }>;
   teardown(): Promise<void>;
 }
 
@@ -22,7 +26,8 @@ export function storeKinds(): StoreKind[] {
       name: "memory",
       async create() {
         const clock = new ManualClock(T0);
-        return { store: new MemoryStore(clock), clock };
+        const store = new MemoryStore(clock);
+        return { store, clock, sibling: async () => store };
       },
       async teardown() {},
     },
@@ -34,7 +39,13 @@ export function storeKinds(): StoreKind[] {
         const clock = new ManualClock(T0);
         const store = await RedisStore.connect(server.url, { clock });
         opened.push(store);
-        return { store, clock };
+        const url = server.url;
+        const sibling = async () => {
+          const other = await RedisStore.connect(url, { clock });
+          opened.push(other);
+          return other;
+        };
+        return { store, clock, sibling };
       },
       async teardown() {
         await Promise.all(opened.splice(0).map((s) => s.close()));

@@ -1,17 +1,28 @@
--- Shared by arb-enter-15.lua and arb-settle-15.lua. Included after common.lua.
+-- Shared by arb-enter-16.lua and arb-settle-16.lua. Included after common.lua.
 -- The window always runs on Redis TIME: it measures real arrival spacing.
 local REAL_NOW = redis_time()
 
 -- A window long past its deadline belongs to requests whose process died before anyone
 -- settled it: they are answered "arbitration_expired" (the client may retry), never
 -- committed late, when the conditions they were checked under no longer hold.
+-- arb_pending members are "<arrival, 15 digits>:<request id>" scored by priority: equal
+-- priorities come out in arrival order, and a priority as large as a peer's (1e9) keeps
+-- its precision, which a combined score priority * 1e9 + arrival would not.
+local function arb_member(arrival, request_id)
+  return string.format("%015d", arrival) .. ":" .. request_id
+end
+
+local function arb_request_id(member)
+  return string.sub(member, 17)
+end
+
 local function expire_stale_window()
   local meta = rcall("HMGET", K_ARB_META, "deadline", "window")
   local deadline, window = tonumber(meta[1] or "0"), tonumber(meta[2] or "0")
   if deadline == 0 or REAL_NOW <= deadline + math.max(1000, 20 * window) then return end
   local expired = cjson.encode({ status = "rejected", reason = "arbitration_expired", replay = false })
-  for _, id in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
-    rcall("HSET", K_ARB_RESULTS, id, expired)
+  for _, member in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
+    rcall("HSET", K_ARB_RESULTS, arb_request_id(member), expired)
   end
   rcall("DEL", K_ARB_PENDING, K_ARB_CMDS)
   rcall("HDEL", K_ARB_META, "deadline", "first", "window")

@@ -2,9 +2,12 @@
 -- single commit and an arbitrated batch run the same code. Included after common.lua.
 -- c: {agentId, priority, start, end, bookingId, holdId?, replaces?, bumpWindowMs, dayKey,
 --     maxPerDay (0 = none), detailsJson (canonical JSON or "null"), idemField ("" = none),
---     fingerprint, actor}
+--     fingerprint, actor, pendingUntil (0 = a commit, else a pending request expiring
+--     then), requesterKey ("" = none), maxPendingPerRequester (0 = none),
+--     remote? {address, bookingId, status}, callbackUrl ("" = none)}
 -- Returns the answer table: {status="committed", booking, displacedHolds, evicted, auditRef}
 --   | {status="conflict", winner} | {status="rejected", reason}
+-- (a pending request answers "committed" too, with booking.status "pending")
 -- Rules, all or nothing:
 -- - the caller's own overlapping holds are consumed;
 -- - another agent's overlapping live hold is displaced when its priority is the
@@ -12,18 +15,27 @@
 -- - an overlapping committed booking is evicted only when the caller's priority is
 --   strictly higher and the booking is still inside its bump window (not frozen),
 --   and wins otherwise;
--- - the daily limit counts committed bookings on the local day of `start`.
+-- - the daily limit counts committed bookings on the local day of `start`;
+-- - a pending request evicts nothing (every overlapping booking wins), is refused
+--   "too_many_pending" past the requester's limit, and writes booking.requested.
 -- Everything is validated before the first write: Redis does not roll back.
+--@include core/pending.lua
+
 local function commit_one(c)
   local agent, priority = c.agentId, tonumber(c.priority)
   local s, e = tonumber(c.start), tonumber(c["end"])
   local booking_id, hold_id, replaces = c.bookingId, c.holdId or "", c.replaces or ""
   local bump_ms, day_key, max_per_day = tonumber(c.bumpWindowMs), c.dayKey, tonumber(c.maxPerDay)
   local details_json, idem, fingerprint, actor = c.detailsJson, c.idemField or "", c.fingerprint, c.actor
+  local pending_until = tonumber(c.pendingUntil or 0)
+  local pending = pending_until > 0
+  local requester, callback_url = c.requesterKey or "", c.callbackUrl or ""
+  local max_pending = tonumber(c.maxPendingPerRequester or 0)
 
   local replay = idem_replay(idem, fingerprint)
   if replay then return replay end
   purge_expired_holds()
+  expire_pending()
 
   local function reject(reason)
     return idem_store(idem, fingerprint, { status = "rejected", reason = reason })
@@ -46,6 +58,10 @@ local function commit_one(c)
       return reject("booking_not_found")
     end
   end
+  if pending and requester ~= "" and max_pending > 0
+    and count_pending_of(requester) >= max_pending then
+    return reject("too_many_pending")
+  end
 
   local winner, own_holds, displaced, evicted = nil, {}, {}, {}
   for _, h in ipairs(overlapping(K_HOLDS_START, K_HOLDS, s, e)) do
@@ -60,7 +76,7 @@ local function commit_one(c)
   end
   for _, b in ipairs(overlapping_bookings(s, e)) do
     if b.id ~= replaces then
-      if priority < b.priority and NOW < b.frozenAt then
+      if not pending and b.status == "committed" and priority < b.priority and NOW < b.frozenAt then
         evicted[#evicted + 1] = b
       else
         local w = winner_of("booking", b)
@@ -89,16 +105,6 @@ local function commit_one(c)
     audit_append(etype, actor, b.id, data)
   end
 
-  local function booking_ref(b)
-    return {
-      { "agent_id", jcs_string(b.agentId) },
-      { "booking_id", jcs_string(b.id) },
-      { "end", jcs_int(b["end"]) },
-      { "priority", jcs_int(b.priority) },
-      { "start", jcs_int(b.start) },
-    }
-  end
-
   for _, h in ipairs(own_holds) do
     remove_hold(h)
     audit_append("hold.released", actor, h.id, jcs_object({
@@ -122,32 +128,44 @@ local function commit_one(c)
     data[#data + 1] = { "evicted_by_agent_id", jcs_string(agent) }
     data[#data + 1] = { "evicted_by_booking_id", jcs_string(booking_id) }
     data[#data + 1] = { "reason", jcs_string("priority_bump") }
+    add_parties(data, b)
     end_booking(b, "evicted", "booking.evicted", jcs_object(data))
   end
   if replaced then
     local data = booking_ref(replaced)
     data[#data + 1] = { "reason", jcs_string("replaced") }
     data[#data + 1] = { "replaced_by", jcs_string(booking_id) }
+    add_parties(data, replaced)
     end_booking(replaced, "cancelled", "booking.cancelled", jcs_object(data))
   end
 
+  -- A pending booking is frozen from the start: nothing evicts a request.
   local booking = {
     id = booking_id, agentId = agent, priority = priority, start = s, ["end"] = e,
-    status = "committed", committedAt = NOW, frozenAt = NOW + bump_ms, dayKey = day_key,
+    status = pending and "pending" or "committed", committedAt = NOW,
+    frozenAt = pending and NOW or NOW + bump_ms, dayKey = day_key,
   }
   if hold_id ~= "" then booking.holdId = hold_id end
   if replaces ~= "" then booking.replaces = replaces end
   if details_json ~= "null" then booking.detailsJson = details_json end
+  if pending then booking.pendingUntil = pending_until end
+  if requester ~= "" then booking.requesterKey = requester end
+  if type(c.remote) == "table" then
+    booking.remote = { address = c.remote.address, bookingId = c.remote.bookingId, status = c.remote.status }
+  end
+  if callback_url ~= "" then booking.callbackUrl = callback_url end
   rcall("HSET", K_BOOKINGS, booking_id, cjson.encode(booking))
   rcall("ZADD", K_ACTIVE, s, booking_id)
-  rcall("HINCRBY", K_DAYCOUNT, day_key, 1)
-  local data = booking_ref(booking)
-  data[#data + 1] = { "committed_at", jcs_int(NOW) }
-  data[#data + 1] = { "details", details_json }
-  data[#data + 1] = { "frozen_at", jcs_int(booking.frozenAt) }
-  if hold_id ~= "" then data[#data + 1] = { "hold_id", jcs_string(hold_id) } end
-  if replaces ~= "" then data[#data + 1] = { "replaces", jcs_string(replaces) } end
-  local ref = audit_append("booking.committed", actor, booking_id, jcs_object(data))
+  local data = booking_state_data(booking)
+  local ref
+  if pending then
+    rcall("ZADD", K_PENDING_EXP, pending_until, booking_id)
+    data[#data + 1] = { "expires_at", jcs_int(pending_until) }
+    ref = audit_append("booking.requested", actor, booking_id, jcs_object(data))
+  else
+    rcall("HINCRBY", K_DAYCOUNT, day_key, 1)
+    ref = audit_append("booking.committed", actor, booking_id, jcs_object(data))
+  end
 
   return idem_store(idem, fingerprint, {
     status = "committed", booking = booking, displacedHolds = displaced,

@@ -1,20 +1,21 @@
 -- Shared by every arbiter script. Included after lib/sha256.lua and lib/canonical.lua.
--- Every script receives the same first 15 KEYS, all under the user's hash tag:
+-- Every script receives the same first 16 KEYS, all under the user's hash tag:
 --   1 holds        hash  hold id -> hold JSON
 --   2 holds_start  zset  hold id by start
 --   3 holds_exp    zset  hold id by expires_at
 --   4 bookings     hash  booking id -> booking JSON
---   5 active       zset  committed booking id by start
+--   5 active       zset  committed and pending booking id by start
 --   6 daycount     hash  local day -> committed bookings that day
 --   7 audit        stream of events, id "<seq>-1", fields event (JCS text), hash
 --   8 head         hash  seq, hash of the last event
 --   9 audit_res    zset  "<resource>#<seq, 12 digits>" (lexicographic index)
 --  10 idem         hash  idempotency field -> {fingerprint, answer}
 --  11 idem_exp     zset  idempotency field by expiry
---  12 arb_pending  zset  arbitrated commit request id by (priority, arrival)
+--  12 arb_pending  zset  "<arrival, 15 digits>:<request id>" by priority
 --  13 arb_cmds     hash  request id -> commit command JSON
 --  14 arb_results  hash  request id -> decided answer JSON
 --  15 arb_meta     hash  deadline (ms), arrivals (counter)
+--  16 pending_exp  zset  pending booking id by pendingUntil
 -- and ARGV[1] = time override in ms ("" in production: time comes from TIME),
 --     ARGV[2] = event id prefix (random, unique per call), ARGV[3] = max span in ms.
 local rcall = redis.call
@@ -24,6 +25,7 @@ local K_BOOKINGS, K_ACTIVE, K_DAYCOUNT = KEYS[4], KEYS[5], KEYS[6]
 local K_AUDIT, K_HEAD, K_AUDIT_RES = KEYS[7], KEYS[8], KEYS[9]
 local K_IDEM, K_IDEM_EXP = KEYS[10], KEYS[11]
 local K_ARB_PENDING, K_ARB_CMDS, K_ARB_RESULTS, K_ARB_META = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
+local K_PENDING_EXP = KEYS[16]
 local IDEM_TTL_MS = 86400000
 
 local function redis_time()
@@ -66,7 +68,8 @@ local function overlapping(k_index, k_data, s, e)
   return records_overlapping(k_data, ids, s, e)
 end
 
--- Committed bookings overlapping [s, e). They never overlap each other (every commit
+-- Committed and live pending bookings overlapping [s, e) (callers expire pending ones
+-- first: see core/pending.lua). They never overlap each other (every commit
 -- evicts or loses to what it overlaps), so of those starting before s only the last can
 -- reach into [s, e): at most one record is read beyond the ones starting inside.
 local function overlapping_bookings(s, e)

@@ -2,7 +2,7 @@
   Decides an open counter-proposal, atomically: the booking's agent accepts one proposed
   slot (committed by commit_one, replacing the booking) or rejects them all. Of any
   number of concurrent decisions on one counter, exactly one finds it open.
-  KEYS: the 15 calendar keys (core/common.lua), 16 the counters hash (id -> JSON).
+  KEYS: the 16 calendar keys (core/common.lua), 17 the counters hash (id -> JSON).
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 counter id, 5 booking id, 6 deciding agent id, 7 actor, 8 "accept" | "reject",
         9 slot index ("" for a reject), 10 the accepted slot's commit as JSON (see
@@ -16,7 +16,7 @@
 --@include core/common.lua
 --@include core/commit.lua
 
-local K_COUNTERS = KEYS[16]
+local K_COUNTERS = KEYS[17]
 local counter_id, booking_id, agent, actor = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local decision, slot_arg, command = ARGV[8], ARGV[9], ARGV[10]
 

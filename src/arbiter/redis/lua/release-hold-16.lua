@@ -1,15 +1,17 @@
 --[[
   Releases a live hold of the calling agent.
-  KEYS: the 15 calendar keys. ARGV: 1 time override, 2 event prefix, 3 max span ms,
+  KEYS: the 16 calendar keys. ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 agent id ("" = the administrator, any agent's hold), 5 hold id, 6 actor
   Returns JSON: {status="released", hold, auditRef} | {status="rejected", reason="hold_not_found"}
 ]]
 --@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
+--@include core/pending.lua
 
 local agent, hold_id, actor = ARGV[4], ARGV[5], ARGV[6]
 purge_expired_holds()
+expire_pending()
 local raw = rcall("HGET", K_HOLDS, hold_id)
 if not raw then return cjson.encode({ status = "rejected", reason = "hold_not_found" }) end
 local hold = cjson.decode(raw)

@@ -1,7 +1,7 @@
 --[[
   Writes (or deletes) one record and appends its audit event, atomically: profile,
   rules, agent and counter-proposal changes.
-  KEYS: the 15 calendar keys, 16 the hash holding the record.
+  KEYS: the 16 calendar keys, 17 the hash holding the record.
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 event type, 5 actor, 6 resource, 7 event data (canonical JSON),
         8 record field, 9 record value ("" deletes the field),
@@ -15,7 +15,7 @@
 
 local etype, actor, resource, data = ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local field, value, expected = ARGV[8], ARGV[9], ARGV[10]
-local K_RECORD = KEYS[16]
+local K_RECORD = KEYS[17]
 
 if expected ~= "" then
   local current = rcall("HGET", K_RECORD, field)

@@ -1,7 +1,7 @@
 --[[
-  Places a hold: refused if it overlaps a committed booking or another agent's live
-  hold (first holder wins; holds never displace holds).
-  KEYS: the 15 calendar keys (core/common.lua).
+  Places a hold: refused if it overlaps a committed or pending booking or another agent's
+  live hold (first holder wins; holds never displace holds).
+  KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 agent id, 5 priority, 6 start, 7 end, 8 hold id, 9 ttl ms,
         10 idempotency field ("" = none), 11 fingerprint
@@ -11,6 +11,7 @@
 --@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
+--@include core/pending.lua
 
 local agent, priority = ARGV[4], tonumber(ARGV[5])
 local s, e = tonumber(ARGV[6]), tonumber(ARGV[7])
@@ -20,6 +21,7 @@ local idem, fingerprint = ARGV[10], ARGV[11]
 local replay = idem_replay(idem, fingerprint)
 if replay then return cjson.encode(replay) end
 purge_expired_holds()
+expire_pending()
 
 local winner = nil
 for _, b in ipairs(overlapping_bookings(s, e)) do

@@ -5,9 +5,9 @@
   under the same name starts empty, with a new chain from seq 1.
   The agent-key index is global (another slot): the caller deletes the returned key
   hashes from it afterwards; a stale entry finds no agent record, so it lets no one in.
-  KEYS: the 15 calendar keys (core/common.lua), 16 user hash (record, rules),
-        17 agents hash, 18 counters hash, 19 archives hash (number -> JSON),
-        20-22 the new archive's stream, head and resource index
+  KEYS: the 16 calendar keys (core/common.lua), 17 user hash (record, rules),
+        18 agents hash, 19 counters hash, 20 archives hash (number -> JSON),
+        21-23 the new archive's stream, head and resource index
   ARGV: 1 time override, 2 event prefix, 3 max span ms, 4 username, 5 actor,
         6 the new archive's number (the archives hash must hold number - 1 entries)
   Returns JSON: {status="deleted", archive, keyHashes} | {status="not_found"}
@@ -17,8 +17,8 @@
 --@include lib/canonical.lua
 --@include core/common.lua
 
-local K_USER, K_AGENTS, K_COUNTERS, K_ARCHIVES = KEYS[16], KEYS[17], KEYS[18], KEYS[19]
-local K_ARCHIVED_AUDIT, K_ARCHIVED_HEAD, K_ARCHIVED_RES = KEYS[20], KEYS[21], KEYS[22]
+local K_USER, K_AGENTS, K_COUNTERS, K_ARCHIVES = KEYS[17], KEYS[18], KEYS[19], KEYS[20]
+local K_ARCHIVED_AUDIT, K_ARCHIVED_HEAD, K_ARCHIVED_RES = KEYS[21], KEYS[22], KEYS[23]
 local username, actor, archive = ARGV[4], ARGV[5], tonumber(ARGV[6])
 
 if rcall("HEXISTS", K_USER, "record") == 0 then return cjson.encode({ status = "not_found" }) end
@@ -49,6 +49,6 @@ rcall("HSET", K_ARCHIVES, archive, cjson.encode({
 }))
 
 rcall("DEL", K_HOLDS, K_HOLDS_START, K_HOLDS_EXP, K_BOOKINGS, K_ACTIVE, K_DAYCOUNT,
-  K_IDEM, K_IDEM_EXP, K_ARB_PENDING, K_ARB_CMDS, K_ARB_RESULTS, K_ARB_META,
+  K_IDEM, K_IDEM_EXP, K_ARB_PENDING, K_ARB_CMDS, K_ARB_RESULTS, K_ARB_META, K_PENDING_EXP,
   K_USER, K_AGENTS, K_COUNTERS)
 return cjson.encode({ status = "deleted", archive = archive, keyHashes = key_hashes })

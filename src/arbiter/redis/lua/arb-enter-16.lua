@@ -1,9 +1,9 @@
 --[[
   Enters a commit into the calendar's arbitration window. Commits that arrive within
   `window` ms of each other are decided together, in priority order (ties: arrival), by
-  arb-settle-15.lua: each arrival moves the deadline to arrival + window, but never past
+  arb-settle-16.lua: each arrival moves the deadline to arrival + window, but never past
   the first arrival + MAX_WINDOWS × window, so a steady stream still settles.
-  KEYS: the 15 calendar keys (core/common.lua).
+  KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms
   Returns JSON: {status="wait", ms} — settle after ms — or, for an idempotent retry,
@@ -27,7 +27,7 @@ if deadline == 0 then first = REAL_NOW end
 deadline = math.min(math.max(deadline, REAL_NOW + window), first + MAX_WINDOWS * window)
 rcall("HSET", K_ARB_META, "deadline", deadline, "first", first, "window", window)
 local arrival = rcall("HINCRBY", K_ARB_META, "arrivals", 1)
--- Lower score first: priority, then arrival.
-rcall("ZADD", K_ARB_PENDING, priority * 1e9 + arrival, request_id)
+-- Lower score first: priority, then arrival (the member, see core/arbitration.lua).
+rcall("ZADD", K_ARB_PENDING, priority, arb_member(arrival, request_id))
 rcall("HSET", K_ARB_CMDS, request_id, command)
 return cjson.encode({ status = "wait", ms = math.max(0, deadline - REAL_NOW) })

@@ -3,7 +3,7 @@
   in priority order (ties: arrival), each by commit_one; the answers wait in
   arb_results for their requests. Any waiting request may run it; the first after the
   deadline decides the whole batch.
-  KEYS: the 15 calendar keys (core/common.lua).
+  KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms, 4 request id
   Returns JSON: {status="wait", ms} while the window is open, else this request's answer
                 ({status="lost"} if it is unknown, e.g. its answer was already taken).
@@ -22,7 +22,8 @@ if deadline > 0 and REAL_NOW < deadline then
 end
 if deadline > 0 then
   rcall("HDEL", K_ARB_META, "deadline", "first", "window")
-  for _, id in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
+  for _, member in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
+    local id = arb_request_id(member)
     local command = rcall("HGET", K_ARB_CMDS, id)
     if command then
       rcall("HSET", K_ARB_RESULTS, id, cjson.encode(commit_one(cjson.decode(command))))

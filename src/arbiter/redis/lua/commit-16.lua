@@ -1,6 +1,6 @@
 --[[
   Commits one booking (core/commit.lua), all or nothing.
-  KEYS: the 15 calendar keys (core/common.lua).
+  KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms, 4 the command as JSON
   Returns the answer as JSON (see commit_one).
 ]]
