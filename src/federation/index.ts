@@ -7,6 +7,16 @@ export {
   TXT_PREFIX,
 } from "./discovery.js";
 export {
+  clampTtlMs,
+  createOutboundLookup,
+  createTxtResolver,
+  DNS_FAILURE_TTL_MS,
+  MAX_DNS_TTL_MS,
+  MIN_DNS_TTL_MS,
+  type OutboundDnsOptions,
+  type TxtResolver,
+} from "./dns-lookup.js";
+export {
   checkOutboundUrl,
   type OutboundUrlCheck,
   type OutboundUrlProblem,
