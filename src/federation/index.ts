@@ -22,6 +22,25 @@ export {
   type OutboundUrlProblem,
 } from "./outbound-url.js";
 export {
+  createRemoteProfiles,
+  FIRST_BACKOFF_MS,
+  FORCED_REFRESH_INTERVAL_MS,
+  type GetRemoteProfileOptions,
+  MAX_BACKOFF_MS,
+  MAX_PROFILE_TTL_MS,
+  MIN_PROFILE_TTL_MS,
+  profileTtlMs,
+  type RemoteProfile,
+  type RemoteProfiles,
+  type RemoteProfilesDeps,
+} from "./remote-profiles.js";
+export {
+  type BindRequesterDeps,
+  type BindRequesterInput,
+  type BoundRequester,
+  bindRequester,
+} from "./requester.js";
+export {
   createSafeFetch,
   FetchError,
   type FetchErrorReason,
