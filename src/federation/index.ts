@@ -22,6 +22,19 @@ export {
   type OutboundUrlProblem,
 } from "./outbound-url.js";
 export {
+  createFreeBusyCache,
+  type FreeBusy,
+  type FreeBusyCache,
+  fetchFreeBusy,
+  MAX_FREEBUSY_TTL_SECONDS,
+  PEER_MAX_BYTES,
+  PEER_TIMEOUT_MS,
+  type PeerResponse,
+  type PostToPeerInput,
+  parseFreeBusy,
+  postToPeer,
+} from "./peer-client.js";
+export {
   createRemoteProfiles,
   FIRST_BACKOFF_MS,
   FORCED_REFRESH_INTERVAL_MS,
