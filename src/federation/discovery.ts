@@ -2,10 +2,12 @@
  * Finds where a person's Calendario profile lives, from DNS TXT records
  * (`_calendario.<domain>`, then `<domain>`), like atproto's handle resolver: string
  * chunks are joined, exactly one `calendario=` record must match, lookups time out, and
- * any failure means "no record" rather than an error.
+ * any failure means "no record" rather than an error. A `txt` resolver from
+ * `createTxtResolver` caches the records (within their bounded TTL); without one, every
+ * discovery asks again.
  */
-import { Resolver } from "node:dns/promises";
 import type { DnsServer } from "../config.js";
+import { dnsResolver, type TxtResolver } from "./dns-lookup.js";
 
 export const TXT_PREFIX = "calendario=";
 const DEFAULT_PATH = "/.well-known/calendario";
@@ -15,6 +17,8 @@ export interface DiscoveryOptions {
   timeoutMs?: number;
   /** Plain http for the profile URL (tests and local development only). */
   allowInsecure?: boolean;
+  /** Cached TXT lookups (`createTxtResolver`); `dnsServers` and `timeoutMs` are then its own. */
+  txt?: TxtResolver;
 }
 
 export interface DiscoveredProfile {
@@ -36,7 +40,7 @@ export function parseAddress(address: string): { username: string; domain: strin
   return m ? { username: m[1]!.toLowerCase(), domain: m[2]!.toLowerCase() } : undefined;
 }
 
-async function lookupTxt(resolver: Resolver, name: string): Promise<string[] | undefined> {
+async function lookupTxt(resolver: TxtResolver, name: string): Promise<string[] | undefined> {
   try {
     const records = await resolver.resolveTxt(name);
     const values = records.map((chunks) => chunks.join("")).filter((v) => v.startsWith(TXT_PREFIX));
@@ -71,13 +75,7 @@ export async function discoverProfile(
   const { username, domain } = parsed;
   const host = domain.replace(/:\d+$/, "");
   const origin = `${opts.allowInsecure ? "http" : "https"}://${domain}`;
-  const resolver = new Resolver({ timeout: opts.timeoutMs ?? 2000, tries: 1 });
-  if (opts.dnsServers?.length)
-    resolver.setServers(
-      opts.dnsServers.map((s) =>
-        s.host.includes(":") ? `[${s.host}]:${s.port}` : `${s.host}:${s.port}`,
-      ),
-    );
+  const resolver = opts.txt ?? dnsResolver(opts.dnsServers ?? [], opts.timeoutMs ?? 2000);
   for (const name of [`_calendario.${host}`, host]) {
     const record = await lookupTxt(resolver, name);
     const base = record && baseFromRecord(record[0]!, origin, opts.allowInsecure ?? false);

@@ -51,6 +51,9 @@ export interface FetchInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
+  /** Lower limits for this request than the fetch's own (a peer's answer, say). */
+  timeoutMs?: number;
+  maxBytes?: number;
 }
 
 export interface RawResponse {
@@ -104,7 +107,13 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
   );
 
   /** `url` passed checkOutboundUrl (IP literals included: sockets skip `lookup` for them). */
-  function requestHop(url: URL, init: FetchInit, deadline: number): Promise<Hop> {
+  function requestHop(
+    url: URL,
+    init: FetchInit,
+    deadline: number,
+    limits: { timeoutMs: number; maxBytes: number },
+  ): Promise<Hop> {
+    const { timeoutMs, maxBytes } = limits;
     return new Promise<Hop>((resolve, reject) => {
       const transport = url.protocol === "https:" ? https : http;
       const req = transport.request(url, {
@@ -169,11 +178,15 @@ export function createSafeFetch(opts: SafeFetchOptions = {}): SafeFetch {
   }
 
   async function fetchRaw(rawUrl: string, init: FetchInit = {}): Promise<RawResponse> {
-    const deadline = Date.now() + timeoutMs;
+    const limits = {
+      timeoutMs: Math.min(timeoutMs, init.timeoutMs ?? timeoutMs),
+      maxBytes: Math.min(maxBytes, init.maxBytes ?? maxBytes),
+    };
+    const deadline = Date.now() + limits.timeoutMs;
     let url = parseTarget(rawUrl, undefined, allowInsecure, isAllowed);
     let current = { ...init };
     for (let hop = 0; ; hop++) {
-      const answer = await requestHop(url, current, deadline);
+      const answer = await requestHop(url, current, deadline, limits);
       if (!REDIRECT_STATUSES.has(answer.status) || !answer.headers.location)
         return { ...answer, url: url.href };
       if (hop >= maxRedirects)
