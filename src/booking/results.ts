@@ -11,7 +11,13 @@ import type {
   Winner,
 } from "../arbiter/index.js";
 import type { Interval } from "../availability/index.js";
-import { ConflictError, ForbiddenError, NotFoundError, StoreUnavailableError } from "../errors.js";
+import {
+  ConflictError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  StoreUnavailableError,
+} from "../errors.js";
 import type { RuleReason } from "./rules.js";
 import { RULE_MESSAGES } from "./rules.js";
 
@@ -103,8 +109,16 @@ export function commitRefusal(reason: CommitRefusal): RuleViolation {
       throw new StoreUnavailableError(
         "The commit was not decided in time and nothing was booked; retry it",
       );
+    case "too_many_pending":
+      throw new RateLimitedError(
+        "This requester already has as many requests waiting for this person as it may",
+        PENDING_RETRY_AFTER_SECONDS,
+      );
   }
 }
+
+/** When a requester at its cap of waiting requests is told to try again. */
+const PENDING_RETRY_AFTER_SECONDS = 3600;
 
 export function releaseResult(outcome: ReleaseOutcome, holdId: string): Released {
   if (outcome.status === "released")

@@ -137,7 +137,7 @@ async function evalshaRate(redisUrl: string, base: number) {
   const client = createClient({ url: redisUrl });
   await client.connect();
   try {
-    const sha = await client.scriptLoad(loadLuaScript("commit-15"));
+    const sha = await client.scriptLoad(loadLuaScript("commit-16"));
     let issued = 0;
     let committed = 0;
     const latencies: number[] = [];
