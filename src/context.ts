@@ -9,17 +9,26 @@ import { connectRedis, MemoryStore, RedisStore, type Store } from "./arbiter/ind
 import type { BookingDeps } from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
-import { createSafeFetch } from "./federation/index.js";
+import {
+  createFreeBusyCache,
+  createOutbound,
+  createRemoteProfiles,
+  type Outbound,
+  type RemoteProfiles,
+} from "./federation/index.js";
 import {
   buildDidWebDocument,
   createDidResolver,
+  createForcedRefreshLimiter,
   type DidResolver,
   deriveUserKey,
   didKeySigner,
   didWebForDomain,
+  type ForcedRefreshLimiter,
   loadOrCreateOrgKey,
   orgSigner,
   type Signer,
+  signRequestToken,
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import type { PublishDeps } from "./profile/publish.js";
@@ -31,6 +40,8 @@ export interface ContextOverrides {
   resolver?: DidResolver;
   logger?: Logger;
   webhooks?: WebhooksOverrides;
+  /** DNS lookup for every outbound request (tests resolve names without a DNS server). */
+  lookup?: Outbound["lookup"];
 }
 
 interface ContextParts {
@@ -46,6 +57,8 @@ interface ContextParts {
   webhooks: Webhooks;
   orgKey: JWK;
   redis: SharedRedis | undefined;
+  outbound: Outbound;
+  profiles: RemoteProfiles;
 }
 
 /** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
@@ -74,6 +87,12 @@ export class Context {
   readonly booking: BookingDeps;
   /** What profile publishing needs, built once. */
   readonly publishDeps: PublishDeps;
+  /** DNS, the SSRF-safe fetch and discovery, for every request to another organization. */
+  readonly outbound: Outbound;
+  /** Other organizations' profiles, discovered, verified and cached. */
+  readonly profiles: RemoteProfiles;
+  /** At most one forced DID refresh per minute per DID, for request-token signatures. */
+  readonly refreshLimiter: ForcedRefreshLimiter;
   private readonly orgKey: JWK;
   private readonly redis: SharedRedis | undefined;
 
@@ -90,7 +109,23 @@ export class Context {
     this.webhooks = parts.webhooks;
     this.orgKey = parts.orgKey;
     this.redis = parts.redis;
-    this.booking = { store: parts.store, settings: parts.cfg.booking, webhooks: parts.webhooks };
+    this.outbound = parts.outbound;
+    this.profiles = parts.profiles;
+    this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
+    this.booking = {
+      store: parts.store,
+      settings: parts.cfg.booking,
+      webhooks: parts.webhooks,
+      peers: {
+        profiles: parts.profiles,
+        fetch: parts.outbound.fetch,
+        freeBusy: createFreeBusyCache({ clock: parts.clock }),
+        signerFor: (username) => this.userSigner(username),
+        publicUrl: parts.cfg.service.publicUrl,
+        domain: parts.cfg.service.domain,
+        clock: parts.clock,
+      },
+    };
     this.publishDeps = {
       publicUrl: parts.cfg.service.publicUrl,
       orgSigner: parts.orgSigner,
@@ -119,14 +154,23 @@ export class Context {
     const did = didWebForDomain(service.domain);
     const signer = await orgSigner(service.domain, orgKey);
     const didDocument = buildDidWebDocument(did, [signer.publicJwk]) as Record<string, unknown>;
-    const safeFetch = createSafeFetch({ allowInsecure: outbound.allowInsecure });
-    const resolver =
+    const net = createOutbound({ ...outbound, clock, lookup: overrides.lookup });
+    const resolver = withLocalDid(
       overrides.resolver ??
-      createDidResolver({
-        fetchJson: safeFetch.fetchJson,
-        clock,
-        allowInsecure: outbound.allowInsecure,
-      });
+        createDidResolver({
+          fetchJson: net.fetch.fetchJson,
+          clock,
+          allowInsecure: outbound.allowInsecure,
+        }),
+      did,
+      didDocument,
+    );
+    const profiles = createRemoteProfiles({
+      fetch: net.fetch,
+      resolver,
+      discovery: net.discovery,
+      clock,
+    });
     const redis =
       cfg.store.provider === "redis" ? await connectSharedRedis(cfg.store.url) : undefined;
     let store: Store | undefined;
@@ -142,8 +186,17 @@ export class Context {
           redis,
           timeoutMs: cfg.webhooks.timeoutMs,
           leaseMs: cfg.webhooks.leaseMs,
+          // Callbacks to other nodes carry a request token of the organization, fresh per attempt.
+          authorizeCallback: (url, body) =>
+            signRequestToken(signer, {
+              aud: didWebForDomain(new URL(url).host),
+              htm: "POST",
+              htu: url.replace(/[?#].*$/, ""),
+              body,
+              now: clock.now(),
+            }),
         },
-        overrides.webhooks,
+        { lookup: net.lookup, ...overrides.webhooks },
       );
     } catch (err) {
       try {
@@ -162,16 +215,32 @@ export class Context {
       did,
       didDocument,
       orgSigner: signer,
-      resolver: withLocalDid(resolver, did, didDocument),
+      resolver,
       webhooks,
       orgKey,
       redis,
+      outbound: net,
+      profiles,
     });
   }
 
   /** The custodial key of a user who brings no DID of their own: derived, never stored. */
   async custodialSigner(username: string): Promise<Signer> {
     return didKeySigner(deriveUserKey(this.orgKey, username));
+  }
+
+  /**
+   * Who signs toward other nodes for a local user: their custodial key when their profile
+   * names it as `self`; the organization (speaking for its user) when they brought a DID
+   * of their own, whose key the node does not hold.
+   */
+  async userSigner(username: string): Promise<Signer> {
+    const [custodial, user] = await Promise.all([
+      this.custodialSigner(username),
+      this.store.getUser(username),
+    ]);
+    const self = user ? (JSON.parse(user.published) as { self?: string }).self : undefined;
+    return self === custodial.did ? custodial : this.orgSigner;
   }
 
   /** Closes every part; a part that fails to close does not keep the others open. */

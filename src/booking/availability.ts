@@ -3,7 +3,7 @@
  * the user's rules, and the bookings and live holds in the store.
  */
 
-import type { Store } from "../arbiter/index.js";
+import type { Booking, Hold, Store } from "../arbiter/index.js";
 import {
   computeBusy,
   type Interval,
@@ -18,6 +18,33 @@ import { loadCalendar } from "./calendar.js";
  */
 const LOOKAROUND_MS = 2 * 86_400_000;
 
+/**
+ * What occupies a calendar over a range: committed bookings, and everything that blocks
+ * a slot without being one — live holds, and requests waiting for the person (which do
+ * not count toward the daily limit until accepted).
+ */
+export async function occupancy(
+  store: Store,
+  username: string,
+  range: Interval,
+): Promise<{ bookings: Booking[]; holds: Hold[] }> {
+  const [bookings, holds, pending] = await Promise.all([
+    store.listBookings(username, range),
+    store.listHolds(username, range),
+    store.listPending(username, range),
+  ]);
+  const waiting: Hold[] = pending.map((p) => ({
+    id: p.id,
+    agentId: p.agentId,
+    priority: p.priority,
+    start: p.start,
+    end: p.end,
+    createdAt: p.committedAt,
+    expiresAt: p.pendingUntil ?? p.end,
+  }));
+  return { bookings, holds: [...holds, ...waiting] };
+}
+
 export async function availableSlots(
   store: Store,
   username: string,
@@ -26,9 +53,8 @@ export async function availableSlots(
 ): Promise<{ timezone: string; slots: Interval[] }> {
   const view = await loadCalendar(store, username);
   const wide = { start: query.range.start - LOOKAROUND_MS, end: query.range.end + LOOKAROUND_MS };
-  const [bookings, holds, now] = await Promise.all([
-    store.listBookings(username, wide),
-    store.listHolds(username, wide),
+  const [{ bookings, holds }, now] = await Promise.all([
+    occupancy(store, username, wide),
     store.now(),
   ]);
   const slots = listSlots({
@@ -50,9 +76,8 @@ export async function freeBusy(
   range: Interval,
 ): Promise<{ busy: Interval[]; now: number }> {
   await loadCalendar(store, username);
-  const [bookings, holds, now] = await Promise.all([
-    store.listBookings(username, range),
-    store.listHolds(username, range),
+  const [{ bookings, holds }, now] = await Promise.all([
+    occupancy(store, username, range),
     store.now(),
   ]);
   return { busy: computeBusy({ bookings, holds, range }), now };

@@ -15,6 +15,15 @@ export interface PeerCaller {
   kind: "peer";
   did: string;
   address: string;
+  /** Hosts a callback URL of this requester may name: its domain, and where discovery led. */
+  callbackHosts: string[];
+}
+
+/** Someone who did not sign their request; heard only where the profile allows it. */
+export interface AnonymousCaller {
+  kind: "anonymous";
+  /** The address they gave, unverified. */
+  address: string;
 }
 
 /** The person whose calendar it is, signed in to their inbox. */
@@ -28,7 +37,7 @@ export interface AdminCaller {
   kind: "admin";
 }
 
-export type Caller = AgentCaller | PeerCaller | PersonCaller | AdminCaller;
+export type Caller = AgentCaller | PeerCaller | AnonymousCaller | PersonCaller | AdminCaller;
 export type CallerKind = Caller["kind"];
 
 export const ADMIN: AdminCaller = { kind: "admin" };
@@ -44,6 +53,8 @@ export function actorOf(caller: Caller): string {
       return caller.agent.id;
     case "peer":
       return caller.did;
+    case "anonymous":
+      return `anonymous:${caller.address}`;
     case "person":
       return `person:${caller.username}`;
     case "admin":

@@ -1,4 +1,7 @@
 import type { Store } from "../arbiter/index.js";
+import type { Clock } from "../clock.js";
+import type { FreeBusyCache, RemoteProfiles, SafeFetch } from "../federation/index.js";
+import type { Signer } from "../identity/index.js";
 import type { Webhooks } from "../webhooks/index.js";
 
 /** How long holds live, how long a fresh booking may be bumped, and the arbitration window. */
@@ -10,10 +13,25 @@ export interface BookingSettings {
   pendingTtlSeconds: number;
 }
 
+/** How this node reaches other organizations' nodes on its users' behalf. */
+export interface PeerDeps {
+  profiles: RemoteProfiles;
+  fetch: SafeFetch;
+  freeBusy: FreeBusyCache;
+  /** Signs as a local user toward other nodes (the custodial key, or the organization's). */
+  signerFor(username: string): Promise<Signer>;
+  /** This node's origin: its callback URLs are built on it. */
+  publicUrl: string;
+  /** The organization's domain: local users' addresses are `user@<domain>`. */
+  domain: string;
+  clock: Clock;
+}
+
 /** What the use cases need from the node. */
 export interface BookingDeps {
   store: Store;
   settings: BookingSettings;
   /** Subscriptions end with the agent or user they belong to. */
   webhooks: Pick<Webhooks, "forgetUser" | "forgetAgent">;
+  peers: PeerDeps;
 }

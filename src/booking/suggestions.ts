@@ -1,6 +1,7 @@
 /** Free slots to offer a request that lost, and the conflict it is answered with. */
 import type { Store, Winner } from "../arbiter/index.js";
 import { type Interval, suggestTimes } from "../availability/index.js";
+import { occupancy } from "./availability.js";
 import type { CalendarView } from "./calendar.js";
 import type { Conflict } from "./results.js";
 
@@ -17,10 +18,7 @@ export async function suggestionsFor(
   const username = view.profile.username as string;
   const durationMinutes = Math.max(5, Math.round((request.end - request.start) / 60_000));
   const window = { start: request.start - SEARCH_MS, end: request.end + SEARCH_MS };
-  const [bookings, holds] = await Promise.all([
-    store.listBookings(username, window),
-    store.listHolds(username, window),
-  ]);
+  const { bookings, holds } = await occupancy(store, username, window);
   return suggestTimes({
     profile: view.profile,
     rules: view.rules,

@@ -16,6 +16,7 @@ export {
   type OutboundDnsOptions,
   type TxtResolver,
 } from "./dns-lookup.js";
+export { createOutbound, type Outbound } from "./outbound.js";
 export {
   checkOutboundUrl,
   type OutboundUrlCheck,

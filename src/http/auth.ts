@@ -77,6 +77,7 @@ const FOR_KINDS: Record<CallerKind, string> = {
   agent: "agents: use an agent key",
   admin: "the administrator",
   peer: "other nodes",
+  anonymous: "anyone",
   person: "the person, signed in",
 };
 
