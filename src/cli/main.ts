@@ -1,8 +1,3 @@
-import { runAudit } from "./audit.js";
-import { runKeygen, runSign } from "./keys.js";
-import { runServe } from "./serve.js";
-import { runValidate } from "./validate.js";
-
 export const USAGE = `calendario — a Calendario node and its tools
 
 Usage:
@@ -12,28 +7,40 @@ Usage:
   calendario keygen [--out <file>]     create an Ed25519 key (JWK) and print its did:key
   calendario sign --key <jwk file> <profile.json> [--out <file>]
                                        add a self_proof signed with your own key
+  calendario request <username@domain> --start <RFC 3339> --minutes <n>
+           --as <profile.json> --key <jwk file> [--subject s] [--note s] [--callback-url u] [--json]
+                                       sign and send a booking request as yourself (your profile's self DID)
   calendario audit verify <node url> (--resource <id> | --user <username>) [--token <key>] [--json]
                                        check an audit export against the node's DID document
   calendario help                      this text
 
 Exit codes: 0 success / valid, 1 invalid, 2 usage or fetch error.
+  request: 0 confirmed or pending, 1 refused (or the target's profile does not verify),
+  2 usage error, 3 the peer could not be reached (or answered 5xx).
+DNS lookups use CALENDARIO_DNS_SERVERS when set; CALENDARIO_ALLOW_INSECURE=1 allows http and
+local addresses (local testing only).
 See README.md for configuration.
 `;
 
-/** Runs one command; returns the exit code. */
+/**
+ * Runs one command; returns the exit code. Each command's module is loaded when it runs,
+ * so a client command does not load the whole server first.
+ */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case "serve":
-      return runServe(rest);
+      return (await import("./serve.js")).runServe(rest);
     case "validate":
-      return runValidate(rest);
+      return (await import("./validate.js")).runValidate(rest);
     case "keygen":
-      return runKeygen(rest);
+      return (await import("./keys.js")).runKeygen(rest);
     case "sign":
-      return runSign(rest);
+      return (await import("./keys.js")).runSign(rest);
+    case "request":
+      return (await import("./request.js")).runRequest(rest);
     case "audit":
-      return runAudit(rest);
+      return (await import("./audit.js")).runAudit(rest);
     case undefined:
     case "help":
     case "--help":

@@ -1,10 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
-import { systemClock } from "../clock.js";
-import { envToConfig, readEnv } from "../config.js";
-import { createSafeFetch, discoverProfile, parseAddress } from "../federation/index.js";
-import { createDidResolver } from "../identity/index.js";
+import { discoverProfile, parseAddress } from "../federation/index.js";
 import { checkProfile, type ProfileReport } from "../profile/index.js";
+import { type CliOutbound, cliOutbound } from "./request.js";
 
 const USAGE =
   "usage: calendario validate <file | https URL | username@domain> [--json] [--no-proofs]\n";
@@ -18,22 +16,17 @@ interface Loaded {
   url?: string;
 }
 
-async function loadInput(input: string, allowInsecure: boolean): Promise<Loaded> {
-  const cfg = envToConfig(readEnv());
-  const safeFetch = createSafeFetch({ allowInsecure });
+async function loadInput(input: string, outbound: CliOutbound): Promise<Loaded> {
   const fetchDoc = async (url: string) => {
     try {
-      return await safeFetch.fetchJson(url, { headers: { accept: "application/json" } });
+      return await outbound.fetch.fetchJson(url, { headers: { accept: "application/json" } });
     } catch (err) {
       throw new FetchProblem(`cannot fetch ${url}: ${(err as Error).message}`);
     }
   };
   if (/^https?:\/\//i.test(input)) return { source: input, url: input, doc: await fetchDoc(input) };
   if (parseAddress(input) && !input.includes("/")) {
-    const found = await discoverProfile(input, {
-      dnsServers: cfg.outbound.dnsServers,
-      allowInsecure,
-    });
+    const found = await discoverProfile(input, outbound.discovery);
     if (!found) throw new FetchProblem(`cannot resolve ${input}`);
     return {
       source: `${input} (${found.profileUrl}, via ${found.via === "txt" ? `TXT ${found.txtName}` : "default path"})`,
@@ -105,23 +98,19 @@ export async function runValidate(args: string[]): Promise<number> {
     process.stderr.write(USAGE);
     return 2;
   }
-  const allowInsecure = ["1", "true"].includes(process.env.CALENDARIO_ALLOW_INSECURE ?? "");
   let loaded: Loaded;
+  let outbound: CliOutbound;
   try {
-    loaded = await loadInput(positionals[0]!, allowInsecure);
+    // The discovery, DNS (CALENDARIO_DNS_SERVERS, cached) and SSRF-safe fetch of `request`.
+    outbound = cliOutbound();
+    loaded = await loadInput(positionals[0]!, outbound);
   } catch (err) {
     const message = (err as Error).message;
     if (values.json) process.stdout.write(`${JSON.stringify({ error: message }, null, 2)}\n`);
     else process.stderr.write(`calendario: ${message}\n`);
     return 2;
   }
-  const resolver = values["no-proofs"]
-    ? undefined
-    : createDidResolver({
-        fetchJson: createSafeFetch({ allowInsecure }).fetchJson,
-        clock: systemClock,
-        allowInsecure,
-      });
+  const resolver = values["no-proofs"] ? undefined : outbound.resolver;
   const report = await checkProfile(loaded.doc, {
     resolver,
     discoveredDomain: loaded.discoveredDomain,
