@@ -6,7 +6,7 @@
 import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
 import { connectRedis, MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
-import type { BookingDeps } from "./booking/index.js";
+import { type BookingDeps, type PendingSweeper, startPendingSweeper } from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
 import {
@@ -95,6 +95,7 @@ export class Context {
   readonly refreshLimiter: ForcedRefreshLimiter;
   private readonly orgKey: JWK;
   private readonly redis: SharedRedis | undefined;
+  private readonly sweeper: PendingSweeper;
 
   private constructor(parts: ContextParts) {
     this.cfg = parts.cfg;
@@ -112,6 +113,7 @@ export class Context {
     this.outbound = parts.outbound;
     this.profiles = parts.profiles;
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
+    this.sweeper = startPendingSweeper(parts.store, parts.logger);
     this.booking = {
       store: parts.store,
       settings: parts.cfg.booking,
@@ -246,7 +248,8 @@ export class Context {
   /** Closes every part; a part that fails to close does not keep the others open. */
   async destroy(): Promise<void> {
     try {
-      // The dispatcher reads the store: it stops first.
+      // The background loops read the store: they stop first.
+      await this.sweeper.stop();
       await this.webhooks.stop();
     } finally {
       try {

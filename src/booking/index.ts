@@ -2,6 +2,7 @@
 export * from "./accounts.js";
 export { availableSlots, freeBusy } from "./availability.js";
 export { type CalendarView, loadCalendar } from "./calendar.js";
+export * from "./callbacks.js";
 export * from "./caller.js";
 export {
   type CommitInput,
@@ -12,8 +13,13 @@ export {
   placeHold,
 } from "./commit.js";
 export * from "./counter.js";
+export * from "./decide.js";
 export type { BookingDeps, BookingSettings } from "./deps.js";
 export { fingerprint } from "./fingerprint.js";
+export * from "./meet.js";
+export * from "./peer-bookings.js";
+export * from "./peer-request.js";
+export * from "./pending-sweeper.js";
 export * from "./queries.js";
 export * from "./release-cancel.js";
 export * from "./results.js";

@@ -7,7 +7,7 @@
 import type { Agent, Booking, CommitCommand, CommitOutcome } from "../arbiter/index.js";
 import { newId } from "../arbiter/index.js";
 import { localDayKey } from "../availability/index.js";
-import { ForbiddenError, InvalidRequestError } from "../errors.js";
+import { AuthRequiredError, InvalidRequestError } from "../errors.js";
 import { type CalendarView, loadCalendar } from "./calendar.js";
 import type { AnonymousCaller, PeerCaller } from "./caller.js";
 import type { BookingDeps } from "./deps.js";
@@ -80,9 +80,8 @@ export async function requestBooking(
     deps.store.listAgents(input.username),
   ]);
   if (caller.kind === "anonymous" && view.profile.allow_anonymous_booking !== true)
-    throw new ForbiddenError(
-      "This person takes requests from verified requesters only: sign the request",
-      "forbidden",
+    throw new AuthRequiredError(
+      "This person takes requests from verified requesters only: send a request token",
     );
   checkCallbackUrl(caller, input.callbackUrl);
   const slot = { start: input.start, end: input.start + input.durationMinutes * 60_000 };

@@ -1,6 +1,9 @@
 /** Ending a hold or a booking early. */
+
+import type { Booking } from "../arbiter/index.js";
 import { type AdminCaller, type AgentCaller, actorOf, type PersonCaller } from "./caller.js";
 import type { BookingDeps } from "./deps.js";
+import { cancelRemote } from "./meet.js";
 import { type Cancelled, cancelResult, type Released, releaseResult } from "./results.js";
 
 /** The calendar a caller acts on, and whose records it may end (undefined: any). */
@@ -41,5 +44,24 @@ export async function cancelBooking(
     scope.ownerAgentId,
     actorOf(caller),
   );
-  return cancelResult(outcome, input.bookingId);
+  const cancelled = cancelResult(outcome, input.bookingId);
+  await cancelRemoteSide(deps, scope.username, cancelled.booking, actorOf(caller));
+  return cancelled;
+}
+
+/**
+ * A meeting booked with someone at another organization is cancelled there too. Best
+ * effort: the local cancellation stands whatever the peer answers, and the booking
+ * records whether the other side was told.
+ */
+async function cancelRemoteSide(
+  deps: BookingDeps,
+  username: string,
+  booking: Booking,
+  actor: string,
+): Promise<void> {
+  const { remote } = booking;
+  if (!remote || (remote.status !== "confirmed" && remote.status !== "pending")) return;
+  const told = await cancelRemote(deps, username, remote).catch(() => false);
+  if (told) await deps.store.setRemoteStatus(username, booking.id, { status: "cancelled" }, actor);
 }

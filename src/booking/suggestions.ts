@@ -14,6 +14,7 @@ export async function suggestionsFor(
   request: Interval,
   now: number,
   excludeAgentId?: string,
+  count = 3,
 ): Promise<Interval[]> {
   const username = view.profile.username as string;
   const durationMinutes = Math.max(5, Math.round((request.end - request.start) / 60_000));
@@ -27,7 +28,7 @@ export async function suggestionsFor(
     now,
     around: request.start,
     durationMinutes,
-    count: 3,
+    count,
   });
 }
 

@@ -25,6 +25,8 @@ export interface PeerResponse {
 
 export interface PostToPeerInput {
   url: string;
+  /** POST (a request) by default; DELETE cancels a booking asked for before. */
+  method?: "POST" | "GET" | "DELETE";
   /** A request token for this exact request (`htm` POST, `htu` the URL, `bh` of `body`). */
   token: string;
   /** The exact bytes the token's `bh` covers. */
@@ -54,18 +56,19 @@ function parseJson(res: RawResponse): unknown {
   }
 }
 
-/** POSTs `body` with `Authorization: Bearer <token>`; any HTTP status is an answer for the caller to read. */
+/** Sends `body` with `Authorization: Bearer <token>`; any HTTP status is an answer for the caller to read. */
 export async function postToPeer(fetch: SafeFetch, input: PostToPeerInput): Promise<PeerResponse> {
   let res: RawResponse;
+  const method = input.method ?? "POST";
   try {
     res = await fetch.fetchRaw(input.url, {
-      method: "POST",
+      method,
       headers: {
         authorization: `Bearer ${input.token}`,
-        "content-type": "application/json",
+        ...(input.body !== "" && { "content-type": "application/json" }),
         accept: "application/json",
       },
-      body: input.body,
+      ...(input.body !== "" && { body: input.body }),
       timeoutMs: PEER_TIMEOUT_MS,
       maxBytes: PEER_MAX_BYTES,
     });

@@ -91,6 +91,17 @@ export interface PeerBookingRequest {
 }
 
 /**
+ * What a node tells the requester's node about a booking it was asked for. Receivers deduplicate on event_id.
+ */
+export interface PeerCallback {
+  type: "booking.confirmed" | "booking.declined" | "booking.expired" | "booking.cancelled";
+  event_id: string;
+  booking_id: string;
+  status: "confirmed" | "declined" | "expired" | "cancelled";
+  [k: string]: unknown;
+}
+
+/**
  * The person's answer to a request waiting for their acknowledgement.
  */
 export interface PendingDecisionRequest {

@@ -1,7 +1,7 @@
 import express, { type Express } from "express";
 import type { Context } from "../context.js";
 import { adminRouter } from "./admin/index.js";
-import { publicApiRouter } from "./api/index.js";
+import { peerBookingsRouter, peerCallbacksRouter, publicApiRouter } from "./api/index.js";
 import { jsonBody } from "./body.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { requestLog } from "./request-log.js";
@@ -21,6 +21,8 @@ export function createApp(ctx: Context): Express {
   app.use(wellKnownRouter(ctx));
   app.use(publicApiRouter(ctx));
   app.use(jsonBody());
+  app.use(peerBookingsRouter(ctx));
+  app.use(peerCallbacksRouter(ctx));
   app.use(adminRouter(ctx));
   app.use(v1Router(ctx));
   app.use(notFoundHandler());

@@ -681,10 +681,14 @@ describe.each(STORES)("examples answered by a node (%s store)", (store) => {
     });
   });
 
-  it("§3.2 the advertised bookings endpoint is not served yet", async () => {
-    const res = await request(node.app).post("/api/bookings/jane").send({});
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe("not_found");
+  it("§3.2 the advertised bookings endpoint takes signed requests only (§13)", async () => {
+    const res = await request(node.app).post("/api/bookings/jane").send({
+      start_time: "2026-12-07T10:00:00Z",
+      duration_minutes: 30,
+      requester: "bob@globex.example",
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe("unauthorized");
   });
 
   it("§3.3 DID document: its form, headers and thumbprint fragment", async () => {

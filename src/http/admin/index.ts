@@ -2,6 +2,7 @@ import { Router } from "express";
 import type { Context } from "../../context.js";
 import { requireAdmin } from "../auth.js";
 import { adminAgentsRouter } from "./agents.js";
+import { adminRequestsRouter } from "./requests.js";
 import { adminUsersRouter } from "./users.js";
 
 /** `/admin/v1`: the organization's administrator manages users, their profiles and agents. */
@@ -10,5 +11,6 @@ export function adminRouter(ctx: Context): Router {
   router.use("/admin/v1", requireAdmin(ctx.adminToken));
   router.use(adminUsersRouter(ctx));
   router.use(adminAgentsRouter(ctx));
+  router.use(adminRequestsRouter(ctx));
   return router;
 }

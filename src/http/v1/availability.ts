@@ -1,13 +1,24 @@
 import { Router } from "express";
 import { validateAvailabilityQuery } from "../../availability/index.js";
-import { agentAvailability } from "../../booking/index.js";
+import { agentAvailability, availabilityWith } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError } from "../../errors.js";
+import { parseAddress } from "../../federation/index.js";
 import { intervalsJson } from "../../iso-time.js";
 import { callerOf } from "../auth.js";
 
 /** The query names AgentDraft uses, mapped onto the engine's. */
 const PARAM_NAMES: Record<string, string> = { "/start": "/range_start", "/end": "/range_end" };
+
+/** `with=user@domain`: someone at another organization whose free/busy also counts. */
+function withParam(raw: unknown): string | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "string" || !parseAddress(raw))
+    throw new InvalidRequestError("with must be a Calendario address, user@domain", [
+      { pointer: "/with", message: "must be an address user@domain" },
+    ]);
+  return raw.trim().toLowerCase();
+}
 
 export function availabilityRouter(ctx: Context): Router {
   const router = Router();
@@ -32,7 +43,11 @@ export function availabilityRouter(ctx: Context): Router {
         details,
       );
     }
-    const { timezone, slots } = await agentAvailability(ctx.booking, caller, query);
+    const peer = withParam(req.query.with);
+    const { timezone, slots } =
+      peer === undefined
+        ? await agentAvailability(ctx.booking, caller, query)
+        : await availabilityWith(ctx.booking, caller, query, peer);
     const head = JSON.stringify({
       user_id: caller.agent.username,
       timezone,

@@ -30,6 +30,15 @@ export function bookingJson(b: Booking, now: number, auditRef?: string) {
     ...(b.replaces !== undefined && { replaces: b.replaces }),
     ...(b.endedAt !== undefined && { ended_at: isoUtc(b.endedAt) }),
     ...(b.evictedBy !== undefined && { evicted_by_agent_id: b.evictedBy }),
+    ...(b.pendingUntil !== undefined &&
+      b.status === "pending" && { expires_at: isoUtc(b.pendingUntil) }),
+    ...(b.remote !== undefined && {
+      remote: {
+        address: b.remote.address,
+        booking_id: b.remote.bookingId,
+        status: b.remote.status,
+      },
+    }),
     ...details,
     ...(auditRef !== undefined && { audit_ref: auditRef }),
   };

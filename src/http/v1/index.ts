@@ -6,6 +6,7 @@ import { availabilityRouter } from "./availability.js";
 import { bookingsRouter } from "./bookings.js";
 import { countersRouter } from "./counters.js";
 import { eventsRouter } from "./events.js";
+import { meetingsRouter } from "./meetings.js";
 import { webhooksRouter } from "./webhooks.js";
 
 /** The AgentDraft-compatible `/v1` API. */
@@ -18,5 +19,6 @@ export function v1Router(ctx: Context): Router {
   router.use(auditRouter(ctx));
   router.use(webhooksRouter(ctx));
   router.use(eventsRouter(ctx));
+  router.use(meetingsRouter(ctx));
   return router;
 }
