@@ -6,6 +6,7 @@
  */
 import { createHash, createPrivateKey, hkdfSync, sign } from "node:crypto";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import canonicalizeModule from "canonicalize";
 import { base64url, calculateJwkThumbprint, compactVerify, importJWK, type JWK } from "jose";
@@ -20,6 +21,7 @@ import {
   didWebForDomain,
   publicJwkToDidKey,
 } from "../../src/identity/index.js";
+import { PACKAGE_ROOT } from "../../src/paths.js";
 import { createTestNode, type TestNode } from "../helpers/node.js";
 import { startRedisServer } from "../helpers/redis-server.js";
 
@@ -221,6 +223,10 @@ const hex = (b64u: string) => Buffer.from(b64u, "base64url").toString("hex");
 // ---------------------------------------------------------------------------------------
 
 const CHECKED = [
+  "request-token",
+  "request-token-body",
+  "request-token-claims",
+  "request-token-header",
   "node-metadata",
   "did-document",
   "proof",
@@ -689,6 +695,16 @@ describe.each(STORES)("examples answered by a node (%s store)", (store) => {
     });
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe("unauthorized");
+  });
+
+  it("§13.1 the request-token example is the known-answer vector", () => {
+    const vector = JSON.parse(
+      readFileSync(path.join(PACKAGE_ROOT, "test/fixtures/vectors/request-token.json"), "utf8"),
+    );
+    expect(exampleText("request-token-body")).toBe(vector.request.body);
+    expect(exampleJson("request-token-header")).toEqual(vector.protectedHeader);
+    expect(exampleJson("request-token-claims")).toEqual(vector.claims);
+    expect(exampleText("request-token")).toBe(vector.token);
   });
 
   it("§3.3 DID document: its form, headers and thumbprint fragment", async () => {
