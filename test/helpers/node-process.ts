@@ -1,7 +1,7 @@
 /**
  * A Calendario node in its own process (`tools/bench/servers/node.ts` run through tsx),
- * configured from the environment, on a free port. For tests where several node processes
- * share one Redis.
+ * configured from the environment, on a free port (or the caller's PORT). For tests where
+ * several node processes share one Redis.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
@@ -35,7 +35,8 @@ function installExitHook(): void {
 
 /**
  * Starts a node with `env` (REDIS_URL, DATA_DIR, ADMIN_TOKEN, ARBITRATION_WINDOW_MS, …)
- * added to this process's environment; LOG_LEVEL defaults to "warn" and PORT is always 0.
+ * added to this process's environment; LOG_LEVEL defaults to "warn"; PORT is
+ * 0 (a free port) unless `env` sets it, so a caller can name the port that PUBLIC_URL names.
  * Resolves once it listens. Two nodes sharing a Redis must share DATA_DIR (the org key):
  * start them one after the other, so the first creates it and the second loads it.
  */
@@ -43,7 +44,7 @@ export async function startNodeProcess(env: Record<string, string>): Promise<Nod
   installExitHook();
   const child = spawn(process.execPath, ["--import", "tsx", SERVER_SCRIPT], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: "warn", ...env, PORT: "0" },
+    env: { ...process.env, LOG_LEVEL: "warn", ...env, PORT: env.PORT ?? "0" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   live.add(child);
