@@ -19,6 +19,7 @@ export class ConfigError extends Error {
 export interface ServerEnvironment {
   port?: string;
   host?: string;
+  trustProxy?: string;
   publicUrl?: string;
   domain?: string;
   redisUrl?: string;
@@ -44,6 +45,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
   return {
     port: pick("PORT"),
     host: pick("HOST"),
+    trustProxy: pick("TRUST_PROXY"),
     publicUrl: pick("PUBLIC_URL"),
     domain: pick("CALENDARIO_DOMAIN"),
     redisUrl: pick("REDIS_URL"),
@@ -79,6 +81,11 @@ export interface ServiceConfig {
   domain: string;
   dataDir: string;
   profilesDir: string;
+  /**
+   * How many reverse proxies stand in front of the node: the client address (rate
+   * limits, logs) is read from X-Forwarded-For that many hops back. 0: the socket's.
+   */
+  trustProxy: number;
 }
 
 export interface BookingConfig {
@@ -199,6 +206,7 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
       domain,
       dataDir: path.resolve(cwd, env.dataDir ?? "data"),
       profilesDir: path.resolve(cwd, env.profilesDir ?? "profiles"),
+      trustProxy: integer("TRUST_PROXY", env.trustProxy, 0, 0, 10),
     },
     store:
       env.redisUrl === undefined

@@ -4,7 +4,7 @@ import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from ".
 import { Context, type ContextOverrides } from "./context.js";
 import { createApp } from "./http/index.js";
 import { flushLogger } from "./logger.js";
-import { loadProfilesFromDir } from "./profile/index.js";
+import { loadProfilesFromDir, resignStaleProfiles } from "./profile/index.js";
 
 export interface RunningNode {
   ctx: Context;
@@ -26,6 +26,7 @@ export async function startNode(
     ctx.publishDeps,
     ctx.logger,
   );
+  await resignStaleProfiles(ctx.store, ctx.publishDeps, ctx.logger);
   const app = createApp(ctx);
   const server = app.listen(cfg.service.port, cfg.service.host);
   await new Promise<void>((resolve, reject) => {

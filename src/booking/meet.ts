@@ -5,7 +5,11 @@
  */
 import type { Booking, Winner } from "../arbiter/index.js";
 import { newId } from "../arbiter/index.js";
-import type { Interval, ValidAvailabilityQuery } from "../availability/index.js";
+import type {
+  AvailabilityProfile,
+  Interval,
+  ValidAvailabilityQuery,
+} from "../availability/index.js";
 import { UpstreamError } from "../errors.js";
 import { fetchFreeBusy, postToPeer, type RemoteProfile } from "../federation/index.js";
 import { didWebForDomain, signRequestToken } from "../identity/index.js";
@@ -16,6 +20,7 @@ import { commitCommand, placeHold } from "./commit.js";
 import type { BookingDeps } from "./deps.js";
 import { agentAvailability } from "./queries.js";
 import { commitRefusal, type RuleViolation } from "./results.js";
+import { checkBookingRules } from "./rules.js";
 import { suggestionsFor } from "./suggestions.js";
 
 export interface MeetInput {
@@ -86,16 +91,24 @@ async function remoteBusy(deps: BookingDeps, url: string | undefined, around: In
 async function freeOnBoth(
   deps: BookingDeps,
   caller: AgentCaller,
-  endpoints: PeerEndpoints,
+  remote: RemoteProfile,
   request: Interval,
 ): Promise<Interval[]> {
+  const endpoints = peerEndpoints(remote);
   const [view, now, busy] = await Promise.all([
     loadCalendar(deps.store, caller.agent.username),
     deps.store.now(),
     remoteBusy(deps, endpoints.freeBusyUrl, request),
   ]);
   const local = await suggestionsFor(deps.store, view, request, now, caller.agent.id, 20);
-  return local.filter((s) => !busy.some((b) => b.start < s.end && b.end > s.start)).slice(0, 3);
+  const theirProfile = remote.profile as unknown as AvailabilityProfile;
+  return local
+    .filter(
+      (s) =>
+        checkBookingRules(theirProfile, undefined, s, now) === undefined &&
+        !busy.some((b) => b.start < s.end && b.end > s.start),
+    )
+    .slice(0, 3);
 }
 
 export async function requestMeeting(
@@ -118,7 +131,7 @@ export async function requestMeeting(
       side: "local",
       reason: "The slot is not free on this calendar",
       winner: held.winner,
-      suggestions: await freeOnBoth(deps, caller, endpoints, input),
+      suggestions: await freeOnBoth(deps, caller, remote, input),
     };
   const release = () =>
     deps.store.releaseHold(agent.username, held.hold.id, agent.id, agent.id).catch(() => {});
@@ -154,8 +167,13 @@ export async function requestMeeting(
       side: "remote",
       reason:
         typeof reply.reason === "string" ? reply.reason : "The slot is not free on their calendar",
-      suggestions: await freeOnBoth(deps, caller, endpoints, input),
+      suggestions: await freeOnBoth(deps, caller, remote, input),
     };
+  }
+  if (answer.status === 422) {
+    await release();
+    const reason = typeof reply.reason_code === "string" ? reply.reason_code : undefined;
+    return remoteViolation(reason, reply);
   }
   const remoteId = reply.booking_id;
   if ((answer.status !== 201 && answer.status !== 202) || typeof remoteId !== "string") {
@@ -183,6 +201,8 @@ export async function requestMeeting(
       request: { meeting_with: input.with, remote_booking_id: remoteId },
     }),
     bookingId,
+    // Frozen at once, like the other side: a bump here would leave their booking standing.
+    bumpWindowMs: 0,
     remote: { address: input.with, bookingId: remoteId, status: pending ? "pending" : "confirmed" },
     ...(pending && {
       pending: { expiresAt: Number.isFinite(expiresAt) ? expiresAt : input.start },
@@ -203,9 +223,29 @@ export async function requestMeeting(
       side: "local",
       reason: "The slot was taken on this calendar before the peer answered",
       winner: outcome.winner,
-      suggestions: await freeOnBoth(deps, caller, endpoints, input),
+      suggestions: await freeOnBoth(deps, caller, remote, input),
     };
   return commitRefusal(outcome.reason);
+}
+
+/** Their node refused by one of their person's rules: the same answer as a local rule. */
+function remoteViolation(
+  reason: string | undefined,
+  reply: Record<string, unknown>,
+): RuleViolation {
+  const known = [
+    "blackout",
+    "outside_schedule",
+    "insufficient_notice",
+    "focus_time",
+    "daily_limit",
+  ];
+  const error = reply.error as { message?: string } | undefined;
+  return {
+    outcome: "rule_violation",
+    reason: (known.includes(reason ?? "") ? reason : "outside_schedule") as RuleViolation["reason"],
+    message: `Their calendar refuses it: ${error?.message ?? reason ?? "a rule of theirs"}`,
+  };
 }
 
 /** Cancels the remote side of an outbound meeting (DELETE on the peer's booking, signed). */
@@ -246,8 +286,13 @@ export async function availabilityWith(
     agentAvailability(deps, caller, query),
     fetchFreeBusy(deps.peers.fetch, freeBusyUrl, query.range, { cache: deps.peers.freeBusy }),
   ]);
+  // Their hours, blackouts and notice, from their signed profile; their bookings, from free/busy.
+  const now = await deps.store.now();
+  const theirProfile = remote.profile as unknown as AvailabilityProfile;
   const slots = local.slots.filter(
-    (s) => !theirs.busy.some((b) => b.start < s.end && b.end > s.start),
+    (s) =>
+      checkBookingRules(theirProfile, undefined, s, now) === undefined &&
+      !theirs.busy.some((b) => b.start < s.end && b.end > s.start),
   );
   return { timezone: local.timezone, slots };
 }

@@ -65,6 +65,8 @@ interface Entry {
   expiresAt: number;
   /** When the network was last asked for this address, successfully or not. */
   askedAt: number;
+  /** When a forced refresh last asked the network (at most once a minute). */
+  forcedAt?: number;
   failure?: { error: UpstreamError; until: number; backoffMs: number };
 }
 
@@ -208,15 +210,21 @@ export function createRemoteProfiles(deps: RemoteProfilesDeps): RemoteProfiles {
     };
   }
 
-  function refresh(key: string, username: string, domain: string): Promise<RemoteProfile> {
+  function refresh(
+    key: string,
+    username: string,
+    domain: string,
+    forced: boolean,
+  ): Promise<RemoteProfile> {
     let pending = inFlight.get(key);
     if (pending) return pending;
     const before = entries.get(key);
     const askedAt = clock.now();
+    const forcedAt = forced ? askedAt : before?.forcedAt;
     pending = fetchProfile(key, username, domain, before?.profile)
       .then(
         ({ profile, ttlMs }) => {
-          touch(key, { profile, expiresAt: clock.now() + ttlMs, askedAt });
+          touch(key, { profile, expiresAt: clock.now() + ttlMs, askedAt, forcedAt });
           return profile;
         },
         (err: unknown) => {
@@ -228,6 +236,7 @@ export function createRemoteProfiles(deps: RemoteProfilesDeps): RemoteProfiles {
             ...(before?.profile ? { profile: before.profile } : {}),
             expiresAt: before?.expiresAt ?? 0,
             askedAt,
+            forcedAt,
             failure: { error, until: clock.now() + backoffMs, backoffMs },
           });
           throw error;
@@ -247,8 +256,11 @@ export function createRemoteProfiles(deps: RemoteProfilesDeps): RemoteProfiles {
       const entry = entries.get(key);
       const now = clock.now();
       const fresh = entry?.profile !== undefined && now < entry.expiresAt;
+      // A forced refresh (a peer that may have rotated its key) reaches the network at most
+      // once a minute per address, however often it is asked for.
       const forced =
-        opts.forceRefresh === true && now - (entry?.askedAt ?? 0) >= FORCED_REFRESH_INTERVAL_MS;
+        opts.forceRefresh === true &&
+        (entry?.forcedAt === undefined || now - entry.forcedAt >= FORCED_REFRESH_INTERVAL_MS);
       if (entry && fresh && !forced) {
         touch(key, entry);
         return entry.profile!;
@@ -257,7 +269,7 @@ export function createRemoteProfiles(deps: RemoteProfilesDeps): RemoteProfiles {
         if (fresh) return entry.profile!;
         throw entry.failure.error;
       }
-      return refresh(key, username, domain);
+      return refresh(key, username, domain, forced);
     },
   };
 }

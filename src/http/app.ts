@@ -14,6 +14,7 @@ export function createApp(ctx: Context): Express {
   app.disable("x-powered-by");
   app.set("etag", false);
   app.set("query parser", "simple");
+  if (ctx.cfg.service.trustProxy > 0) app.set("trust proxy", ctx.cfg.service.trustProxy);
   app.use(requestLog(ctx.logger));
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", store: ctx.store.kind });

@@ -9,4 +9,9 @@ export {
 } from "./publish.js";
 export { validateProfileInput, validateProfileSchema, validateUserRules } from "./schema.js";
 export { checkProfileSemantics, checkUserRulesSemantics } from "./semantics.js";
-export { loadProfilesFromDir, putUserProfile, USERNAME_RE } from "./users.js";
+export {
+  loadProfilesFromDir,
+  putUserProfile,
+  resignStaleProfiles,
+  USERNAME_RE,
+} from "./users.js";

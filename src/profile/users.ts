@@ -16,8 +16,14 @@ export async function putUserProfile(
 ): Promise<{ record: UserRecord; created: boolean; changed: boolean }> {
   const existing = await store.getUser(username);
   // Several processes load the same profile files at start: an unchanged profile is not
-  // signed again, so it keeps its ETag and adds no audit event.
-  if (existing && existing.source === source && sameJson(existing.input, input))
+  // signed again, so it keeps its ETag and adds no audit event — unless the organization
+  // key changed since it was signed.
+  if (
+    existing &&
+    existing.source === source &&
+    sameJson(existing.input, input) &&
+    signedWith(existing) === deps.orgSigner.kid
+  )
     return { record: existing, created: false, changed: false };
   const published = await publishProfile(username, input, deps);
   const record: UserRecord = {
@@ -31,6 +37,40 @@ export async function putUserProfile(
   };
   await store.putUser(record, source === "file" ? "system" : "admin");
   return { record, created: existing === null, changed: true };
+}
+
+/** The organization key that signed the profile as served (its proof's verification method). */
+function signedWith(record: UserRecord): string | undefined {
+  const published = JSON.parse(record.published) as {
+    organization_proof?: { verificationMethod?: string };
+  };
+  return published.organization_proof?.verificationMethod;
+}
+
+/**
+ * Signs again, from what was given, every stored profile the current organization key did
+ * not sign: after a key change peers could no longer verify them (custodial `self` DIDs,
+ * derived from the organization key, change with it). Returns the usernames re-signed.
+ */
+export async function resignStaleProfiles(
+  store: Store,
+  deps: PublishDeps,
+  logger: Logger,
+): Promise<string[]> {
+  const resigned: string[] = [];
+  for (const username of await store.listUsernames()) {
+    const record = await store.getUser(username);
+    if (!record || signedWith(record) === deps.orgSigner.kid) continue;
+    try {
+      await putUserProfile(store, deps, username, record.input, record.source);
+      resigned.push(username);
+    } catch (err) {
+      logger.error({ username, error: (err as Error).message }, "profile not signed again");
+    }
+  }
+  if (resigned.length > 0)
+    logger.warn({ profiles: resigned }, "profiles signed again with the current organization key");
+  return resigned;
 }
 
 function sameJson(a: unknown, b: unknown): boolean {

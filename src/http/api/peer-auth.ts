@@ -57,7 +57,8 @@ export async function verifyPeerToken(
     },
     now,
   );
-  await rateLimit(ctx, `peer-ip:${req.socket.remoteAddress ?? "unknown"}`);
+  // req.ip: the socket's address, or X-Forwarded-For's behind TRUST_PROXY proxies.
+  await rateLimit(ctx, `peer-ip:${req.ip ?? "unknown"}`);
   await rateLimit(ctx, `peer-iss:${parsed.claims.iss}`);
   let verified: Awaited<ReturnType<typeof verifyRequestTokenSignature>>;
   try {
