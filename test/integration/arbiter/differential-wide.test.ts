@@ -14,70 +14,53 @@
  * WIDE_RUNS and WIDE_SEED (environment) override the number of runs and the seed.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import type { PendingDecisionCommand, Store } from "../../../src/arbiter/index.js";
+import type { Booking, CommitCommand, CommitOutcome } from "../../../src/arbiter/types.js";
 import {
-  MemoryStore,
-  type PendingDecisionCommand,
-  RedisStore,
-  type Store,
-} from "../../../src/arbiter/index.js";
-import type {
-  AuditEvent,
-  Booking,
-  CommitCommand,
-  CommitOutcome,
-  HoldCommand,
-} from "../../../src/arbiter/types.js";
-import { verifyChain } from "../../../src/audit/index.js";
-import { ManualClock } from "../../../src/clock.js";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
-import { MIN, T0 } from "./store-harness.js";
+  LOCAL_AGENTS as AGENTS,
+  type CommitSpec as AnyCommitSpec,
+  type Ref as AnyRef,
+  assertSequences,
+  BUMP_WINDOW_MS,
+  CELL,
+  clockSteps,
+  comparableEvent,
+  DAYS,
+  driveSteps,
+  expectSame,
+  expectSameAudit,
+  expectSameLive,
+  type HoldSpec,
+  holdCommand,
+  holdFields,
+  type IdRegistry,
+  newIdRegistry,
+  ref,
+  registerAnswer,
+  resolve,
+  resolveWho,
+  type Sent,
+  SLOT_BASE,
+  sometimes,
+  tag,
+  useStorePair,
+  type Who,
+  WIDE,
+  whoOf,
+} from "./differential-harness.js";
 
 const USERS = ["jane", "sam"] as const;
-const AGENTS = [
-  { id: "agt_one", priority: 1 },
-  { id: "agt_two", priority: 2 },
-  { id: "agt_deux", priority: 2 },
-  { id: "agt_three", priority: 3 },
-] as const;
-const SLOT_BASE = T0 + 60 * MIN;
-const CELL = 15 * MIN;
 const SLOTS = 6;
-const DAYS = ["2026-12-01", "2026-12-02"] as const;
-const WIDE = { start: T0 - 1440 * MIN, end: T0 + 2880 * MIN };
-const BUMP_WINDOW_MS = 30_000;
 /** Real milliseconds an arbitration batch stays open: its commits are all sent at once. */
 const ARBITRATION_WINDOW_MS = 2;
 
-type Ref = "latest" | "own-hold" | { pick: number } | "bogus";
-type Who = "owner" | "admin" | { agent: number };
+type Ref = AnyRef | "own-hold";
 
-interface CommitSpec {
-  agent: number;
-  slot: number;
-  cells: number;
-  hold: Ref | undefined;
-  onHold: boolean;
-  replaces: Ref | undefined;
-  maxPerDay: number;
-  day: number;
-  idem: string | undefined;
-  tag: number;
-  /** A request awaiting acknowledgement, expiring this many ms after now. */
-  pending: number | undefined;
-}
+type CommitSpec = AnyCommitSpec<Ref>;
 
 type Op =
-  | {
-      op: "hold";
-      user: number;
-      agent: number;
-      slot: number;
-      cells: number;
-      ttl: number;
-      idem: string | undefined;
-      tag: number;
-    }
+  | ({ op: "hold"; user: number } & HoldSpec)
   | ({ op: "commit"; user: number } & CommitSpec)
   /** Two to four commits sent at once into the user's arbitration window. */
   | { op: "batch"; user: number; commits: CommitSpec[] }
@@ -98,40 +81,18 @@ type Op =
       twice: boolean;
     };
 
-function sometimes<T>(arb: fc.Arbitrary<T>, none: number): fc.Arbitrary<T | undefined> {
-  return fc.oneof(
-    { weight: none, arbitrary: fc.constant(undefined) },
-    { weight: 1, arbitrary: arb },
-  );
-}
-
 const userIx = fc.oneof(
   { weight: 3, arbitrary: fc.constant(0) },
   { weight: 1, arbitrary: fc.constant(1) },
 );
 const agentIx = fc.nat({ max: AGENTS.length - 1 });
-const ref: fc.Arbitrary<Ref> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant("latest" as const) },
-  { weight: 2, arbitrary: fc.record({ pick: fc.nat({ max: 40 }) }) },
-  { weight: 1, arbitrary: fc.constant("bogus" as const) },
-);
 const holdRef: fc.Arbitrary<Ref> = fc.oneof(
   { weight: 4, arbitrary: fc.constant("own-hold" as const) },
   { weight: 2, arbitrary: ref },
 );
-const who: fc.Arbitrary<Who> = fc.oneof(
-  { weight: 3, arbitrary: fc.constant("owner" as const) },
-  { weight: 1, arbitrary: fc.constant("admin" as const) },
-  { weight: 1, arbitrary: fc.record({ agent: agentIx }) },
-);
+const who: fc.Arbitrary<Who> = whoOf(agentIx);
 const idem = sometimes(fc.constantFrom("k1", "k2", "k3"), 2);
-const tag = fc.nat({ max: 9 });
-const step = fc.oneof(
-  { weight: 5, arbitrary: fc.constantFrom(0, 1, 29_999, 30_000, 30_001) },
-  { weight: 5, arbitrary: fc.integer({ min: 0, max: 8 }).map((n) => n * 5_000) },
-  { weight: 3, arbitrary: fc.integer({ min: 0, max: 40_000 }) },
-  { weight: 1, arbitrary: fc.constant(86_400_000) },
-);
+const step = clockSteps(3);
 
 const commitSpec: fc.Arbitrary<CommitSpec> = fc.record({
   agent: agentIx,
@@ -156,12 +117,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       op: fc.constant("hold" as const),
       user: userIx,
-      agent: agentIx,
-      slot: fc.nat({ max: SLOTS - 1 }),
-      cells: fc.integer({ min: 1, max: 3 }),
-      ttl: fc.constantFrom(30_000, 15_000, 45_000),
-      idem,
-      tag,
+      ...holdFields(agentIx, idem),
     }),
   },
   {
@@ -222,56 +178,18 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
 );
 
-interface UserRegistry {
-  holds: string[];
-  bookings: string[];
-  owner: Map<string, string>;
-  spans: Map<string, { start: number; end: number }>;
-  allBookingIds: string[];
-}
+type UserRegistry = IdRegistry;
 
 interface Registry {
   users: UserRegistry[];
   /** Every keyed hold and commit sent, for retries. */
-  sent: ({ kind: "hold"; cmd: HoldCommand } | { kind: "commit"; cmd: CommitCommand })[];
+  sent: Sent[];
   /** Day key of every booking id, for the daily-limit invariant. */
   dayOf: Map<string, string>;
 }
 
 function newRegistry(): Registry {
-  return {
-    users: USERS.map(() => ({
-      holds: [],
-      bookings: [],
-      owner: new Map(),
-      spans: new Map(),
-      allBookingIds: [],
-    })),
-    sent: [],
-    dayOf: new Map(),
-  };
-}
-
-function resolve(
-  r: Ref | undefined,
-  ids: string[],
-  reg: UserRegistry,
-  agent: string | undefined,
-  bogus: string,
-): string | undefined {
-  if (r === undefined) return undefined;
-  if (r === "bogus" || ids.length === 0) return bogus;
-  if (r === "latest" || r === "own-hold") {
-    const mine = agent === undefined ? ids : ids.filter((id) => reg.owner.get(id) === agent);
-    return mine.at(-1) ?? ids.at(-1);
-  }
-  return ids[r.pick % ids.length];
-}
-
-function resolveWho(w: Who, owner: string | undefined): string | undefined {
-  if (w === "admin") return undefined;
-  if (w === "owner") return owner ?? AGENTS[0].id;
-  return AGENTS[w.agent]!.id;
+  return { users: USERS.map(() => newIdRegistry()), sent: [], dayOf: new Map() };
 }
 
 function commitCommand(
@@ -345,19 +263,7 @@ function toStep(o: Op, i: number, reg: Registry, now: number): Step | number | u
     }
     case "hold": {
       const username = USERS[o.user]!;
-      const agent = AGENTS[o.agent]!;
-      const start = SLOT_BASE + o.slot * CELL;
-      const body = { start, end: start + o.cells * CELL, ttl: o.ttl };
-      const cmd: HoldCommand = {
-        username,
-        agentId: agent.id,
-        priority: agent.priority,
-        ...body,
-        ttlMs: o.ttl,
-        holdId: `hld_${o.tag}x${i}`,
-        fingerprint: JSON.stringify(body),
-        ...(o.idem !== undefined && { idempotencyKey: o.idem }),
-      };
+      const cmd = holdCommand(username, AGENTS[o.agent]!, o, i);
       if (o.idem !== undefined) reg.sent.push({ kind: "hold", cmd });
       return {
         name: `hold ${JSON.stringify(cmd)}`,
@@ -469,7 +375,7 @@ function toStep(o: Op, i: number, reg: Registry, now: number): Step | number | u
       const username = USERS[o.user]!;
       const ureg = reg.users[o.user]!;
       const holdId = resolve(o.hold, ureg.holds, ureg, undefined, "hld_bogus")!;
-      const agentId = resolveWho(o.by, ureg.owner.get(holdId));
+      const agentId = resolveWho(o.by, ureg.owner.get(holdId), AGENTS);
       const actor = agentId ?? "admin";
       return {
         name: `releaseHold ${username} ${holdId} by ${actor}`,
@@ -483,7 +389,7 @@ function toStep(o: Op, i: number, reg: Registry, now: number): Step | number | u
       const username = USERS[o.user]!;
       const ureg = reg.users[o.user]!;
       const bookingId = resolve(o.booking, ureg.bookings, ureg, undefined, "bkg_bogus")!;
-      const agentId = resolveWho(o.by, ureg.owner.get(bookingId));
+      const agentId = resolveWho(o.by, ureg.owner.get(bookingId), AGENTS);
       const actor = agentId ?? "admin";
       return {
         name: `cancelBooking ${username} ${bookingId} by ${actor}`,
@@ -501,21 +407,7 @@ function register(ureg: UserRegistry, answer: unknown): void {
   const answers = Array.isArray(answer)
     ? answer
     : [(answer as { answer?: unknown }).answer ?? answer];
-  for (const a of answers as {
-    status?: string;
-    hold?: { id: string; agentId: string; start: number; end: number };
-    booking?: { id: string; agentId: string };
-  }[]) {
-    if (a.status === "held" && a.hold && !ureg.holds.includes(a.hold.id)) {
-      ureg.holds.push(a.hold.id);
-      ureg.owner.set(a.hold.id, a.hold.agentId);
-      ureg.spans.set(a.hold.id, { start: a.hold.start, end: a.hold.end });
-    }
-    if (a.status === "committed" && a.booking && !ureg.bookings.includes(a.booking.id)) {
-      ureg.bookings.push(a.booking.id);
-      ureg.owner.set(a.booking.id, a.booking.agentId);
-    }
-  }
+  for (const a of answers) registerAnswer(ureg, a);
 }
 
 /** Replaces every `auditRef` (random per call) by a placeholder. */
@@ -528,18 +420,6 @@ function stripAuditRefs(value: unknown): unknown {
       k === "auditRef" ? (v === undefined ? v : "<ref>") : stripAuditRefs(v),
     ]),
   );
-}
-
-function comparableEvent(e: AuditEvent) {
-  return {
-    seq: e.seq,
-    type: e.type,
-    at: e.at,
-    actor: e.actor,
-    resource: e.resource,
-    data: e.data,
-    idCounter: /^evt_[A-Za-z0-9_-]{12}_(\d+)$/.exec(e.id)?.[1] ?? `malformed id ${e.id}`,
-  };
 }
 
 /** The invariants of §10 on one user's state after a step; returns what is broken. */
@@ -600,89 +480,57 @@ async function checkInvariants(
 }
 
 describe("wide differential: memory store vs Redis store, two users, arbitration batches", () => {
-  let server: RedisServer;
-  let redis: RedisStore;
-  const redisClock = new ManualClock(T0);
-
-  beforeAll(async () => {
-    server = await startRedisServer({ connect: true });
-    redis = await RedisStore.connect(server.url, { clock: redisClock });
-  });
-  afterAll(async () => {
-    await redis?.close();
-    await server?.stop();
-  });
+  const stores = useStorePair();
 
   async function runBoth(ops: Op[]): Promise<void> {
-    await server.client!.flushAll();
-    redisClock.set(T0);
-    const memClock = new ManualClock(T0);
-    const memory = new MemoryStore(memClock);
+    const pair = await stores.fresh();
+    const { memory, redis } = pair;
     const reg = newRegistry();
     const frozenAtOf = new Map<string, number>();
-    const log: string[] = [];
 
-    for (const [i, o] of ops.entries()) {
-      const s = toStep(o, i, reg, memClock.now());
-      if (s === undefined) continue;
-      if (typeof s === "number") {
-        memClock.advance(s);
-        redisClock.advance(s);
-        log.push(`#${i} advance ${s} ms -> T0+${memClock.now() - T0}`);
-        continue;
-      }
-      log.push(`#${i} ${s.name}`);
-      const ux = USERS.indexOf(s.username as "jane");
-      const m = await s.run(memory);
-      const r = await s.run(redis);
-      const trace = () => log.join("\n");
-      expect(stripAuditRefs(r), `answer of step #${i}\n${trace()}`).toEqual(stripAuditRefs(m));
-      register(reg.users[ux]!, m);
-      const outcomes = s.commits.length > 0 ? (m as CommitOutcome[]) : [];
-      const broken = await checkInvariants(
-        memory,
-        s.username,
-        memClock.now(),
-        s,
-        outcomes,
-        reg,
-        frozenAtOf,
-      );
-      expect(broken, `invariants after step #${i}\n${trace()}`).toEqual([]);
-      const [mh, rh] = await Promise.all([
-        memory.listHolds(s.username, WIDE),
-        redis.listHolds(s.username, WIDE),
-      ]);
-      expect(rh, `holds after step #${i}\n${trace()}`).toEqual(mh);
-      const [mp, rp] = await Promise.all([
-        memory.listPending(s.username, WIDE),
-        redis.listPending(s.username, WIDE),
-      ]);
-      expect(rp, `pending after step #${i}\n${trace()}`).toEqual(mp);
-    }
+    const log = await driveSteps(
+      ops,
+      pair,
+      (o, i, now) => toStep(o, i, reg, now),
+      async (s, i, log) => {
+        const ux = USERS.indexOf(s.username as "jane");
+        const m = await s.run(memory);
+        const r = await s.run(redis);
+        const trace = () => log.join("\n");
+        expect(stripAuditRefs(r), `answer of step #${i}\n${trace()}`).toEqual(stripAuditRefs(m));
+        register(reg.users[ux]!, m);
+        const outcomes = s.commits.length > 0 ? (m as CommitOutcome[]) : [];
+        const broken = await checkInvariants(
+          memory,
+          s.username,
+          pair.now(),
+          s,
+          outcomes,
+          reg,
+          frozenAtOf,
+        );
+        expect(broken, `invariants after step #${i}\n${trace()}`).toEqual([]);
+        await expectSameLive(pair, s.username, i, trace());
+      },
+    );
 
     const trace = log.join("\n");
     for (const [ux, username] of USERS.entries()) {
-      const [mb, rb] = await Promise.all([
-        memory.listBookings(username, WIDE),
-        redis.listBookings(username, WIDE),
-      ]);
-      expect(rb, `${username}'s bookings at the end\n${trace}`).toEqual(mb);
+      await expectSame(
+        pair,
+        (s) => s.listBookings(username, WIDE),
+        `${username}'s bookings at the end\n${trace}`,
+      );
       const ended: Booking[] = [];
       for (const id of reg.users[ux]!.allBookingIds) {
-        const [mbk, rbk] = await Promise.all([
-          memory.getBooking(username, id),
-          redis.getBooking(username, id),
-        ]);
-        expect(rbk, `booking ${id} at the end\n${trace}`).toEqual(mbk);
+        const mbk = await expectSame(
+          pair,
+          (s) => s.getBooking(username, id),
+          `booking ${id} at the end\n${trace}`,
+        );
         if (mbk && mbk.status !== "committed") ended.push(mbk);
       }
-      const [me, re] = await Promise.all([memory.readAudit(username), redis.readAudit(username)]);
-      expect(verifyChain(me), "memory audit chain").toEqual({ ok: true });
-      expect(verifyChain(re), "redis audit chain").toEqual({ ok: true });
-      expect(re.map(comparableEvent), `${username}'s audit events\n${trace}`).toEqual(
-        me.map(comparableEvent),
-      );
+      const { me } = await expectSameAudit(pair, username, `${username}'s audit events\n${trace}`);
       // Oracle over the whole run: no booking.evicted at or after the booking froze.
       for (const e of me.filter((x) => x.type === "booking.evicted")) {
         const frozenAt = frozenAtOf.get(e.resource);
@@ -698,9 +546,7 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
   // An arbitration batch is one atomic step on both stores (one settle script run on
   // Redis): its events share a prefix and are numbered _1, _2, … across the batch.
   it("numbers the audit events of an arbitration batch the same way on both stores", async () => {
-    await server.client!.flushAll();
-    redisClock.set(T0);
-    const memory = new MemoryStore(new ManualClock(T0));
+    const { memory, redis } = await stores.fresh();
     const counters: string[][] = [];
     for (const store of [memory, redis] as Store[]) {
       const cmds = [0, 2].map((slot, j) => ({
@@ -726,14 +572,10 @@ describe("wide differential: memory store vs Redis store, two users, arbitration
   });
 
   it("gives identical answers and state, and keeps the invariants, for random sequences", async () => {
-    const seed = process.env.WIDE_SEED ? Number(process.env.WIDE_SEED) : undefined;
     // 1800 here and 200 in differential.test.ts: 2,000 runs in CI; fewer on a workstation.
     const numRuns = Number(process.env.WIDE_RUNS ?? (process.env.CI ? 1800 : 300));
     const t0 = performance.now();
-    await fc.assert(
-      fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), (ops) => runBoth(ops)),
-      { numRuns, ...(seed !== undefined && { seed }) },
-    );
+    await assertSequences(opArb, runBoth, numRuns, "WIDE_SEED");
     console.log(`wide differential: ${numRuns} runs in ${Math.round(performance.now() - t0)} ms`);
   }, 300_000);
 });
