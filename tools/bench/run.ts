@@ -5,6 +5,7 @@
 import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
 import { benchCommit } from "./commit.js";
+import { benchFederation } from "./federation.js";
 import { benchProfileGet } from "./profile-get.js";
 import { benchRequestToken } from "./request-token.js";
 import { benchWebhooks } from "./webhooks.js";
@@ -17,6 +18,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "availability-http": () => benchAvailabilityHttp(),
   webhooks: () => benchWebhooks(),
   "request-token": () => benchRequestToken(),
+  federation: () => benchFederation(),
 };
 
 const only = process.argv.slice(2);
