@@ -7,47 +7,34 @@
  */
 import net, { type LookupFunction } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  type Agent,
-  hashAgentKey,
-  MemoryStore,
-  RedisStore,
-  type Store,
-  type UserRecord,
-} from "../../../src/arbiter/index.js";
-import { systemClock } from "../../../src/clock.js";
-import { createLogger } from "../../../src/logger.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { type Agent, hashAgentKey, type Store } from "../../../src/arbiter/index.js";
 import { ensureCallbacksSubscription } from "../../../src/webhooks/callbacks.js";
 import type { DispatcherOptions } from "../../../src/webhooks/dispatcher.js";
 import {
   type AuthorizeCallback,
   DEFAULT_RETRY_POLICY,
   RedisWebhookStore,
-  Webhooks,
+  type Webhooks,
 } from "../../../src/webhooks/index.js";
-import { auditStreamKey, CONSUMER_GROUP } from "../../../src/webhooks/redis/keys.js";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 import { appendAuditEvent } from "../../helpers/webhooks/audit-events.js";
 import {
   type ReceivedRequest,
   type Receiver,
   startReceiver,
 } from "../../helpers/webhooks/receiver.js";
+import {
+  BASE,
+  HOUR,
+  startStoreWebhooks,
+  takeAsDeadConsumer,
+  userRecord,
+  webhookStoreKinds,
+} from "../../helpers/webhooks/stores.js";
 
-const HOUR = 3600_000;
-const BASE = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const JANE: UserRecord = {
-  username: "jane",
-  input: {},
-  published: "{}",
-  etag: '"v1"',
-  visibility: "public",
-  source: "admin",
-  updatedAt: Date.now(),
-};
+const JANE = userRecord("jane");
 
 /** Hands out `tok-1`, `tok-2`, … and remembers what each was made for. */
 function tokenIssuer() {
@@ -73,20 +60,7 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean): Prom
   }
 }
 
-const kinds: { name: string; open(): Promise<{ store: Store; redisUrl?: string }> }[] = [];
-let server: RedisServer | undefined;
-kinds.push({ name: "memory", open: async () => ({ store: new MemoryStore(systemClock) }) });
-kinds.push({
-  name: "redis",
-  async open() {
-    server ??= await startRedisServer({ connect: true });
-    await server.client!.flushAll();
-    return { store: await RedisStore.connect(server.url), redisUrl: server.url };
-  },
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const { kinds, server } = webhookStoreKinds();
 
 for (const kind of kinds) {
   describe(`peer callbacks: ${kind.name} store`, () => {
@@ -108,31 +82,19 @@ for (const kind of kinds) {
         dispatcher?: Partial<DispatcherOptions> | false;
       } = {},
     ): Promise<Webhooks> {
-      const webhooks = await Webhooks.create(
-        {
-          store,
-          clock: systemClock,
-          logger: createLogger("silent"),
-          allowInsecure: opts.allowInsecure ?? true,
-          redis: undefined,
-          timeoutMs: 2_000,
-          leaseMs: 2_000,
-          authorizeCallback: opts.authorizeCallback,
-        },
-        {
-          dispatcher:
-            opts.dispatcher === false
-              ? false
-              : {
-                  pollMs: 5,
-                  watchRefreshMs: 20,
-                  callbackSweepMs: 20,
-                  retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 20, jitter: 0 },
-                  ...opts.dispatcher,
-                },
-          lookup: opts.lookup,
-          ...(redisUrl && { webhookStore: await RedisWebhookStore.connect(redisUrl) }),
-        },
+      const webhooks = await startStoreWebhooks(
+        store,
+        redisUrl,
+        opts.dispatcher === false
+          ? false
+          : {
+              pollMs: 5,
+              watchRefreshMs: 20,
+              callbackSweepMs: 20,
+              retry: { ...DEFAULT_RETRY_POLICY, baseDelayMs: 20, jitter: 0 },
+              ...opts.dispatcher,
+            },
+        opts,
       );
       running.push(webhooks);
       return webhooks;
@@ -406,17 +368,7 @@ for (const kind of kinds) {
         callback_url: peer.url,
       });
       // A process reads it from the group, then dies without persisting or acknowledging.
-      const taken = await server!.client!.sendCommand([
-        "XREADGROUP",
-        "GROUP",
-        CONSUMER_GROUP,
-        "dead-consumer",
-        "COUNT",
-        "100",
-        "STREAMS",
-        auditStreamKey("jane"),
-        ">",
-      ]);
+      const taken = await takeAsDeadConsumer(server()!.client!, "jane");
       expect(taken).not.toBeNull();
       const started = Date.now();
       const issuer = tokenIssuer();

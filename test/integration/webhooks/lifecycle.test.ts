@@ -5,38 +5,23 @@
  * Every "nothing arrived" is asserted after a positive signal that the dispatcher went
  * past it: another receiver got the event it was sent with.
  */
-import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import {
   type Agent,
   type CommitCommand,
   type CounterProposal,
   hashAgentKey,
-  MemoryStore,
-  RedisStore,
   type Store,
-  type UserRecord,
 } from "../../../src/arbiter/index.js";
-import { systemClock } from "../../../src/clock.js";
-import { createLogger } from "../../../src/logger.js";
-import { RedisWebhookStore, Webhooks } from "../../../src/webhooks/index.js";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+import type { Webhooks } from "../../../src/webhooks/index.js";
 import { answer, type Receiver, startReceiver } from "../../helpers/webhooks/receiver.js";
-
-const HOUR = 3600_000;
-/** Slots well in the future: the stores run on the real clock here. */
-const BASE = Math.ceil(Date.now() / HOUR) * HOUR + 48 * HOUR;
-
-function user(username: string): UserRecord {
-  return {
-    username,
-    input: {},
-    published: "{}",
-    etag: '"v1"',
-    visibility: "public",
-    source: "admin",
-    updatedAt: Date.now(),
-  };
-}
+import {
+  BASE,
+  HOUR,
+  startStoreWebhooks,
+  userRecord,
+  webhookStoreKinds,
+} from "../../helpers/webhooks/stores.js";
 
 function agent(username: string, id: string, priority: number): Agent {
   return { id, username, name: id, priority, scopes: [], createdAt: Date.now() };
@@ -66,20 +51,7 @@ async function committed(store: Store, cmd: CommitCommand) {
   return out;
 }
 
-const kinds: { name: string; open(): Promise<{ store: Store; redisUrl?: string }> }[] = [];
-let server: RedisServer | undefined;
-kinds.push({ name: "memory", open: async () => ({ store: new MemoryStore(systemClock) }) });
-kinds.push({
-  name: "redis",
-  async open() {
-    server ??= await startRedisServer({ connect: true });
-    await server.client!.flushAll();
-    return { store: await RedisStore.connect(server.url), redisUrl: server.url };
-  },
-});
-afterAll(async () => {
-  await server?.stop();
-});
+const { kinds, server } = webhookStoreKinds();
 
 for (const kind of kinds) {
   describe(`webhook lifecycle: ${kind.name} store`, () => {
@@ -95,24 +67,11 @@ for (const kind of kinds) {
     beforeEach(async () => {
       const opened = await kind.open();
       store = opened.store;
-      webhooks = await Webhooks.create(
-        {
-          store,
-          clock: systemClock,
-          logger: createLogger("silent"),
-          allowInsecure: true,
-          redis: undefined,
-          timeoutMs: 2_000,
-          leaseMs: 2_000,
-        },
-        {
-          dispatcher: { pollMs: 5, watchRefreshMs: 20 },
-          ...(opened.redisUrl && {
-            webhookStore: await RedisWebhookStore.connect(opened.redisUrl),
-          }),
-        },
-      );
-      await store.putUser(user("jane"), "admin");
+      webhooks = await startStoreWebhooks(store, opened.redisUrl, {
+        pollMs: 5,
+        watchRefreshMs: 20,
+      });
+      await store.putUser(userRecord("jane"), "admin");
     });
     afterEach(async () => {
       await webhooks.stop();
@@ -229,7 +188,7 @@ for (const kind of kinds) {
       expect(await ws.watchedUsers()).not.toContain("jane");
 
       // Another user's delivery: the dispatcher has run its loops since the deletion.
-      await store.putUser(user("bob"), "admin");
+      await store.putUser(userRecord("bob"), "admin");
       const bobAgent = agent("bob", "agt_bob", 1);
       await store.createAgent(bobAgent, hashAgentKey("key_bob"), "admin");
       const bobHooks = await receiver();
@@ -240,14 +199,15 @@ for (const kind of kinds) {
       const bobs = await committed(store, commitOf("bob", bobAgent, 0));
       await bobHooks.waitFor(() => bobHooks.acceptedIds().includes(bobs.auditRef));
       expect(await ws.watchedUsers()).not.toContain("jane");
-      if (server && kind.name === "redis") {
+      const redis = server();
+      if (redis && kind.name === "redis") {
         // Nothing of jane's but her archived chain: the dispatcher recreated no state.
-        const left = await server.client!.keys("cal:{jane}:*");
+        const left = await redis.client!.keys("cal:{jane}:*");
         expect(left.filter((k) => !k.includes(":archive")).sort()).toEqual([]);
       }
 
       // The name is used again: a new chain, seq from 1, to a new subscription.
-      await store.putUser(user("jane"), "admin");
+      await store.putUser(userRecord("jane"), "admin");
       const again = agent("jane", "agt_again", 1);
       await store.createAgent(again, hashAgentKey("key_again"), "admin");
       const newHooks = await receiver();

@@ -1,7 +1,6 @@
 /** The dispatcher on Redis, in process: outbox entries a dead consumer took are reclaimed. */
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { systemClock } from "../../../src/clock.js";
-import { auditStreamKey, CONSUMER_GROUP } from "../../../src/webhooks/redis/keys.js";
 import type { TestNode } from "../../helpers/node.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 import { type Receiver, startReceiver } from "../../helpers/webhooks/receiver.js";
@@ -11,6 +10,7 @@ import {
   createWebhookTestNode,
   subscribe,
 } from "../../helpers/webhooks/setup.js";
+import { takeAsDeadConsumer } from "../../helpers/webhooks/stores.js";
 
 let redis: RedisServer;
 let receiver: Receiver;
@@ -38,17 +38,7 @@ it("reclaims the entries a dead consumer took and delivers them in order", async
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await commit(api, agent, i)).audit_ref);
   // A consumer reads them from the group, then dies without acknowledging.
-  const taken = await redis.client!.sendCommand([
-    "XREADGROUP",
-    "GROUP",
-    CONSUMER_GROUP,
-    "dead-consumer",
-    "COUNT",
-    "100",
-    "STREAMS",
-    auditStreamKey("jane"),
-    ">",
-  ]);
+  const taken = await takeAsDeadConsumer(redis.client!, "jane");
   expect(taken).not.toBeNull();
 
   const started = Date.now();
