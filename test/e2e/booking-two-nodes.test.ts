@@ -1,7 +1,14 @@
 /**
- * Two node processes sharing one Redis, at the default 50 ms arbitration window: window
- * ordering, the daily limit and in-flight idempotency decided across processes. The
- * clock is real here, so every slot lies days after now.
+ * Two node processes sharing one Redis: window ordering, the daily limit and in-flight
+ * idempotency decided across processes. The clock is real here, so every slot lies days
+ * after now.
+ *
+ * The window is 300 ms here, wider than race.test.ts's 150 ms for the same reason: on a loaded
+ * 2-core machine (CI runs this after the whole suite) a node process is sometimes
+ * descheduled for more than 50 ms between two of the racers' requests, and the test then
+ * measures the machine, not the rule. The default 50 ms window is proven on both stores
+ * in test/integration/booking/arbitration-window.test.ts; TWO_NODES_WINDOW_MS=50 runs
+ * this file at it.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -41,9 +48,8 @@ beforeAll(async () => {
     ADMIN_TOKEN,
     PUBLIC_URL: "http://127.0.0.1",
     CALENDARIO_ALLOW_INSECURE: "1",
-  };
-  // The default window: ARBITRATION_WINDOW_MS is not set.
-  delete process.env.ARBITRATION_WINDOW_MS;
+  } as Record<string, string>;
+  env.ARBITRATION_WINDOW_MS = process.env.TWO_NODES_WINDOW_MS ?? "300";
   nodes.push(await startNodeProcess(env));
   nodes.push(await startNodeProcess(env));
   urls = nodes.map((n) => n.url);
@@ -63,7 +69,7 @@ async function newUser(username: string, priorities: number[], extra = {}) {
 const evictions = async (username: string) =>
   (await auditEvents(urls[1]!, ADMIN_TOKEN, username)).filter((e) => e.type === "booking.evicted");
 
-describe.sequential("two node processes on one Redis, default arbitration window", () => {
+describe.sequential("two node processes on one Redis, through the arbitration window", () => {
   it("gives the slot to the priority-2 agent whichever process it talks to, without evictions", async () => {
     const [idle, ...racers] = await newUser("win", [1, 2, 3, 4, 5, 6, 7]);
     // Priority 2 (on the second process) is sent last.
