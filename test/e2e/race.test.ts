@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { userKey } from "../../src/arbiter/redis/keys.js";
 import { sampleProfileInput } from "../helpers/node.js";
 import { type NodeProcess, startNodeProcess } from "../helpers/node-process.js";
+import { OPEN_ALL_WEEK } from "../helpers/profiles.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
 
 const ADMIN_TOKEN = "race-admin-token-0123456789abcdef";
@@ -26,7 +27,6 @@ const DAY_MS = 86_400_000;
  * not the machine; RACE_WINDOW_MS=50 runs it at the default.
  */
 const WINDOW_MS = Number(process.env.RACE_WINDOW_MS ?? 150);
-const ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 interface Racer {
   id: string;
@@ -105,7 +105,7 @@ async function createRacers(nodes: NodeProcess[], username: string): Promise<Rac
   const admin = nodes[0]!.url;
   const profile = sampleProfileInput(username, {
     timezone: "UTC",
-    scheduling: [{ type: "weekly", days: ALL_DAYS, hours: ["00:00-24:00"] }],
+    scheduling: OPEN_ALL_WEEK,
     min_notice_hours: 0,
   });
   const put = await call(`${admin}/admin/v1/users/${username}`, "PUT", ADMIN_TOKEN, profile);

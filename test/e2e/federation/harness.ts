@@ -19,19 +19,10 @@ import { didWebForDomain, ORG_KEY_FILE } from "../../../src/identity/index.js";
 import { startDnsServer, type TestDnsServer } from "../../helpers/dns-server.js";
 import { type NodeProcess, startNodeProcess } from "../../helpers/node-process.js";
 import { freePort } from "../../helpers/ports.js";
+import { OPEN_ALL_WEEK } from "../../helpers/profiles.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 
 export const ADMIN_TOKEN = "federation-e2e-admin-token-0123456789";
-export const ALL_DAYS = [
-  "monday",
-  "tuesday",
-  "wednesday",
-  "thursday",
-  "friday",
-  "saturday",
-  "sunday",
-];
-
 export interface Answer {
   status: number;
   body: Record<string, unknown>;
@@ -154,7 +145,7 @@ export class Org {
       timezone: "UTC",
       visibility: "public",
       allow_anonymous_booking: false,
-      scheduling: [{ type: "weekly", days: ALL_DAYS, hours: ["00:00-24:00"] }],
+      scheduling: OPEN_ALL_WEEK,
       min_notice_hours: 0,
       response_channel: { human_ack_required: false },
       ...extra,

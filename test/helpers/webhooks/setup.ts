@@ -4,16 +4,7 @@ import { expect } from "vitest";
 import type { ServerEnvironment } from "../../../src/config.js";
 import type { ContextOverrides } from "../../../src/context.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../node.js";
-
-export const ALL_DAYS = [
-  "monday",
-  "tuesday",
-  "wednesday",
-  "thursday",
-  "friday",
-  "saturday",
-  "sunday",
-];
+import { OPEN_ALL_WEEK } from "../profiles.js";
 
 const DAY_MS = 86_400_000;
 /**
@@ -46,7 +37,7 @@ export async function createWebhookTestNode(
   const node = await createTestNode({ arbitrationWindowMs: "0", ...env }, overrides);
   const profile = sampleProfileInput("jane", {
     timezone: "UTC",
-    scheduling: [{ type: "weekly", days: ALL_DAYS, hours: ["00:00-24:00"] }],
+    scheduling: OPEN_ALL_WEEK,
   });
   const put = await request(node.app).put("/admin/v1/users/jane").set(node.admin).send(profile);
   expect([200, 201]).toContain(put.status);

@@ -11,17 +11,8 @@ import { RedisStore, type Store } from "../../../src/arbiter/index.js";
 import { ManualClock } from "../../../src/clock.js";
 import type { ServerEnvironment } from "../../../src/config.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
+import { OPEN_ALL_WEEK } from "../../helpers/profiles.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
-
-export const ALL_DAYS = [
-  "monday",
-  "tuesday",
-  "wednesday",
-  "thursday",
-  "friday",
-  "saturday",
-  "sunday",
-];
 
 /** The test clock's now: a Saturday. Every slot below is days after it. */
 export const NOW = Date.parse("2026-11-21T12:00:00Z");
@@ -130,7 +121,7 @@ export async function putOpenProfile(
 ): Promise<void> {
   const profile = sampleProfileInput(username, {
     timezone: "UTC",
-    scheduling: [{ type: "weekly", days: ALL_DAYS, hours: ["00:00-24:00"] }],
+    scheduling: OPEN_ALL_WEEK,
     min_notice_hours: 0,
     ...extra,
   });

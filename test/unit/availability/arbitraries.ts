@@ -8,21 +8,12 @@ import type {
   AvailabilityInput,
   Interval,
   SchedulingBlock,
-  Weekday,
 } from "../../../src/availability/index.js";
+import { ALL_DAYS as WEEKDAYS } from "../../helpers/profiles.js";
 import { addDays } from "./reference-model.js";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
-const WEEKDAYS: Weekday[] = [
-  "monday",
-  "tuesday",
-  "wednesday",
-  "thursday",
-  "friday",
-  "saturday",
-  "sunday",
-];
 
 /** Zones and dates near their offset changes (and one ordinary date each for zones without). */
 export const ZONE_DATES: Record<string, string[]> = {
