@@ -7,12 +7,11 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { RedisStore, type Store } from "../../../src/arbiter/index.js";
 import { ManualClock } from "../../../src/clock.js";
 import type { ServerEnvironment } from "../../../src/config.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
 import { OPEN_ALL_WEEK } from "../../helpers/profiles.js";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+import { sharedRedis, stopSharedRedis, storeOfKind } from "../../helpers/store-kinds.js";
 
 /** The test clock's now: a Saturday. Every slot below is days after it. */
 export const NOW = Date.parse("2026-11-21T12:00:00Z");
@@ -60,19 +59,7 @@ export interface ListeningNode {
   close(): Promise<void>;
 }
 
-let redis: RedisServer | undefined;
-
-/** Stops the shared redis-server, if a Redis node was started (call in afterAll). */
-export async function stopSharedRedis(): Promise<void> {
-  await redis?.stop();
-  redis = undefined;
-}
-
-/** The shared redis-server of this test file, started on first use. */
-export async function sharedRedis(): Promise<RedisServer> {
-  redis ??= await startRedisServer({ connect: true });
-  return redis;
-}
+export { sharedRedis, stopSharedRedis };
 
 /**
  * A fresh node on `kind`'s store (Redis flushed), on a manual clock at NOW, listening on
@@ -83,12 +70,7 @@ export async function startListeningNode(
   env: ServerEnvironment = {},
 ): Promise<ListeningNode> {
   const clock = new ManualClock(NOW);
-  let store: Store | undefined;
-  if (kind === "redis") {
-    const server = await sharedRedis();
-    await server.client!.flushAll();
-    store = await RedisStore.connect(server.url, { clock });
-  }
+  const store = await storeOfKind(kind, clock);
   const node = await createTestNode(env, { clock, ...(store && { store }) });
   const server: Server = node.app.listen(0, "127.0.0.1");
   await new Promise<void>((resolve, reject) => {

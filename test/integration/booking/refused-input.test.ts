@@ -4,15 +4,12 @@
  */
 import request from "supertest";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RedisStore, type Store } from "../../../src/arbiter/index.js";
 import { ManualClock } from "../../../src/clock.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+import { OPEN_ALL_WEEK } from "../../helpers/profiles.js";
+import { stopSharedRedis, storeOfKind } from "../../helpers/store-kinds.js";
 
-let redis: RedisServer | undefined;
-afterAll(async () => {
-  await redis?.stop();
-});
+afterAll(stopSharedRedis);
 
 for (const kind of ["memory", "redis"] as const) {
   describe(`refused input, ${kind} store`, () => {
@@ -21,23 +18,12 @@ for (const kind of ["memory", "redis"] as const) {
 
     beforeEach(async () => {
       const clock = new ManualClock(Date.parse("2026-11-21T12:00:00Z"));
-      let store: Store | undefined;
-      if (kind === "redis") {
-        redis ??= await startRedisServer({ connect: true });
-        await redis.client!.flushAll();
-        store = await RedisStore.connect(redis.url, { clock });
-      }
+      const store = await storeOfKind(kind, clock);
       node = await createTestNode({ arbitrationWindowMs: "0" }, { clock, ...(store && { store }) });
       const profile = sampleProfileInput("jane", {
         // Every day, all day, in UTC: only the instants' range can refuse a request.
         timezone: "UTC",
-        scheduling: [
-          {
-            type: "weekly",
-            days: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"],
-            hours: ["00:00-24:00"],
-          },
-        ],
+        scheduling: OPEN_ALL_WEEK,
       });
       const put = await request(node.app).put("/admin/v1/users/jane").set(node.admin).send(profile);
       expect(put.status).toBe(201);

@@ -12,6 +12,7 @@ import {
   postToPeer,
 } from "../../../src/federation/index.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
+import { rejection } from "../../helpers/rejection.js";
 
 interface Seen {
   method?: string;
@@ -71,14 +72,7 @@ afterAll(async () => {
 
 const fetch = createSafeFetch({ allowInsecure: true, timeoutMs: 2000 });
 
-async function upstreamFailure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const upstreamFailure = (promise: Promise<unknown>) => rejection(promise, UpstreamError);
 
 describe("postToPeer", () => {
   it("POSTs the exact body as JSON with the bearer token and returns the peer's answer", async () => {

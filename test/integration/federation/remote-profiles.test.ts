@@ -6,6 +6,7 @@ import {
   profileTtlMs,
   type RemoteProfiles,
 } from "../../../src/federation/index.js";
+import { rejection } from "../../helpers/rejection.js";
 import { type FakePeers, NOW, outboundStack, startFakePeers } from "./fake-peers.js";
 
 let peers: FakePeers;
@@ -22,14 +23,7 @@ function profiles(clock = new ManualClock(NOW)): { clock: ManualClock; profiles:
   return { clock, profiles: createRemoteProfiles(stack) };
 }
 
-async function upstreamFailure(promise: Promise<unknown>): Promise<UpstreamError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(UpstreamError);
-  return err as UpstreamError;
-}
+const upstreamFailure = (promise: Promise<unknown>) => rejection(promise, UpstreamError);
 
 describe("createRemoteProfiles", () => {
   it("discovers by DNS TXT, fetches, and verifies the proofs against the address's domain", async () => {

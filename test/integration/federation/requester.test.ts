@@ -11,6 +11,7 @@ import {
   type RemoteProfiles,
 } from "../../../src/federation/index.js";
 import { didKeySigner, generateEd25519Jwk, type Signer } from "../../../src/identity/index.js";
+import { rejection } from "../../helpers/rejection.js";
 import { type FakePeers, NOW, outboundStack, startFakePeers } from "./fake-peers.js";
 
 let peers: FakePeers;
@@ -29,14 +30,7 @@ function remote(clock = new ManualClock(NOW)): RemoteProfiles {
   return createRemoteProfiles(outboundStack(peers, { clock }));
 }
 
-async function refusal(promise: Promise<unknown>): Promise<AppError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
+const refusal = (promise: Promise<unknown>) => rejection(promise, AppError);
 
 /** Serves a profile of `user` at acme.test (the default path) signed as given; answers its self signer. */
 async function publish(

@@ -1,10 +1,9 @@
 import request from "supertest";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
-import { RedisStore, type Store } from "../../../src/arbiter/index.js";
 import type { ManualClock } from "../../../src/clock.js";
 import { ManualClock as Clock } from "../../../src/clock.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
-import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+import { stopSharedRedis, storeOfKind } from "../../helpers/store-kinds.js";
 
 let node: TestNode;
 let clock: ManualClock;
@@ -23,21 +22,13 @@ async function createAgent(name: string, priority: number) {
   return { id: res.body.agent_id as string, auth: { Authorization: `Bearer ${res.body.api_key}` } };
 }
 
-let redis: RedisServer | undefined;
-afterAll(async () => {
-  await redis?.stop();
-});
+afterAll(stopSharedRedis);
 
 for (const kind of ["memory", "redis"] as const) {
   describe(`/v1 over HTTP, ${kind} store`, () => {
     beforeEach(async () => {
       clock = new Clock(Date.parse("2026-11-21T12:00:00Z"));
-      let store: Store | undefined;
-      if (kind === "redis") {
-        redis ??= await startRedisServer({ connect: true });
-        await redis.client!.flushAll();
-        store = await RedisStore.connect(redis.url, { clock });
-      }
+      const store = await storeOfKind(kind, clock);
       node = await createTestNode({ arbitrationWindowMs: "0" }, { clock, ...(store && { store }) });
       const profile = sampleProfileInput("jane", {
         scheduling: [
