@@ -16,6 +16,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type NodeProcess, startNodeProcess } from "../helpers/node-process.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { sharedNodeEnv } from "../helpers/shared-nodes.js";
 import {
   auditEvents,
   commit,
@@ -41,14 +42,7 @@ let urls: string[];
 beforeAll(async () => {
   redis = await startRedisServer({ connect: true });
   dataDir = await mkdtemp(path.join(tmpdir(), "calendario-two-nodes-"));
-  const env = {
-    REDIS_URL: redis.url,
-    DATA_DIR: dataDir,
-    PROFILES_DIR: path.join(dataDir, "no-profiles"),
-    ADMIN_TOKEN,
-    PUBLIC_URL: "http://127.0.0.1",
-    CALENDARIO_ALLOW_INSECURE: "1",
-  } as Record<string, string>;
+  const env = sharedNodeEnv(redis.url, dataDir, ADMIN_TOKEN);
   env.ARBITRATION_WINDOW_MS = process.env.TWO_NODES_WINDOW_MS ?? "300";
   nodes.push(await startNodeProcess(env));
   nodes.push(await startNodeProcess(env));

@@ -12,6 +12,7 @@ import { sampleProfileInput } from "../helpers/node.js";
 import { type NodeProcess, startNodeProcess } from "../helpers/node-process.js";
 import { OPEN_ALL_WEEK } from "../helpers/profiles.js";
 import { type RedisServer, startRedisServer } from "../helpers/redis-server.js";
+import { sharedNodeEnv } from "../helpers/shared-nodes.js";
 
 const ADMIN_TOKEN = "race-admin-token-0123456789abcdef";
 const AGENTS = 50;
@@ -70,12 +71,7 @@ afterAll(async () => {
  */
 async function startPair(windowMs: number, nodes: NodeProcess[]): Promise<void> {
   const env = {
-    REDIS_URL: redis.url,
-    DATA_DIR: dataDir,
-    PROFILES_DIR: path.join(dataDir, "no-profiles"),
-    ADMIN_TOKEN,
-    PUBLIC_URL: "http://127.0.0.1",
-    CALENDARIO_ALLOW_INSECURE: "1",
+    ...sharedNodeEnv(redis.url, dataDir, ADMIN_TOKEN),
     ARBITRATION_WINDOW_MS: String(windowMs),
   };
   nodes.push(await startNodeProcess(env));
