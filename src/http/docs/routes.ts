@@ -297,7 +297,7 @@ export const ROUTES: readonly Route[] = [
     tag: "agents",
     security: ["agent"],
     body: "CounterAcceptRequest",
-    responses: { "201": "CounterAnswer", ...AGENT_WRITE },
+    responses: { "201": "CounterAnswer", "409": "CounterConflict", "422": "RuleViolation" },
   },
   {
     method: "post",
