@@ -6,5 +6,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Every answer of an in-process app is checked against /openapi.json (src/http/docs).
+    env: { CALENDARIO_VALIDATE_RESPONSES: "1" },
+    setupFiles: ["test/helpers/response-check-setup.ts"],
   },
 });

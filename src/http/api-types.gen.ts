@@ -108,6 +108,18 @@ export interface PendingDecisionRequest {
   message?: string;
 }
 
+/**
+ * A profile as calendario-schema-v0.1.json describes it, unsigned: the node derives self, signs self_proof and organization_proof, and checks the rest against that schema (400 invalid_profile with pointers).
+ */
+export interface ProfileInput {
+  version: "0.1";
+  username: string;
+  display_name: string;
+  timezone: string;
+  visibility: string;
+  [k: string]: unknown;
+}
+
 export interface WebhookCreateRequest {
   url: string;
   /**

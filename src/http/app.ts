@@ -3,6 +3,8 @@ import type { Context } from "../context.js";
 import { adminRouter } from "./admin/index.js";
 import { peerBookingsRouter, peerCallbacksRouter, publicApiRouter } from "./api/index.js";
 import { jsonBody } from "./body.js";
+import { docsRouter } from "./docs/index.js";
+import { RESPONSE_CHECK_ENV, responseCheck } from "./docs/response-check.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { requestLog } from "./request-log.js";
 import { v1Router } from "./v1/index.js";
@@ -15,6 +17,8 @@ export function createApp(ctx: Context): Express {
   app.set("etag", false);
   app.set("query parser", "simple");
   if (ctx.cfg.service.trustProxy > 0) app.set("trust proxy", ctx.cfg.service.trustProxy);
+  // Tests only: every answer is checked against the OpenAPI document.
+  if (process.env[RESPONSE_CHECK_ENV] === "1") app.use(responseCheck());
   app.use(requestLog(ctx.logger));
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", store: ctx.store.kind });
@@ -26,6 +30,8 @@ export function createApp(ctx: Context): Express {
   app.use(peerCallbacksRouter(ctx));
   app.use(adminRouter(ctx));
   app.use(v1Router(ctx));
+  // After /v1: GET /v1/skill relies on the /v1 router's authentication.
+  app.use(docsRouter(ctx));
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));
   return app;
