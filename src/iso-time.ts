@@ -1,3 +1,5 @@
+import { DateTime } from "luxon";
+
 /**
  * Epoch milliseconds as ISO 8601 UTC (`2026-11-23T15:00:00.000Z`), the same text as
  * `Date#toISOString` for years 0000–9999, several times faster on long slot lists: the
@@ -47,4 +49,12 @@ export function intervalsJson(intervals: readonly { start: number; end: number }
     out += `${i === 0 ? "" : ","}{"start":"${isoUtc(start)}","end":"${isoUtc(end)}"}`;
   }
   return `${out}]`;
+}
+
+/**
+ * Epoch milliseconds as ISO 8601 in an IANA zone, with its offset
+ * (`2026-11-23T16:00:00.000+01:00`): the label a person of that zone reads.
+ */
+export function isoLocal(ms: number, zone: string): string {
+  return DateTime.fromMillis(ms, { zone }).toISO({ includeOffset: true }) ?? isoUtc(ms);
 }
