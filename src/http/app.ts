@@ -4,6 +4,7 @@ import { adminRouter } from "./admin/index.js";
 import { peerBookingsRouter, peerCallbacksRouter, publicApiRouter } from "./api/index.js";
 import { jsonBody } from "./body.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import { mcpRouter } from "./mcp/index.js";
 import { requestLog } from "./request-log.js";
 import { v1Router } from "./v1/index.js";
 import { wellKnownRouter } from "./wellknown/index.js";
@@ -26,6 +27,7 @@ export function createApp(ctx: Context): Express {
   app.use(peerCallbacksRouter(ctx));
   app.use(adminRouter(ctx));
   app.use(v1Router(ctx));
+  app.use(mcpRouter(ctx));
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));
   return app;
