@@ -14,6 +14,7 @@ import {
   ListToolsRequestSchema,
   McpError,
 } from "@modelcontextprotocol/sdk/types.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type RequestHandler, Router } from "express";
 import { hashAgentKey } from "../../arbiter/index.js";
 import { type AgentCaller, agentCaller } from "../../booking/index.js";
@@ -73,10 +74,20 @@ function toolError(err: unknown, ctx: Context): CallToolResult {
   return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }] };
 }
 
+/**
+ * One validator for every request's server: the SDK would otherwise build an Ajv instance
+ * per server, that is per request (it checks only elicitation answers, which we never ask).
+ */
+const sharedValidator = new AjvJsonSchemaValidator();
+
 function mcpServer(ctx: Context, caller: AgentCaller): Server {
   const server = new Server(
     { name: "calendario", version: SOFTWARE_VERSION },
-    { capabilities: { tools: { listChanged: false } }, instructions: INSTRUCTIONS },
+    {
+      capabilities: { tools: { listChanged: false } },
+      instructions: INSTRUCTIONS,
+      jsonSchemaValidator: sharedValidator,
+    },
   );
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOL_LIST }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {

@@ -62,6 +62,36 @@ interface ToolDefinition {
   run(call: ToolCall): Promise<Record<string, unknown>>;
 }
 
+/** The engine's query from the tool's names (`range_start`, not `start`, in any error). */
+function availabilityQuery(input: {
+  range_start: string;
+  range_end: string;
+  duration_minutes: number;
+  step_minutes?: number;
+}) {
+  try {
+    return validateAvailabilityQuery({
+      start: input.range_start,
+      end: input.range_end,
+      durationMinutes: input.duration_minutes,
+      stepMinutes: input.step_minutes,
+    });
+  } catch (err) {
+    if (!(err instanceof InvalidRequestError)) throw err;
+    const details = (err.details as { pointer: string; message: string }[]).map((d) => ({
+      ...d,
+      pointer:
+        d.pointer === "/start" || d.pointer === "/end"
+          ? `/range${d.pointer.replace("/", "_")}`
+          : d.pointer,
+    }));
+    throw new InvalidRequestError(
+      `Invalid arguments: ${details.map((d) => `${d.pointer.slice(1)} ${d.message}`).join(", ")}`,
+      details,
+    );
+  }
+}
+
 const READ: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 const DEFAULT_WAIT_SECONDS = 20;
 
@@ -94,12 +124,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         step_minutes?: number;
         with?: string;
       }>("get_availability", args);
-      const query = validateAvailabilityQuery({
-        start: input.range_start,
-        end: input.range_end,
-        durationMinutes: input.duration_minutes,
-        stepMinutes: input.step_minutes,
-      });
+      const query = availabilityQuery(input);
       const peer = input.with?.toLowerCase();
       const { timezone, slots } =
         peer === undefined
