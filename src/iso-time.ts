@@ -1,4 +1,4 @@
-import { DateTime } from "luxon";
+import { offsetAt } from "./availability/index.js";
 
 /**
  * Epoch milliseconds as ISO 8601 UTC (`2026-11-23T15:00:00.000Z`), the same text as
@@ -53,8 +53,13 @@ export function intervalsJson(intervals: readonly { start: number; end: number }
 
 /**
  * Epoch milliseconds as ISO 8601 in an IANA zone, with its offset
- * (`2026-11-23T16:00:00.000+01:00`): the label a person of that zone reads.
+ * (`2026-11-23T16:00:00.000+01:00`): the label a person of that zone reads. The offset
+ * comes from the engine's per-day cache of zone offsets, so labelling a week of slots
+ * asks Intl once per day, not once per slot.
  */
 export function isoLocal(ms: number, zone: string): string {
-  return DateTime.fromMillis(ms, { zone }).toISO({ includeOffset: true }) ?? isoUtc(ms);
+  const offsetMs = offsetAt(zone, ms);
+  const minutes = Math.abs(offsetMs) / MINUTE_MS;
+  const sign = offsetMs < 0 ? "-" : "+";
+  return `${isoUtc(ms + offsetMs).slice(0, -1)}${sign}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
 }
