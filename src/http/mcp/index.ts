@@ -23,6 +23,7 @@ import { AppError, AuthRequiredError } from "../../errors.js";
 import { SOFTWARE_VERSION } from "../../version.js";
 import { bearerToken } from "../auth.js";
 import { statusOf } from "../error-status.js";
+import { pollSignal } from "../v1/events.js";
 import { TOOL_LIST, toolNamed } from "./tools.js";
 
 const INSTRUCTIONS =
@@ -80,7 +81,7 @@ function toolError(err: unknown, ctx: Context): CallToolResult {
  */
 const sharedValidator = new AjvJsonSchemaValidator();
 
-function mcpServer(ctx: Context, caller: AgentCaller): Server {
+function mcpServer(ctx: Context, caller: AgentCaller, longPoll: () => AbortSignal): Server {
   const server = new Server(
     { name: "calendario", version: SOFTWARE_VERSION },
     {
@@ -99,6 +100,7 @@ function mcpServer(ctx: Context, caller: AgentCaller): Server {
         caller,
         args: request.params.arguments,
         signal: extra.signal,
+        longPollSignal: () => AbortSignal.any([extra.signal, longPoll()]),
       });
       return {
         structuredContent: result,
@@ -130,12 +132,18 @@ export function mcpRouter(ctx: Context): Router {
   router.use("/mcp", hostHeaderValidation(allowedHosts(ctx)));
   router.post("/mcp", authenticateAgent(ctx), async (req, res) => {
     const caller = callers.get(req)!;
-    const server = mcpServer(ctx, caller);
+    let poll: ReturnType<typeof pollSignal> | undefined;
+    const longPoll = () => {
+      poll ??= pollSignal(req, res);
+      return poll.signal;
+    };
+    const server = mcpServer(ctx, caller, longPoll);
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
     });
     res.on("close", () => {
+      poll?.done();
       void transport.close();
       void server.close();
     });

@@ -53,6 +53,8 @@ export interface ToolCall {
   args: unknown;
   /** Ends when the client goes away or cancels the call. */
   signal: AbortSignal;
+  /** Also ends when the node stops listening: a long poll must not hold a shutdown. */
+  longPollSignal(): AbortSignal;
 }
 
 interface ToolDefinition {
@@ -391,7 +393,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
     title: "Wait for events",
     description: `This agent's events (bookings made, bumped, cancelled, counter-proposals, …) after the cursor, waiting up to wait_seconds (≤ ${MAX_WAIT_MS / 1000}, default ${DEFAULT_WAIT_SECONDS}) for one to come. Pass next_cursor back as after.`,
     annotations: READ,
-    async run({ ctx, caller, args, signal }) {
+    async run({ ctx, caller, args, longPollSignal }) {
       const input = validateInput<{ after?: string; limit?: number; wait_seconds?: number }>(
         "wait_for_events",
         args,
@@ -401,7 +403,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         Number(input.after ?? "0"),
         input.limit ?? 50,
         Math.min((input.wait_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, MAX_WAIT_MS),
-        signal,
+        longPollSignal(),
       );
       return { events: page.events, next_cursor: String(page.cursor), has_more: page.hasMore };
     },
