@@ -205,6 +205,38 @@ for (const kind of ["memory", "redis"] as const) {
       expect(invalid).toMatchObject({ isError: true, error: { code: "invalid_request" } });
     });
 
+    it("counter-proposes over MCP; the booking's agent accepts and the booking moves", async () => {
+      const [owner, asker] = await Promise.all([mcp(agents[1]!), mcp(agents[2]!)]);
+      const committed = await owner.call("commit_booking", interval(SLOT));
+      const id = (committed.booking as Record<string, string>).booking_id!;
+      const proposed = await asker.call("propose_times", {
+        booking_id: id,
+        proposed: [interval(SLOT + 2 * HOUR)],
+        note: "Could we move this?",
+      });
+      expect(proposed).toMatchObject({ outcome: "proposed" });
+      const counter = proposed.counter as { counter_id: string; proposed: unknown[] };
+      expect(counter.proposed[0]).toMatchObject({ local_start: "2026-11-23T15:00:00.000+01:00" });
+      expect(
+        await asker.call("answer_counter", {
+          booking_id: id,
+          counter_id: counter.counter_id,
+          decision: "accept",
+          slot_index: 0,
+        }),
+      ).toMatchObject({ isError: true, error: { code: "not_owner", status: 403 } });
+      const accepted = await owner.call("answer_counter", {
+        booking_id: id,
+        counter_id: counter.counter_id,
+        decision: "accept",
+        slot_index: 0,
+      });
+      expect(accepted).toMatchObject({
+        outcome: "accepted",
+        booking: { start: "2026-11-23T14:00:00.000Z", status: "committed" },
+      });
+    });
+
     it("refuses a missing, wrong or revoked key with 401 before any tool runs", async () => {
       const none = await rawMcp(n.url, COMMIT_CALL);
       expect(none.status).toBe(401);
