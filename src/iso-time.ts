@@ -1,3 +1,5 @@
+import { offsetAt } from "./availability/index.js";
+
 /**
  * Epoch milliseconds as ISO 8601 UTC (`2026-11-23T15:00:00.000Z`), the same text as
  * `Date#toISOString` for years 0000–9999, several times faster on long slot lists: the
@@ -47,4 +49,17 @@ export function intervalsJson(intervals: readonly { start: number; end: number }
     out += `${i === 0 ? "" : ","}{"start":"${isoUtc(start)}","end":"${isoUtc(end)}"}`;
   }
   return `${out}]`;
+}
+
+/**
+ * Epoch milliseconds as ISO 8601 in an IANA zone, with its offset
+ * (`2026-11-23T16:00:00.000+01:00`): the label a person of that zone reads. The offset
+ * comes from the engine's per-day cache of zone offsets, so labelling a week of slots
+ * asks Intl once per day, not once per slot.
+ */
+export function isoLocal(ms: number, zone: string): string {
+  const offsetMs = offsetAt(zone, ms);
+  const minutes = Math.abs(offsetMs) / MINUTE_MS;
+  const sign = offsetMs < 0 ? "-" : "+";
+  return `${isoUtc(ms + offsetMs).slice(0, -1)}${sign}${pad2(Math.floor(minutes / 60))}:${pad2(minutes % 60)}`;
 }

@@ -32,3 +32,4 @@ export type {
   UserRules,
   Weekday,
 } from "./types.js";
+export { offsetAt } from "./zone-offsets.js";

@@ -24,3 +24,4 @@ export * from "./queries.js";
 export * from "./release-cancel.js";
 export * from "./results.js";
 export { checkBookingRules, RULE_MESSAGES, type RuleReason } from "./rules.js";
+export { type WhoAmI, whoami } from "./whoami.js";

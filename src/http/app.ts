@@ -6,6 +6,7 @@ import { jsonBody } from "./body.js";
 import { docsRouter } from "./docs/index.js";
 import { RESPONSE_CHECK_ENV, responseCheck } from "./docs/response-check.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import { mcpRouter } from "./mcp/index.js";
 import { requestLog } from "./request-log.js";
 import { v1Router } from "./v1/index.js";
 import { wellKnownRouter } from "./wellknown/index.js";
@@ -32,6 +33,7 @@ export function createApp(ctx: Context): Express {
   app.use(v1Router(ctx));
   // After /v1: GET /v1/skill relies on the /v1 router's authentication.
   app.use(docsRouter(ctx));
+  app.use(mcpRouter(ctx));
   app.use(notFoundHandler());
   app.use(errorHandler(ctx.logger));
   return app;

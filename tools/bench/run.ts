@@ -6,6 +6,7 @@ import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
 import { benchCommit } from "./commit.js";
 import { benchFederation } from "./federation.js";
+import { benchMcp } from "./mcp.js";
 import { benchProfileGet } from "./profile-get.js";
 import { benchRequestToken } from "./request-token.js";
 import { benchWebhooks } from "./webhooks.js";
@@ -14,6 +15,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "profile-get": () => benchProfileGet(),
   "profile-get-logged": () => benchProfileGet(2, "info"),
   commit: () => benchCommit(),
+  mcp: () => benchMcp(),
   "availability-pure": () => benchAvailabilityPure(),
   "availability-http": () => benchAvailabilityHttp(),
   webhooks: () => benchWebhooks(),

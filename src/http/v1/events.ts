@@ -14,7 +14,7 @@ const LISTENING_CHECK_MS = 200;
  * Ends with the response (the client left) or when the server stops listening: a long
  * poll must not hold a shutting-down node for its whole wait.
  */
-function pollSignal(req: Request, res: Response): { signal: AbortSignal; done(): void } {
+export function pollSignal(req: Request, res: Response): { signal: AbortSignal; done(): void } {
   const abort = new AbortController();
   res.once("close", () => abort.abort());
   const server = (req.socket as { server?: Server }).server;

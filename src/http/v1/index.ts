@@ -1,6 +1,7 @@
 import { Router } from "express";
 import type { Context } from "../../context.js";
 import { authenticateAgentOrAdmin } from "../auth.js";
+import { agentsRouter } from "./agents.js";
 import { auditRouter } from "./audit.js";
 import { availabilityRouter } from "./availability.js";
 import { bookingsRouter } from "./bookings.js";
@@ -13,6 +14,7 @@ import { webhooksRouter } from "./webhooks.js";
 export function v1Router(ctx: Context): Router {
   const router = Router();
   router.use("/v1", authenticateAgentOrAdmin(ctx));
+  router.use(agentsRouter(ctx));
   router.use(availabilityRouter(ctx));
   router.use(bookingsRouter(ctx));
   router.use(countersRouter(ctx));
