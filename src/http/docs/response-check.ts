@@ -92,7 +92,9 @@ export function responseCheck(): RequestHandler {
     } as typeof res.end;
     res.once("finish", () => {
       const method = req.method.toLowerCase();
-      const path = req.path;
+      // originalUrl: a middleware mounted on a path (app.use("/mcp", …)) that answers
+      // without next() leaves req.url stripped of its mount path.
+      const path = req.originalUrl.split("?")[0]!;
       const status = String(res.statusCode);
       const where = `${req.method} ${req.originalUrl} → ${status}`;
       const entry = entries.find((e) => e.re.test(path) && e.ops[method]);

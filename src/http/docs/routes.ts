@@ -27,9 +27,13 @@ export interface Route {
   body?: string;
   query?: QueryParam[];
   responses: Record<string, Answer>;
-  /** Built on another branch (the MCP server and who-am-I): documented before it is merged. */
-  elsewhere?: true;
 }
+
+/** What the MCP transport answers outside a tool call: a JSON-RPC error object. */
+const JSON_RPC_ERROR: Answer = {
+  mediaType: "application/json",
+  description: "A JSON-RPC error (`{jsonrpc, error: {code, message}, id}`)",
+};
 
 const RANGE: QueryParam[] = [
   { name: "range_start", description: "RFC 3339 instant with Z", required: true },
@@ -191,7 +195,6 @@ export const ROUTES: readonly Route[] = [
     tag: "agents",
     security: ["agent"],
     responses: { "200": "AgentMe" },
-    elsewhere: true,
   },
   {
     method: "post",
@@ -206,8 +209,25 @@ export const ROUTES: readonly Route[] = [
         mediaType: "application/json",
         description: "A JSON-RPC answer (or text/event-stream)",
       },
+      "202": null,
+      "403": JSON_RPC_ERROR,
     },
-    elsewhere: true,
+  },
+  {
+    method: "get",
+    path: "/mcp",
+    summary: "Not served: the MCP server is stateless, POST only (405)",
+    tag: "agents",
+    security: ["agent"],
+    responses: { "405": JSON_RPC_ERROR },
+  },
+  {
+    method: "delete",
+    path: "/mcp",
+    summary: "Not served: the MCP server is stateless, there is no session to end (405)",
+    tag: "agents",
+    security: ["agent"],
+    responses: { "405": JSON_RPC_ERROR },
   },
   {
     method: "get",
