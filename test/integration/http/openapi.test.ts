@@ -6,7 +6,6 @@ import { Validator } from "@seriousme/openapi-schema-validator";
 import type { Express } from "express";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROUTES } from "../../../src/http/docs/routes.js";
 import { createTestNode, type TestNode } from "../../helpers/node.js";
 
 interface Layer {
