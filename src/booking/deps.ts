@@ -31,7 +31,7 @@ export interface PeerDeps {
 export interface BookingDeps {
   store: Store;
   settings: BookingSettings;
-  /** Subscriptions end with the agent or user they belong to. */
-  webhooks: Pick<Webhooks, "forgetUser" | "forgetAgent">;
+  /** Subscriptions end with the agent or user they belong to; callbacks need a watched outbox. */
+  webhooks: Pick<Webhooks, "forgetUser" | "forgetAgent" | "watchCallbacks">;
   peers: PeerDeps;
 }

@@ -120,6 +120,8 @@ export async function requestBooking(
     ...(input.callbackUrl !== undefined && { callbackUrl: input.callbackUrl }),
     ...(ackRequired && { pending: { expiresAt } }),
   };
+  // Before the decision: whatever becomes of the request is then called back.
+  if (input.callbackUrl !== undefined) await deps.webhooks.watchCallbacks(input.username);
   const windowMs = deps.settings.arbitrationWindowMs;
   // Local agents outrank an unknown requester: a commit of theirs in the same window wins.
   const outcome: CommitOutcome =

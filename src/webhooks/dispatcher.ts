@@ -65,7 +65,9 @@ export function defaultDispatcherOptions(): DispatcherOptions {
     concurrency: 16,
     batchSize: 100,
     watchRefreshMs: 1_000,
-    callbackSweepMs: 5_000,
+    // Off: a user's outbox is watched for callbacks once it is asked for a booking with
+    // a callback URL (Webhooks.watchCallbacks). A sweep watches every user's outbox.
+    callbackSweepMs: 0,
     retry: DEFAULT_RETRY_POLICY,
     random: Math.random,
     stopGraceMs: 5_000,
@@ -160,7 +162,11 @@ export class WebhookDispatcher {
     let sweptAt = 0;
     while (!this.stopping) {
       try {
-        if (this.outboxDeps.callbacks && Date.now() - sweptAt >= o.callbackSweepMs) {
+        if (
+          this.outboxDeps.callbacks &&
+          o.callbackSweepMs > 0 &&
+          Date.now() - sweptAt >= o.callbackSweepMs
+        ) {
           sweptAt = Date.now();
           if (await this.watchEveryUser()) this.refreshWatched = true;
         }

@@ -10,6 +10,7 @@ import type { Logger } from "../logger.js";
 import {
   type AuthorizeCallback,
   CALLBACKS_SUBSCRIPTION_ID,
+  ensureCallbacksSubscription,
   isCallbacksSubscription,
 } from "./callbacks.js";
 import {
@@ -163,6 +164,17 @@ export class Webhooks {
    * for the admin. The dispatcher also checks the agent before each attempt, should this
    * race with a delivery. Returns how many subscriptions were disabled.
    */
+  /**
+   * The user is about to be asked for a booking with a callback URL: its outbox is
+   * watched for callbacks from now on (the subscription reads the chain from its start,
+   * so an event written before this returns is not missed).
+   */
+  async watchCallbacks(username: string): Promise<void> {
+    const deps = { webhookStore: this.webhookStore, store: this.subscriptionDeps.store };
+    if (await ensureCallbacksSubscription(deps, username, this.subscriptionDeps.clock.now()))
+      this.dispatcher?.watchChanged();
+  }
+
   async forgetAgent(username: string, agentId: string): Promise<number> {
     const subs = (await this.webhookStore.listSubscriptions(username)).filter(
       (s) => s.agentId === agentId && s.status === "active",
