@@ -5,25 +5,12 @@
  * marked `<!-- checked: name -->` and run by a test against a node.
  */
 import { isoUtc } from "../../iso-time.js";
+import { TOOL_LIST } from "../mcp/tools.js";
 import { ROUTES } from "./routes.js";
 import { componentSchemas } from "./schemas.js";
 
-/** The MCP tools of `/mcp` (built beside the REST API; names as AgentDraft's MCP server). */
-export const MCP_TOOLS = [
-  "whoami",
-  "get_availability",
-  "create_hold",
-  "release_hold",
-  "commit_booking",
-  "cancel_booking",
-  "list_bookings",
-  "get_booking",
-  "propose_times",
-  "answer_counter",
-  "get_audit",
-  "wait_for_events",
-  "request_meeting",
-] as const;
+/** The tools `/mcp` serves, as its server lists them. */
+export const MCP_TOOLS = TOOL_LIST.map((t) => t.name);
 
 /** Who the personalized skill is for. */
 export interface SkillAgent {

@@ -6,24 +6,8 @@
  */
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOL_LIST } from "../../../src/http/mcp/tools.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
-
-/** The MCP server's tools (issue 11; built on the MCP branch). */
-const MCP_TOOLS = [
-  "whoami",
-  "get_availability",
-  "create_hold",
-  "release_hold",
-  "commit_booking",
-  "cancel_booking",
-  "list_bookings",
-  "get_booking",
-  "propose_times",
-  "answer_counter",
-  "get_audit",
-  "wait_for_events",
-  "request_meeting",
-];
 
 /** What each checked example answers. */
 const EXPECTED_STATUS: Record<string, number> = {
@@ -157,7 +141,7 @@ describe("skill documents", () => {
       expect(named.filter((r) => !paths.has(r))).toEqual([]);
       const mcp = /## MCP\n\n([\s\S]*?)\n## /.exec(text)![1]!;
       const tools = [...mcp.matchAll(/`([a-z]+_[a-z_]+|whoami)`/g)].map((m) => m[1]);
-      expect(tools).toEqual(MCP_TOOLS);
+      expect(tools).toEqual(TOOL_LIST.map((t) => t.name));
     }
   });
 
