@@ -1,26 +1,4 @@
-/**
- * `npm run bench -- federation`: how long an end-to-end cross-node booking takes next to
- * a local commit, both measured in the same run. Two organizations on loopback, found
- * through a real DNS server, as in the federation e2e test (its harness is reused): bob's
- * agent at globex books jane at acme with `POST /v1/meetings` (globex holds the slot,
- * signs a request to acme, acme verifies and commits, globex commits), against bob's
- * agent committing a slot on globex alone with `POST /v1/bookings`. One request at a
- * time, every request a distinct slot, the two kinds alternating (and which goes first
- * alternating too) so they share the machine's noise.
- *
- * Run on the memory store (one process per organization) and on Redis (the e2e layout:
- * acme as two processes on one Redis; globex talks to the first).
- *
- * acme limits verified peer requests to PEER_RATE_LIMIT (30 a minute, fixed window) per
- * client address and per issuer, and every cross-node booking here comes from 127.0.0.1
- * as bob. So the bookings go in rounds of at most WINDOW_BUDGET cross-node requests: on
- * Redis the bench deletes acme's rate-limit counters between rounds (outside any timing);
- * on the memory store it waits for acme's window to end, and each round after the first
- * starts with REWARM unmeasured pairs (connections kept alive went idle meanwhile).
- */
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
-import path from "node:path";
+import { cpus } from "node:os";
 import { createClient } from "redis";
 import { PEER_RATE_LIMIT } from "../../src/http/api/peer-auth.js";
 import {
@@ -28,12 +6,8 @@ import {
   call,
   type Federation,
   iso,
-  Org,
   startFederation,
 } from "../../test/e2e/federation/harness.js";
-import { startDnsServer } from "../../test/helpers/dns-server.js";
-import { freePort } from "../../test/helpers/ports.js";
-import type { RedisServer } from "../../test/helpers/redis-server.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -67,43 +41,6 @@ function percentiles(samples: number[]): Percentiles {
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
- * The harness's federation on the memory store: one process per organization (processes
- * cannot share a memory store). The harness's Org puts its Redis's URL in REDIS_URL; an
- * empty one is read as unset, which selects the memory store.
- */
-async function startMemoryFederation(): Promise<Pick<Federation, "acme" | "globex" | "stop">> {
-  const noRedis: RedisServer = { url: "", port: 0, stop: async () => {}, restart: async () => {} };
-  const cleanups: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-    cleanups.length = 0;
-  };
-  try {
-    const dns = await startDnsServer(
-      {},
-      { a: { "acme.test": ["127.0.0.1"], "globex.test": ["127.0.0.1"] } },
-    );
-    cleanups.push(() => dns.close());
-    const root = await mkdtemp(path.join(tmpdir(), "calendario-bench-federation-"));
-    cleanups.push(() => rm(root, { recursive: true, force: true }));
-    const makeOrg = async (host: string) => {
-      const dataDir = path.join(root, host);
-      await mkdir(dataDir);
-      const org = new Org(host, await freePort(), [], dataDir, noRedis, dns.address);
-      cleanups.push(() => org.stop());
-      await org.start();
-      return org;
-    };
-    const acme = await makeOrg("acme.test");
-    const globex = await makeOrg("globex.test");
-    return { acme, globex, stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
 
 /** Measured bookings per round: the first round also carries the warm-up, later ones a re-warm. */
 function roundSizes(): number[] {
@@ -196,7 +133,7 @@ async function measure(
 }
 
 async function onMemory(): Promise<FederationBenchResult> {
-  const fed = await startMemoryFederation();
+  const fed = await startFederation({ store: "memory" });
   try {
     // acme's window began when it took this round's first request, a little after
     // `windowStartedAt`: wait for the window to end, with a margin.

@@ -15,6 +15,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { JWK } from "jose";
+import type { AuditEvent } from "../../../src/audit/index.js";
 import { didWebForDomain, ORG_KEY_FILE } from "../../../src/identity/index.js";
 import { startDnsServer, type TestDnsServer } from "../../helpers/dns-server.js";
 import { type NodeProcess, startNodeProcess } from "../../helpers/node-process.js";
@@ -198,17 +199,11 @@ export interface Agent {
   url: string;
 }
 
-export interface AuditEvent {
-  seq: number;
-  id: string;
-  type: string;
-  at: number;
-  actor: string;
-  resource: string;
-  data: Record<string, unknown>;
-}
+export type { AuditEvent };
 
 export const iso = (ms: number) => new Date(ms).toISOString();
+
+const NO_REDIS: RedisServer = { url: "", port: 0, stop: async () => {}, restart: async () => {} };
 
 export interface Federation {
   dns: TestDnsServer;
@@ -219,8 +214,15 @@ export interface Federation {
   stop(): Promise<void>;
 }
 
-/** Everything started in order; what started is stopped by `stop()` even when a later step failed. */
-export async function startFederation(): Promise<Federation> {
+/**
+ * Everything started in order; what started is stopped by `stop()` even when a later step
+ * failed. On Redis (the default) acme runs two processes sharing one Redis; on the memory
+ * store, which processes cannot share, one process per organization.
+ */
+export async function startFederation(
+  opts: { store?: "redis" | "memory" } = {},
+): Promise<Federation> {
+  const memory = opts.store === "memory";
   const cleanups: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
@@ -235,7 +237,8 @@ export async function startFederation(): Promise<Federation> {
     const root = await mkdtemp(path.join(tmpdir(), "calendario-federation-"));
     cleanups.push(() => rm(root, { recursive: true, force: true }));
     const makeOrg = async (host: string, processes: number) => {
-      const redis = await startRedisServer();
+      // An empty REDIS_URL is read as unset: the embedded memory store.
+      const redis: RedisServer = memory ? NO_REDIS : await startRedisServer();
       cleanups.push(() => redis.stop());
       const dataDir = path.join(root, host);
       await mkdir(dataDir);
@@ -249,7 +252,7 @@ export async function startFederation(): Promise<Federation> {
       await org.start();
       return org;
     };
-    const acme = await makeOrg("acme.test", 2);
+    const acme = await makeOrg("acme.test", memory ? 1 : 2);
     const globex = await makeOrg("globex.test", 1);
     return {
       dns,
