@@ -19,10 +19,10 @@ import { createClient } from "redis";
 import { calendarKeys } from "../../src/arbiter/redis/keys.js";
 import { loadLuaScript } from "../../src/arbiter/redis/lua-lib.js";
 import { startRedisServer } from "../../test/helpers/redis-server.js";
+import { ADMIN_TOKEN, api, createUser } from "./bench-users.js";
 import { ratio, startServer } from "./http-load.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const ARBITRATION_WINDOW_MS = 50;
 /** Users taking the uncontended load; each has one committing agent (priority 1). */
 const USERS = 16;
@@ -36,7 +36,6 @@ const DURATION_SEC = 5;
 const EVALSHA_IN_FLIGHT = 64;
 const RACE_AGENTS = 20;
 const RACE_ROUNDS = 40;
-const ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 interface Load {
   rps: number;
@@ -53,43 +52,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 function slotFor(n: number, base: number) {
   const start = base + Math.floor(n / USERS) * SPACING_MS;
   return { user: n % USERS, start, end: start + SLOT_MS };
-}
-
-async function api(url: string, method: string, token: string, body?: unknown) {
-  const res = await fetch(url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-}
-
-/** A user open all day, every day, no notice, with agents of the given priorities. */
-async function createUser(nodeUrl: string, username: string, priorities: number[]) {
-  const profile = {
-    version: "0.1",
-    username,
-    display_name: username,
-    timezone: "UTC",
-    visibility: "public",
-    allow_anonymous_booking: false,
-    scheduling: [{ type: "weekly", days: ALL_DAYS, hours: ["00:00-24:00"] }],
-    min_notice_hours: 0,
-    response_channel: { human_ack_required: false },
-  };
-  const put = await api(`${nodeUrl}/admin/v1/users/${username}`, "PUT", ADMIN_TOKEN, profile);
-  if (put.status !== 201) throw new Error(`PUT user ${username}: ${put.status}`);
-  const keys: string[] = [];
-  for (const priority of priorities) {
-    const res = await api(`${nodeUrl}/admin/v1/users/${username}/agents`, "POST", ADMIN_TOKEN, {
-      name: `${username}-${priority}`,
-      priority,
-    });
-    if (res.status !== 201) throw new Error(`POST agent: ${res.status}`);
-    keys.push(res.body.api_key as string);
-  }
-  return keys;
 }
 
 /** autocannon POSTs, each a fresh slot (`next()`) by that slot's user's committing agent. */

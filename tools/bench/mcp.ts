@@ -13,17 +13,16 @@ import { fileURLToPath } from "node:url";
 import { LATEST_PROTOCOL_VERSION } from "@modelcontextprotocol/sdk/types.js";
 import autocannon from "autocannon";
 import { startRedisServer } from "../../test/helpers/redis-server.js";
+import { ADMIN_TOKEN, createUser } from "./bench-users.js";
 import { ratio, startServer } from "./http-load.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ADMIN_TOKEN = "bench-admin-token-0123456789";
 const USERS = 16;
 const SLOT_MS = 30 * 60_000;
 const SPACING_MS = 60 * 60_000;
 const DAY_MS = 86_400_000;
 const CONNECTIONS = 50;
 const DURATION_SEC = 5;
-const ALL_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -53,36 +52,6 @@ function mcpCall(slot: { start: number; end: number }, id: number) {
     method: "tools/call",
     params: { name: "commit_booking", arguments: { start: iso(slot.start), end: iso(slot.end) } },
   };
-}
-
-async function createUser(nodeUrl: string, username: string): Promise<string> {
-  const profile = {
-    version: "0.1",
-    username,
-    display_name: username,
-    timezone: "UTC",
-    visibility: "public",
-    allow_anonymous_booking: false,
-    scheduling: [{ type: "weekly", days: ALL_DAYS, hours: ["00:00-24:00"] }],
-    min_notice_hours: 0,
-    response_channel: { human_ack_required: false },
-  };
-  const put = await fetch(`${nodeUrl}/admin/v1/users/${username}`, {
-    method: "PUT",
-    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
-    body: JSON.stringify(profile),
-  });
-  if (put.status !== 201) throw new Error(`PUT user: ${put.status}`);
-  const keys: string[] = [];
-  for (const priority of [1, 2]) {
-    const res = await api(`${nodeUrl}/admin/v1/users/${username}/agents`, ADMIN_TOKEN, {
-      name: `${username}-${priority}`,
-      priority,
-    });
-    if (res.status !== 201) throw new Error(`POST agent: ${res.status}`);
-    keys.push(JSON.parse(res.text).api_key);
-  }
-  return keys[0]!;
 }
 
 async function load(
@@ -144,7 +113,7 @@ export async function benchMcp(rounds = 2): Promise<Record<string, unknown>> {
     stop = () => node.stop();
     const url = `http://127.0.0.1:${node.port}`;
     const keys: string[] = [];
-    for (let u = 0; u < USERS; u++) keys.push(await createUser(url, `bench${u}`));
+    for (let u = 0; u < USERS; u++) keys.push((await createUser(url, `bench${u}`, [1, 2]))[0]!);
 
     // REST and MCP book far-apart stretches of the future, never the same slot.
     const base = Math.ceil(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
