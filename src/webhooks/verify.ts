@@ -26,7 +26,7 @@ export class WebhookSignatureError extends Error {
 }
 
 export interface VerifyOptions {
-  /** How far `t` may be from now, in the past or the future (default 300 s). */
+  /** How far `t` may be from now, in the past or the future (default 300 s); finite, ≥ 0. */
   toleranceSeconds?: number;
   /** Now, in unix seconds (default: the system clock). */
   now?: number;
@@ -67,7 +67,11 @@ export function verifyWebhookSignature(
     throw new WebhookSignatureError("missing_timestamp", "The header has no valid t=");
   if (v1.length === 0) throw new WebhookSignatureError("no_signatures", "The header has no v1=");
   const tolerance = opts.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  // NaN compares false with everything: a NaN tolerance or clock would pass any timestamp.
+  if (!Number.isFinite(tolerance) || tolerance < 0)
+    throw new RangeError(`toleranceSeconds must be a finite number ≥ 0, not ${tolerance}`);
   const now = opts.now ?? Math.floor(Date.now() / 1000);
+  if (!Number.isFinite(now)) throw new RangeError(`now must be a finite number, not ${now}`);
   if (Math.abs(now - timestamp) > tolerance)
     throw new WebhookSignatureError(
       "timestamp_out_of_tolerance",

@@ -48,6 +48,20 @@ describe("verifyWebhookSignature", () => {
     ).toBe("timestamp_out_of_tolerance");
   });
 
+  it("refuses a tolerance or a clock that is not a finite number, rather than skip the check", () => {
+    for (const toleranceSeconds of [Number.NaN, Number.POSITIVE_INFINITY, -1])
+      expect(() =>
+        verifyWebhookSignature(one.body, one.x_agentdraft_signature, SECRET, {
+          now: T + 10_000,
+          toleranceSeconds,
+        }),
+      ).toThrow(RangeError);
+    for (const now of [Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() =>
+        verifyWebhookSignature(one.body, one.x_agentdraft_signature, SECRET, { now }),
+      ).toThrow(RangeError);
+  });
+
   it("rejects a header without t, or with a bad or repeated t", () => {
     const v1 = one.x_agentdraft_signature.split(",")[1]!;
     for (const header of [v1, `t=,${v1}`, `t=12x,${v1}`, `t=${T},t=${T},${v1}`])
