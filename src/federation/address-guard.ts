@@ -5,13 +5,8 @@
  */
 import type { LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
-import ipaddr from "ipaddr.js";
 
-export function isPublicUnicastAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return false;
-  // process() turns IPv4-mapped IPv6 (::ffff:10.0.0.1) into the IPv4 address it carries.
-  return ipaddr.process(address).range() === "unicast";
-}
+export { isPublicUnicastAddress } from "./special-addresses.js";
 
 /** Why a guarded lookup refused, for the caller to turn into its own error. */
 export type LookupRefusal = "forbidden_address" | "network";
