@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
 import { Context, type ContextOverrides } from "./context.js";
-import { createApp } from "./http/index.js";
+import { answerClientErrorsWithJson, createApp } from "./http/index.js";
 import { flushLogger } from "./logger.js";
 import { loadProfilesFromDir, resignStaleProfiles } from "./profile/index.js";
 
@@ -29,6 +29,7 @@ export async function startNode(
   await resignStaleProfiles(ctx.store, ctx.publishDeps, ctx.logger);
   const app = createApp(ctx);
   const server = app.listen(cfg.service.port, cfg.service.host);
+  answerClientErrorsWithJson(server);
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

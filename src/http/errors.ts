@@ -29,6 +29,27 @@ function fromBodyParserError(err: { type?: string; message?: string }): AppError
   }
 }
 
+/**
+ * What express and node raise on a malformed request before any route runs: a path
+ * parameter that is not percent-encoded UTF-8 (the router's URIError), a body that does
+ * not decompress (a zlib or brotli error, given status 400 by the body parser).
+ */
+function fromMalformedRequest(err: {
+  status?: unknown;
+  code?: unknown;
+  errno?: unknown;
+}): AppError | undefined {
+  if (err.status !== 400) return undefined;
+  if (err instanceof URIError)
+    return new InvalidRequestError("A path parameter is not valid percent-encoded UTF-8");
+  if (
+    typeof err.errno === "number" ||
+    (typeof err.code === "string" && /^Z_|BROTLI/.test(err.code))
+  )
+    return new InvalidRequestError("Request body does not decompress with its Content-Encoding");
+  return undefined;
+}
+
 export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 }
@@ -40,7 +61,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       return;
     }
     const mapped =
-      err instanceof AppError ? err : (fromBodyParserError(err) ?? AppError.fromError(err));
+      err instanceof AppError
+        ? err
+        : (fromBodyParserError(err) ?? fromMalformedRequest(err) ?? AppError.fromError(err));
     const status = statusOf(mapped.code);
     if (status >= 500) {
       logger.error({ err, reqId: req.id, path: req.path }, "request failed");

@@ -1,1 +1,2 @@
 export { createApp } from "./app.js";
+export { answerClientErrorsWithJson } from "./client-error.js";
