@@ -2,6 +2,39 @@ import { parseArgs } from "node:util";
 import { type AuditExport, verifyAuditExport } from "../audit/index.js";
 import { createSafeFetch } from "../federation/index.js";
 
+const PAGE_LIMIT = 1000;
+/** 10 million events: far beyond any chain, but a node that pages forever is stopped. */
+const MAX_PAGES = 10_000;
+
+interface AuditPage extends AuditExport {
+  next_after?: number;
+}
+
+/**
+ * Every page of `GET /v1/audit`, joined, with the checkpoint of the last page read. Stops
+ * when the events reach that checkpoint's `seq`, or a page is empty (a chain that grew
+ * while paging gets one more, empty, page and so its newer checkpoint).
+ */
+async function fetchWholeExport(
+  fetchPage: (after: number) => Promise<AuditPage>,
+  untilHead: boolean,
+): Promise<AuditExport> {
+  const events: AuditExport["events"] = [];
+  let after = 0;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await fetchPage(after);
+    events.push(...answer.events);
+    const last = answer.events.at(-1)?.seq ?? after;
+    const done = untilHead
+      ? answer.events.length === 0 || last === answer.checkpoint.seq
+      : answer.events.length < PAGE_LIMIT;
+    if (done) return { user_id: answer.user_id, events, checkpoint: answer.checkpoint };
+    if (last <= after) throw new Error(`the node's pages do not advance past seq ${after}`);
+    after = last;
+  }
+  throw new Error(`the export has more than ${MAX_PAGES} pages`);
+}
+
 const USAGE =
   "usage: calendario audit verify <node url> (--resource <id> | --user <username>) [--token <key>] [--json]\n" +
   "       the token (an agent key, or the admin token with --user) may also come from CALENDARIO_TOKEN\n";
@@ -46,15 +79,25 @@ export async function runAudit(args: string[]): Promise<number> {
   let exported: AuditExport;
   let didDocument: Record<string, unknown>;
   try {
-    exported = (await fetcher.fetchJson(`${base}/v1/audit?${query}`, {
-      headers: { authorization: `Bearer ${token}` },
-    })) as AuditExport;
+    exported = await fetchWholeExport((after) => {
+      query.set("limit", String(PAGE_LIMIT));
+      query.set("after", String(after));
+      return fetcher.fetchJson(`${base}/v1/audit?${query}`, {
+        headers: { authorization: `Bearer ${token}` },
+      }) as Promise<AuditPage>;
+    }, !values.resource);
     didDocument = (await fetcher.fetchJson(`${base}/.well-known/did.json`)) as Record<
       string,
       unknown
     >;
   } catch (err) {
-    process.stderr.write(`calendario: cannot fetch the audit export: ${(err as Error).message}\n`);
+    const hint =
+      base.startsWith("http:") && !allowInsecure
+        ? " (a node over plain HTTP needs CALENDARIO_ALLOW_INSECURE=1)"
+        : "";
+    process.stderr.write(
+      `calendario: cannot fetch the audit export: ${(err as Error).message}${hint}\n`,
+    );
     return 2;
   }
   const check = await verifyAuditExport(exported, didDocument, { fullChain: !values.resource });
@@ -65,7 +108,8 @@ export async function runAudit(args: string[]): Promise<number> {
     process.stdout.write(
       `${cp.ok ? "✓" : "✗"} checkpoint signed by ${String(didDocument.id)}${cp.ok ? "" : `: ${cp.reason}`}\n` +
         `${check.events.ok ? "✓" : "✗"} ${check.events.count} event(s), ${check.events.mode === "chain" ? "hash chain" : "event hashes"}` +
-        `${check.events.ok ? "" : `: ${check.events.reason} at seq ${check.events.brokenAt}`}\n` +
+        `${check.events.ok ? "" : `: ${check.events.reason} at seq ${check.events.brokenAt}`}` +
+        `${check.events.reason === "truncated" ? ` (the checkpoint's head is seq ${exported.checkpoint.seq})` : ""}\n` +
         `Result: ${check.ok ? "VERIFIED" : "NOT VERIFIED"}\n`,
     );
   }

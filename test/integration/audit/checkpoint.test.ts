@@ -11,6 +11,7 @@ import canonicalizeModule from "canonicalize";
 import { compactVerify, importJWK } from "jose";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AuditExport, verifyAuditExport } from "../../../src/audit/index.js";
 import { main } from "../../../src/cli/main.js";
 import { envToConfig } from "../../../src/config.js";
 import { createLogger } from "../../../src/logger.js";
@@ -137,5 +138,99 @@ describe("audit export", () => {
       count: 4,
       mode: "chain",
     });
+  });
+});
+
+/** Runs `calendario audit verify` with plain HTTP allowed; returns the exit code and stdout. */
+async function auditVerify(args: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((c: string) => out.push(String(c)) > 0) as typeof process.stdout.write;
+  process.env.CALENDARIO_ALLOW_INSECURE = "1";
+  try {
+    const code = await main(["audit", "verify", node.url, ...args]);
+    return { code, out: out.join("") };
+  } finally {
+    process.stdout.write = write;
+    delete process.env.CALENDARIO_ALLOW_INSECURE;
+  }
+}
+
+describe("an audit export that does not reach the signed head", () => {
+  let exported: AuditExport;
+  let did: Record<string, unknown>;
+  beforeAll(async () => {
+    exported = (await request(node.server).get("/v1/audit").set(admin).query({ user_id: "jane" }))
+      .body;
+    did = (await request(node.server).get("/.well-known/did.json")).body;
+    expect(exported.events.length).toBeGreaterThan(2);
+    expect((await verifyAuditExport(exported, did, { fullChain: true })).ok).toBe(true);
+  });
+
+  it.each([
+    ["the last event dropped", (e: AuditExport["events"]) => e.slice(0, -1)],
+    ["the last two events dropped", (e: AuditExport["events"]) => e.slice(0, -2)],
+    ["every event dropped", () => []],
+    ["the first event dropped", (e: AuditExport["events"]) => e.slice(1)],
+  ])("fails with %s", async (_what, cut) => {
+    const check = await verifyAuditExport({ ...exported, events: cut(exported.events) }, did, {
+      fullChain: true,
+    });
+    expect(check.ok).toBe(false);
+    expect(check.events.reason).toBe("truncated");
+  });
+
+  it("fails when the last event is not the head the checkpoint signs", async () => {
+    const last = exported.events.at(-1)!;
+    const { jws: _jws, ...stated } = exported.checkpoint;
+    const checkpoint = { ...stated, head_hash: "f".repeat(64) };
+    const jws = await node.ctx.orgSigner.signCompact(checkpoint as never);
+    const check = await verifyAuditExport(
+      { ...exported, checkpoint: { ...checkpoint, jws } },
+      did,
+      { fullChain: true },
+    );
+    expect(check.ok).toBe(false);
+    expect(check.events).toMatchObject({ reason: "head_mismatch", brokenAt: last.seq });
+  });
+
+  it("fails when the checkpoint's issuer is not the DID whose document was fetched", async () => {
+    const { jws: _jws, ...stated } = exported.checkpoint;
+    const checkpoint = { ...stated, issuer: "did:web:other.example" };
+    const jws = await node.ctx.orgSigner.signCompact(checkpoint as never);
+    const check = await verifyAuditExport(
+      { ...exported, checkpoint: { ...checkpoint, jws } },
+      did,
+      { fullChain: true },
+    );
+    expect(check.ok).toBe(false);
+    expect(check.checkpoint.reason).toMatch(/issuer did:web:other\.example is not/);
+  });
+});
+
+describe("`calendario audit verify` on a chain longer than a page", () => {
+  beforeAll(async () => {
+    await request(node.server)
+      .put("/admin/v1/users/max")
+      .set(admin)
+      .send(sampleProfileInput("max"))
+      .expect(201);
+    // 1,100 rule changes: the chain runs past the first page of 1,000 events.
+    for (let i = 0; i < 1100; i++)
+      await node.ctx.store.putRules("max", { buffer_before_minutes: i % 60 }, "admin");
+  });
+
+  it("reads every page, to the checkpoint's head, over plain HTTP", async () => {
+    const head = await node.ctx.store.auditHead("max");
+    expect(head.seq).toBeGreaterThan(1000);
+    const { code, out } = await auditVerify([
+      "--user",
+      "max",
+      "--token",
+      TEST_ADMIN_TOKEN,
+      "--json",
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).events).toMatchObject({ ok: true, count: head.seq, mode: "chain" });
   });
 });
