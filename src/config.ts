@@ -131,11 +131,17 @@ export interface Secrets {
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * A whole number of the setting's unit within [min, max]. The message says what kind of
+ * number is wanted and the range, whatever was wrong (a sign, a fraction, a word, a size).
+ */
 function integer(variable: string, raw: string | undefined, def: number, min: number, max: number) {
   if (raw === undefined) return def;
-  if (!/^\d+$/.test(raw)) throw new ConfigError(variable, `must be an integer, got "${raw}"`);
-  const n = Number(raw);
-  if (n < min || n > max) throw new ConfigError(variable, `must be between ${min} and ${max}`);
+  const n = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!(n >= min && n <= max)) {
+    const kind = min >= 1 ? "a positive integer" : "a non-negative integer";
+    throw new ConfigError(variable, `must be ${kind} (${min} to ${max}), got "${raw}"`);
+  }
   return n;
 }
 

@@ -35,7 +35,7 @@ async function fetchWholeExport(
   throw new Error(`the export has more than ${MAX_PAGES} pages`);
 }
 
-const USAGE =
+export const AUDIT_USAGE =
   "usage: calendario audit verify <node url> (--resource <id> | --user <username>) [--token <key>] [--json]\n" +
   "       the token (an agent key, or the admin token with --user) may also come from CALENDARIO_TOKEN\n";
 
@@ -55,7 +55,7 @@ export async function runAudit(args: string[]): Promise<number> {
       allowPositionals: true,
     }));
   } catch (err) {
-    process.stderr.write(`calendario: ${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`calendario: ${(err as Error).message}\n${AUDIT_USAGE}`);
     return 2;
   }
   const [verb, nodeUrl] = positionals;
@@ -67,7 +67,7 @@ export async function runAudit(args: string[]): Promise<number> {
     (!values.resource && !values.user) ||
     !token
   ) {
-    process.stderr.write(USAGE);
+    process.stderr.write(AUDIT_USAGE);
     return 2;
   }
   const allowInsecure = ["1", "true"].includes(process.env.CALENDARIO_ALLOW_INSECURE ?? "");

@@ -4,6 +4,16 @@ import type { JWK } from "jose";
 import { didKeySigner, generateEd25519Jwk } from "../identity/index.js";
 import { signProfile } from "../profile/index.js";
 
+export const KEYGEN_USAGE =
+  "usage: calendario keygen [--out <file>]\n" +
+  "       creates an Ed25519 key; with --out, writes the private JWK there (mode 0600, never\n" +
+  "       over an existing file) and prints its did:key; without, prints the JWK with its did\n";
+
+export const SIGN_USAGE =
+  "usage: calendario sign --key <jwk file> <profile.json> [--out <file>]\n" +
+  "       adds a self_proof signed with your key (a `calendario keygen` file) and sets `self`\n" +
+  "       to its did:key; prints the signed profile, or writes it to --out\n";
+
 function fail(message: string): number {
   process.stderr.write(`calendario: ${message}\n`);
   return 2;
@@ -14,7 +24,7 @@ export async function runKeygen(args: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({ args, options: { out: { type: "string" } } }));
   } catch (err) {
-    return fail(`${(err as Error).message}\nusage: calendario keygen [--out <file>]`);
+    return fail(`${(err as Error).message}\n${KEYGEN_USAGE}`);
   }
   const { privateJwk } = await generateEd25519Jwk();
   const signer = await didKeySigner(privateJwk);
@@ -50,7 +60,7 @@ export async function runSign(args: string[]): Promise<number> {
   const keyFile = parsed.values.key;
   const profileFile = parsed.positionals[0];
   if (!keyFile || !profileFile || parsed.positionals.length !== 1)
-    return fail("usage: calendario sign --key <jwk file> <profile.json> [--out <file>]");
+    return fail(`missing or extra arguments\n${SIGN_USAGE}`);
   let key: JWK;
   let profile: Record<string, unknown>;
   try {

@@ -1,3 +1,5 @@
+import { SOFTWARE_NAME, SOFTWARE_VERSION } from "../version.js";
+
 export const USAGE = `calendario — a Calendario node and its tools
 
 Usage:
@@ -12,9 +14,11 @@ Usage:
                                        sign and send a booking request as yourself (your profile's self DID)
   calendario audit verify <node url> (--resource <id> | --user <username>) [--token <key>] [--json]
                                        check an audit export against the node's DID document
+  calendario <command> --help          the usage of one command
+  calendario --version                 the version
   calendario help                      this text
 
-Exit codes: 0 success / valid, 1 invalid, 2 usage or fetch error.
+Exit codes: 0 success / valid, 1 invalid, 2 usage or fetch error (also: no command).
   request: 0 confirmed or pending, 1 refused (or the target's profile does not verify),
   2 usage error, 3 the peer could not be reached (or answered 5xx).
 DNS lookups use CALENDARIO_DNS_SERVERS when set; CALENDARIO_ALLOW_INSECURE=1 allows http and
@@ -22,33 +26,83 @@ local addresses (local testing only).
 See README.md for configuration.
 `;
 
+/** One subcommand: its usage (printed by `--help`, exit 0) and how it runs. */
+export interface Command {
+  name: string;
+  usage(): Promise<string>;
+  run(args: string[]): Promise<number>;
+}
+
 /**
- * Runs one command; returns the exit code. Each command's module is loaded when it runs,
- * so a client command does not load the whole server first.
+ * Every subcommand. Each command's module is loaded when it runs (or shows its usage), so
+ * a client command does not load the whole server first.
  */
+export const COMMANDS: readonly Command[] = [
+  {
+    name: "serve",
+    usage: async () => (await import("./serve.js")).SERVE_USAGE,
+    run: async (args) => (await import("./serve.js")).runServe(args),
+  },
+  {
+    name: "validate",
+    usage: async () => (await import("./validate.js")).VALIDATE_USAGE,
+    run: async (args) => (await import("./validate.js")).runValidate(args),
+  },
+  {
+    name: "keygen",
+    usage: async () => (await import("./keys.js")).KEYGEN_USAGE,
+    run: async (args) => (await import("./keys.js")).runKeygen(args),
+  },
+  {
+    name: "sign",
+    usage: async () => (await import("./keys.js")).SIGN_USAGE,
+    run: async (args) => (await import("./keys.js")).runSign(args),
+  },
+  {
+    name: "request",
+    usage: async () => (await import("./request.js")).REQUEST_USAGE,
+    run: async (args) => (await import("./request.js")).runRequest(args),
+  },
+  {
+    name: "audit",
+    usage: async () => (await import("./audit.js")).AUDIT_USAGE,
+    run: async (args) => (await import("./audit.js")).runAudit(args),
+  },
+];
+
+const HELP_FLAGS = new Set(["--help", "-h"]);
+const VERSION_FLAGS = new Set(["--version", "-V", "version"]);
+
+/** `--help` or `-h` among the arguments, before a `--` that ends the options. */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((a) => HELP_FLAGS.has(a));
+}
+
+/** Runs one command; returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case "serve":
-      return (await import("./serve.js")).runServe(rest);
-    case "validate":
-      return (await import("./validate.js")).runValidate(rest);
-    case "keygen":
-      return (await import("./keys.js")).runKeygen(rest);
-    case "sign":
-      return (await import("./keys.js")).runSign(rest);
-    case "request":
-      return (await import("./request.js")).runRequest(rest);
-    case "audit":
-      return (await import("./audit.js")).runAudit(rest);
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      process.stderr.write(`calendario: unknown command "${command}"\n\n${USAGE}`);
-      return 2;
+  const [name, ...rest] = argv;
+  if (name === undefined) {
+    // No command is a usage error: the help goes where errors go.
+    process.stderr.write(USAGE);
+    return 2;
   }
+  if (name === "help" || HELP_FLAGS.has(name)) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (VERSION_FLAGS.has(name)) {
+    process.stdout.write(`${SOFTWARE_NAME} ${SOFTWARE_VERSION}\n`);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`calendario: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (asksForHelp(rest)) {
+    process.stdout.write(await command.usage());
+    return 0;
+  }
+  return command.run(rest);
 }

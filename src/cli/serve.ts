@@ -1,14 +1,23 @@
 import { ConfigError } from "../config.js";
-import { serveFromEnv } from "../server.js";
+
+export const SERVE_USAGE = `usage: calendario serve
+       runs the node; it is configured by environment variables (README.md, "Configuration"):
+       PORT (8080), HOST (127.0.0.1), PUBLIC_URL, CALENDARIO_DOMAIN, DATA_DIR (./data),
+       PROFILES_DIR (./profiles), ADMIN_TOKEN, REDIS_URL (unset: in-memory, not durable),
+       LOG_LEVEL, HOLD_TTL_SECONDS, BUMP_WINDOW_SECONDS, ARBITRATION_WINDOW_MS,
+       PENDING_TTL_SECONDS, CALENDARIO_DNS_SERVERS, CALENDARIO_ALLOW_INSECURE, TRUST_PROXY,
+       WEBHOOK_TIMEOUT_MS, WEBHOOK_LEASE_MS
+       exit codes: 2 invalid configuration; it runs until SIGTERM or SIGINT
+`;
 
 export async function runServe(args: string[]): Promise<number> {
-  if (args.includes("--help")) {
-    process.stdout.write(
-      "calendario serve: runs the node; configure it with environment variables (README.md).\n",
-    );
-    return 0;
+  if (args.length > 0) {
+    process.stderr.write(`calendario: serve takes no arguments\n${SERVE_USAGE}`);
+    return 2;
   }
   try {
+    // Loaded here, so that `serve --help` does not load the whole server.
+    const { serveFromEnv } = await import("../server.js");
     await serveFromEnv();
     // Keep running: the process ends on SIGTERM/SIGINT.
     return await new Promise<number>(() => {});

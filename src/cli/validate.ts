@@ -4,7 +4,7 @@ import { discoverProfile, parseAddress } from "../federation/index.js";
 import { checkProfile, type ProfileReport } from "../profile/index.js";
 import { type CliOutbound, cliOutbound } from "./request.js";
 
-const USAGE =
+export const VALIDATE_USAGE =
   "usage: calendario validate <file | https URL | username@domain> [--json] [--no-proofs]\n";
 
 class FetchProblem extends Error {}
@@ -87,15 +87,15 @@ export async function runValidate(args: string[]): Promise<number> {
       allowPositionals: true,
     }));
   } catch (err) {
-    process.stderr.write(`calendario: ${(err as Error).message}\n${USAGE}`);
+    process.stderr.write(`calendario: ${(err as Error).message}\n${VALIDATE_USAGE}`);
     return 2;
   }
   if (values.help) {
-    process.stdout.write(USAGE);
+    process.stdout.write(VALIDATE_USAGE);
     return 0;
   }
   if (positionals.length !== 1) {
-    process.stderr.write(USAGE);
+    process.stderr.write(VALIDATE_USAGE);
     return 2;
   }
   let loaded: Loaded;

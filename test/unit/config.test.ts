@@ -79,6 +79,37 @@ describe("configuration", () => {
     ).toBe("http://acme.test:8080");
   });
 
+  // Every integer setting: [variable, key in the environment map, smallest allowed].
+  const INTEGER_SETTINGS = [
+    ["HOLD_TTL_SECONDS", "holdTtlSeconds", 1],
+    ["PENDING_TTL_SECONDS", "pendingTtlSeconds", 60],
+    ["WEBHOOK_TIMEOUT_MS", "webhookTimeoutMs", 100],
+    ["WEBHOOK_LEASE_MS", "webhookLeaseMs", 500],
+    ["BUMP_WINDOW_SECONDS", "bumpWindowSeconds", 0],
+    ["ARBITRATION_WINDOW_MS", "arbitrationWindowMs", 0],
+    ["TRUST_PROXY", "trustProxy", 0],
+    ["PORT", "port", 0],
+  ] as const;
+
+  describe.each(INTEGER_SETTINGS)("%s", (variable, key, min) => {
+    const kind = min >= 1 ? "a positive integer" : "a non-negative integer";
+    // PORT=0 needs a PUBLIC_URL; give one so only the number is judged.
+    const base = { publicUrl: "http://localhost:8080" };
+    it.each(["-5", "1.5", "ten", " 7", String(min - 1), "99999999999"])(
+      `says "must be ${kind}" for %j`,
+      (raw) => {
+        expect(() => envToConfig({ ...base, [key]: raw })).toThrow(
+          new RegExp(
+            `^${variable}: must be ${kind} \\(${min} to \\d+\\), got "${raw.replace(".", "\\.")}"$`,
+          ),
+        );
+      },
+    );
+    it("accepts its smallest value", () => {
+      expect(() => envToConfig({ ...base, [key]: String(min) })).not.toThrow();
+    });
+  });
+
   it("requires an ADMIN_TOKEN of at least 16 characters", () => {
     expect(() => envToSecrets({ adminToken: "short" })).toThrow(/ADMIN_TOKEN/);
     expect(envToSecrets({ adminToken: "a-long-enough-admin-token" }).adminToken).toBe(
