@@ -56,6 +56,7 @@ export type ErrorCode =
   | ForbiddenCode
   | NotFoundCode
   | "conflict"
+  | "managed_by_file"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rule_violation"
@@ -140,6 +141,19 @@ export class NotFoundError extends AppError {
 export class ConflictError extends AppError {
   constructor(message: string, extra?: Record<string, unknown>, details?: unknown) {
     super("conflict", message, { details, extra });
+  }
+}
+
+/**
+ * The user's profile comes from a file in PROFILES_DIR: it is changed by editing that
+ * file, and the admin API does not replace or delete it.
+ */
+export class ManagedByFileError extends AppError {
+  constructor(username: string) {
+    super(
+      "managed_by_file",
+      `User "${username}" is managed by the file ${username}.json in PROFILES_DIR: edit or remove that file and restart the node`,
+    );
   }
 }
 

@@ -4,8 +4,9 @@ export type { Logger };
 
 /**
  * Structured JSON logs. Credentials are redacted wherever they could appear. By default
- * lines go to stdout through an asynchronous buffer (a synchronous write per request
- * costs a third of the node's throughput); `flushLogger` drains it at shutdown.
+ * each line is written to stdout as it happens (synchronously): a newcomer sees the node
+ * start, and a crash or SIGKILL loses no line (the cost is in `npm run bench --
+ * profile-get-logged`).
  */
 export function createLogger(level: string, stream?: DestinationStream): Logger {
   return pino(
@@ -25,11 +26,11 @@ export function createLogger(level: string, stream?: DestinationStream): Logger 
         censor: "[redacted]",
       },
     },
-    stream ?? destination({ dest: 1, sync: false, minLength: 4096 }),
+    stream ?? destination({ dest: 1, sync: true }),
   );
 }
 
-/** Writes out what the logger still buffers (at shutdown). */
+/** Writes out what the logger still buffers (at shutdown; a no-op for synchronous lines). */
 export function flushLogger(logger: Logger): Promise<void> {
   return new Promise((resolve) => logger.flush(() => resolve()));
 }

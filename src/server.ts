@@ -1,5 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { ADMIN_TOKEN_FILE } from "./admin-token.js";
 import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
 import { Context, type ContextOverrides } from "./context.js";
 import { answerClientErrorsWithJson, createApp } from "./http/index.js";
@@ -37,16 +39,19 @@ export async function startNode(
   const { port } = server.address() as AddressInfo;
   const { host } = cfg.service;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const adminToken = adminTokenLocation(cfg, secrets);
   ctx.logger.info(
     {
       url,
       publicUrl: cfg.service.publicUrl,
       did: ctx.did,
       store: ctx.store.kind,
+      durable: ctx.store.kind !== "memory",
+      adminTokenAt: adminToken,
       profiles: loaded,
       failed,
     },
-    "calendario node listening",
+    `calendario node listening on ${url} (store: ${ctx.store.kind === "memory" ? "memory, NOT durable" : ctx.store.kind}; admin token: ${adminToken})`,
   );
   let stopping: Promise<void> | undefined;
   const stop = () => {
@@ -61,6 +66,12 @@ export async function startNode(
     return stopping;
   };
   return { ctx, server, url, stop };
+}
+
+/** Where the admin token comes from, for the start-up line: a file path or the variable, never the token. */
+function adminTokenLocation(cfg: Config, secrets: Secrets): string {
+  if (secrets.adminToken !== undefined) return "from ADMIN_TOKEN";
+  return `in ${path.join(cfg.service.dataDir, ADMIN_TOKEN_FILE)}`;
 }
 
 /** `calendario serve`: configuration from the environment, stop on SIGTERM/SIGINT. */

@@ -1,6 +1,6 @@
 /** The administrator's decisions about users and their agents. */
 import { type Agent, ID_RE, newAgentKey, newId } from "../arbiter/index.js";
-import { NotFoundError } from "../errors.js";
+import { ManagedByFileError, NotFoundError } from "../errors.js";
 import { USERNAME_RE } from "../profile/index.js";
 import { type AdminCaller, actorOf } from "./caller.js";
 import type { BookingDeps } from "./deps.js";
@@ -81,7 +81,8 @@ export async function revokeAgent(
  * Deletes the user and everything that acts on their calendar: agents' keys, holds,
  * bookings, counters, webhook subscriptions. Their audit chain is archived for the admin;
  * a user re-created under the name starts empty, with a new chain. False when there was
- * no such user.
+ * no such user. A user whose profile comes from PROFILES_DIR is removed by removing its
+ * file, not here.
  */
 export async function deleteUser(
   deps: BookingDeps,
@@ -89,6 +90,8 @@ export async function deleteUser(
   username: string,
 ): Promise<boolean> {
   if (!USERNAME_RE.test(username)) return false;
+  if ((await deps.store.getUser(username))?.source === "file")
+    throw new ManagedByFileError(username);
   const deleted = await deps.store.deleteUser(username, actorOf(caller));
   // Also when the user was already gone: a delete that died halfway is finished here.
   await deps.webhooks.forgetUser(username);

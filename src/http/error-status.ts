@@ -33,6 +33,7 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   resource_not_found: 404,
   archive_not_found: 404,
   conflict: 409,
+  managed_by_file: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rule_violation: 422,

@@ -1,4 +1,5 @@
 import type { Store, UserRecord } from "../arbiter/index.js";
+import { ManagedByFileError } from "../errors.js";
 import { canonicalJson } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { readProfileDir } from "./load-dir.js";
@@ -15,6 +16,7 @@ export async function putUserProfile(
   source: UserRecord["source"],
 ): Promise<{ record: UserRecord; created: boolean; changed: boolean }> {
   const existing = await store.getUser(username);
+  if (existing?.source === "file" && source === "admin") throw new ManagedByFileError(username);
   // Several processes load the same profile files at start: an unchanged profile is not
   // signed again, so it keeps its ETag and adds no audit event — unless the organization
   // key changed since it was signed.
@@ -81,16 +83,22 @@ function sameJson(a: unknown, b: unknown): boolean {
   }
 }
 
-/** Loads every `<username>.json` in the profiles directory; a bad file is logged and skipped. */
+/**
+ * Loads every `<username>.json` in the profiles directory; a bad file is logged and
+ * skipped (its user, if stored, keeps the profile it had and stays file-managed). A stored
+ * file-managed user whose file is gone is handed to the admin API (`released`): it keeps its
+ * profile, agents and bookings, and the admin may now change or delete it.
+ */
 export async function loadProfilesFromDir(
   dir: string,
   store: Store,
   deps: PublishDeps,
   logger: Logger,
-): Promise<{ loaded: string[]; failed: string[] }> {
+): Promise<{ loaded: string[]; failed: string[]; released: string[] }> {
   const loaded: string[] = [];
   const failed: string[] = [];
-  for (const file of await readProfileDir(dir)) {
+  const files = await readProfileDir(dir);
+  for (const file of files) {
     try {
       if (!USERNAME_RE.test(file.username)) throw new Error("file name is not a valid username");
       if (!file.content.ok) throw new Error(`not valid JSON: ${file.content.error}`);
@@ -102,5 +110,31 @@ export async function loadProfilesFromDir(
       logger.error({ file: file.file, error: e.message, details: e.details }, "profile not loaded");
     }
   }
-  return { loaded, failed };
+  const released = await releaseUsersWithoutFile(
+    store,
+    new Set(files.map((f) => f.username)),
+    deps.now(),
+  );
+  if (released.length > 0)
+    logger.warn(
+      { profiles: released, dir },
+      "profile files removed: these users are now managed through the admin API",
+    );
+  return { loaded, failed, released };
+}
+
+async function releaseUsersWithoutFile(
+  store: Store,
+  present: Set<string>,
+  now: number,
+): Promise<string[]> {
+  const released: string[] = [];
+  for (const username of await store.listUsernames()) {
+    if (present.has(username)) continue;
+    const record = await store.getUser(username);
+    if (record?.source !== "file") continue;
+    await store.putUser({ ...record, source: "admin", updatedAt: now }, "system");
+    released.push(username);
+  }
+  return released;
 }

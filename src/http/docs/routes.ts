@@ -441,6 +441,11 @@ function adminRoutes(): Route[] {
     responses: Route["responses"],
     body?: string,
   ): Route => ({ method, path, summary, tag: "admin", security: ["admin"], body, responses });
+  const managedByFile: Answer = {
+    mediaType: "application/json",
+    schema: "Error",
+    description: "managed_by_file: the profile comes from a file in PROFILES_DIR; edit the file",
+  };
   return [
     admin("get", "/admin/v1/users", "Usernames", { "200": "Users" }),
     admin("get", u, "A user: the input and the published profile", { "200": "UserRecord" }),
@@ -448,10 +453,13 @@ function adminRoutes(): Route[] {
       "put",
       u,
       "Create or replace a user's profile (unsigned; the node signs it)",
-      { "200": "UserProfile", "201": "UserProfile" },
+      { "200": "UserProfile", "201": "UserProfile", "409": managedByFile },
       "ProfileInput",
     ),
-    admin("delete", u, "Delete a user (the audit chain is archived)", { "204": null }),
+    admin("delete", u, "Delete a user (the audit chain is archived)", {
+      "204": null,
+      "409": managedByFile,
+    }),
     admin("get", `${u}/audit/archives`, "Closed audit chains of deleted users of this name", {
       "200": "AuditArchives",
     }),
