@@ -1,5 +1,6 @@
 import { ConfigError } from "../config.js";
 import { serveFromEnv } from "../server.js";
+import { StartupError } from "../startup-error.js";
 
 export async function runServe(args: string[]): Promise<number> {
   if (args.includes("--help")) {
@@ -16,6 +17,11 @@ export async function runServe(args: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`calendario: invalid configuration: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof StartupError) {
+      // Everything the start opened is closed: the process ends with this code.
+      process.stderr.write(`calendario: cannot start: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }

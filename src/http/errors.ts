@@ -33,6 +33,24 @@ export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 }
 
+/**
+ * A failed request in the log: a server fault with its stack at `error`; a temporary
+ * unavailability (503: the store outage is logged once, by the store's health watch)
+ * or an upstream failure at `warn`, one line without a stack, so an outage does not
+ * flood the log.
+ */
+export function logFailure(
+  logger: Logger,
+  err: unknown,
+  mapped: AppError,
+  status: number,
+  fields: Record<string, unknown>,
+): void {
+  if (status < 500) return;
+  if (status === 500) logger.error({ ...fields, err }, "request failed");
+  else logger.warn({ ...fields, status, code: mapped.code }, "request failed");
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
@@ -42,9 +60,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const mapped =
       err instanceof AppError ? err : (fromBodyParserError(err) ?? AppError.fromError(err));
     const status = statusOf(mapped.code);
-    if (status >= 500) {
-      logger.error({ err, reqId: req.id, path: req.path }, "request failed");
-    }
+    logFailure(logger, err, mapped, status, { reqId: req.id, path: req.path });
     if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
       res.set("Retry-After", String(mapped.retryAfterSeconds));
     res.status(status).json(mapped.payload);
