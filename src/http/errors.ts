@@ -34,10 +34,10 @@ export function notFoundHandler(): RequestHandler {
 }
 
 /**
- * A failed request in the log: a server fault with its stack at `error`; a temporary
- * unavailability (503: the store outage is logged once, by the store's health watch)
- * or an upstream failure at `warn`, one line without a stack, so an outage does not
- * flood the log.
+ * A failed call in the log: a server fault (500) with its stack at `error`; a temporary
+ * unavailability (503: the store outage itself is logged once, by the store's health
+ * watch) or an upstream failure (502) at `warn`, one line without a stack, so an outage
+ * does not flood the log.
  */
 export function logFailure(
   logger: Logger,
@@ -60,7 +60,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const mapped =
       err instanceof AppError ? err : (fromBodyParserError(err) ?? AppError.fromError(err));
     const status = statusOf(mapped.code);
-    logFailure(logger, err, mapped, status, { reqId: req.id, path: req.path });
+    // A 500 gets its own line, with the stack; other failures only mark the request's
+    // log line (warn, with the code), so each failed request is one line.
+    if (status === 500) logFailure(logger, err, mapped, status, { reqId: req.id, path: req.path });
+    else res.locals.errorCode = mapped.code;
     if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
       res.set("Retry-After", String(mapped.retryAfterSeconds));
     res.status(status).json(mapped.payload);

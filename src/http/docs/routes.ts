@@ -68,7 +68,8 @@ export const ROUTES: readonly Route[] = [
   {
     method: "get",
     path: "/readyz",
-    summary: "Readiness: 503 while starting, stopping, or when the store does not answer within a second",
+    summary:
+      "Readiness: 503 while starting, stopping, or when the store does not answer within a second",
     tag: "operations",
     security: [],
     responses: { "200": "Readiness", "503": "Readiness" },
