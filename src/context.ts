@@ -157,7 +157,9 @@ export class Context {
     this.operations = parts.operations;
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
     this.sweeper = startPendingSweeper(parts.store, parts.logger);
+    const { metrics } = parts.operations;
     this.booking = {
+      decisions: (kind, outcome) => metrics.decisions.inc({ kind, outcome }),
       store: parts.store,
       settings: parts.cfg.booking,
       webhooks: parts.webhooks,
@@ -238,6 +240,8 @@ export class Context {
           redis,
           timeoutMs: cfg.webhooks.timeoutMs,
           leaseMs: cfg.webhooks.leaseMs,
+          onDeliveryAttempt: (kind, result) =>
+            operations.metrics.deliveries.inc({ kind, status: result }),
           // Callbacks to other nodes carry a request token of the organization, fresh per attempt.
           authorizeCallback: (url, body) =>
             signRequestToken(signer, {

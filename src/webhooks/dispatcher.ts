@@ -14,7 +14,7 @@ import type { Logger } from "../logger.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
 import { type AuthorizeCallback, ensureCallbacksSubscription } from "./callbacks.js";
 import { type OutboxDeps, persistOutboxEvents } from "./outbox.js";
-import { runSubscriptionPass } from "./sender.js";
+import { type DeliveryAttemptObserver, runSubscriptionPass } from "./sender.js";
 import type { WebhookTransport } from "./transport.js";
 import type { SubscriptionRef, WebhookStore } from "./types.js";
 
@@ -55,6 +55,8 @@ export interface DispatcherDeps {
   allowInsecure: boolean;
   /** Given: peer callbacks are sent, and every user's outbox is watched for them. */
   authorizeCallback?: AuthorizeCallback;
+  /** Told each delivery attempt's result (metrics). */
+  onDeliveryAttempt?: DeliveryAttemptObserver;
 }
 
 export function defaultDispatcherOptions(): DispatcherOptions {
