@@ -35,6 +35,10 @@ export interface ServerEnvironment {
   dnsServers?: string;
   webhookTimeoutMs?: string;
   webhookLeaseMs?: string;
+  redisConnectTimeoutSeconds?: string;
+  shutdownTimeoutSeconds?: string;
+  metricsPort?: string;
+  metricsHost?: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment {
@@ -61,6 +65,10 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     dnsServers: pick("CALENDARIO_DNS_SERVERS"),
     webhookTimeoutMs: pick("WEBHOOK_TIMEOUT_MS"),
     webhookLeaseMs: pick("WEBHOOK_LEASE_MS"),
+    redisConnectTimeoutSeconds: pick("REDIS_CONNECT_TIMEOUT_SECONDS"),
+    shutdownTimeoutSeconds: pick("SHUTDOWN_TIMEOUT_SECONDS"),
+    metricsPort: pick("METRICS_PORT"),
+    metricsHost: pick("METRICS_HOST"),
   };
 }
 
@@ -70,7 +78,14 @@ export interface DnsServer {
 }
 
 /** Where the node keeps its state. `cluster` comes with Redis Cluster support. */
-export type StoreConfig = { provider: "memory" } | { provider: "redis"; url: string };
+export type StoreConfig =
+  | { provider: "memory" }
+  | {
+      provider: "redis";
+      url: string;
+      /** How long start-up waits for Redis before giving up. */
+      connectTimeoutMs: number;
+    };
 
 export interface ServiceConfig {
   port: number;
@@ -86,6 +101,14 @@ export interface ServiceConfig {
    * limits, logs) is read from X-Forwarded-For that many hops back. 0: the socket's.
    */
   trustProxy: number;
+  /** How long SIGTERM waits for requests in flight before closing everything. */
+  shutdownTimeoutMs: number;
+}
+
+/** `/metrics` without authentication on a listener of its own, when a port is set. */
+export interface MetricsConfig {
+  port: number | undefined;
+  host: string;
 }
 
 export interface BookingConfig {
@@ -120,6 +143,7 @@ export interface Config {
   booking: BookingConfig;
   outbound: OutboundConfig;
   webhooks: WebhooksConfig;
+  metrics: MetricsConfig;
   log: { level: LogLevel };
 }
 
@@ -213,11 +237,24 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
       dataDir: path.resolve(cwd, env.dataDir ?? "data"),
       profilesDir: path.resolve(cwd, env.profilesDir ?? "profiles"),
       trustProxy: integer("TRUST_PROXY", env.trustProxy, 0, 0, 10),
+      shutdownTimeoutMs:
+        integer("SHUTDOWN_TIMEOUT_SECONDS", env.shutdownTimeoutSeconds, 10, 1, 600) * 1000,
     },
     store:
       env.redisUrl === undefined
         ? { provider: "memory" }
-        : { provider: "redis", url: env.redisUrl },
+        : {
+            provider: "redis",
+            url: env.redisUrl,
+            connectTimeoutMs:
+              integer(
+                "REDIS_CONNECT_TIMEOUT_SECONDS",
+                env.redisConnectTimeoutSeconds,
+                30,
+                1,
+                3600,
+              ) * 1000,
+          },
     booking: {
       holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
       bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
@@ -234,6 +271,13 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
     webhooks: {
       timeoutMs: integer("WEBHOOK_TIMEOUT_MS", env.webhookTimeoutMs, 10_000, 100, 60_000),
       leaseMs: integer("WEBHOOK_LEASE_MS", env.webhookLeaseMs, 30_000, 500, 600_000),
+    },
+    metrics: {
+      port:
+        env.metricsPort === undefined
+          ? undefined
+          : integer("METRICS_PORT", env.metricsPort, 0, 0, 65535),
+      host: env.metricsHost ?? host,
     },
     log: { level: logLevel },
   };

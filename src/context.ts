@@ -5,7 +5,13 @@
  */
 import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
-import { connectRedis, MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
+import {
+  connectRedis,
+  MemoryStore,
+  RedisStore,
+  redisAddress,
+  type Store,
+} from "./arbiter/index.js";
 import { type BookingDeps, type PendingSweeper, startPendingSweeper } from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
@@ -31,7 +37,9 @@ import {
   signRequestToken,
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
+import { createOperations, instrumentStore, type Operations } from "./operations/index.js";
 import type { PublishDeps } from "./profile/publish.js";
+import { StartupError } from "./startup-error.js";
 import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
 
 export interface ContextOverrides {
@@ -59,6 +67,7 @@ interface ContextParts {
   redis: SharedRedis | undefined;
   outbound: Outbound;
   profiles: RemoteProfiles;
+  operations: Operations;
 }
 
 /** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
@@ -66,8 +75,39 @@ type SharedRedis = Awaited<ReturnType<typeof connectSharedRedis>>;
 
 const REPLY_TIMEOUT_MS = 5000;
 
-function connectSharedRedis(url: string) {
-  return connectRedis(url, REPLY_TIMEOUT_MS, webhookScripts());
+const WAITING_LOG_MS = 5000;
+
+/**
+ * Connects at start-up, waiting at most `connectTimeoutMs` and saying so in the log
+ * while it waits; then a StartupError names the address (never the credentials).
+ */
+async function connectSharedRedis(url: string, connectTimeoutMs: number, logger: Logger) {
+  const address = redisAddress(url);
+  let lastError: string | undefined;
+  const waiting = () =>
+    logger.warn(
+      { redis: address, error: lastError, timeoutSeconds: connectTimeoutMs / 1000 },
+      "waiting for Redis",
+    );
+  const first = setTimeout(waiting, 1000);
+  const again = setInterval(waiting, WAITING_LOG_MS);
+  try {
+    return await connectRedis(url, REPLY_TIMEOUT_MS, webhookScripts(), {
+      timeoutMs: connectTimeoutMs,
+      onConnectError: (err) => {
+        lastError = err.message || err.name;
+      },
+    });
+  } catch (err) {
+    const why = lastError ? ` (${lastError})` : "";
+    throw new StartupError(
+      `Redis at ${address} did not answer within ${connectTimeoutMs / 1000} s${why}; check REDIS_URL`,
+      { cause: err },
+    );
+  } finally {
+    clearTimeout(first);
+    clearInterval(again);
+  }
 }
 
 export class Context {
@@ -93,6 +133,8 @@ export class Context {
   readonly profiles: RemoteProfiles;
   /** At most one forced DID refresh per minute per DID, for request-token signatures. */
   readonly refreshLimiter: ForcedRefreshLimiter;
+  /** Phase (readiness), store health and metrics. */
+  readonly operations: Operations;
   private readonly orgKey: JWK;
   private readonly redis: SharedRedis | undefined;
   private readonly sweeper: PendingSweeper;
@@ -112,9 +154,12 @@ export class Context {
     this.redis = parts.redis;
     this.outbound = parts.outbound;
     this.profiles = parts.profiles;
+    this.operations = parts.operations;
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
     this.sweeper = startPendingSweeper(parts.store, parts.logger);
+    const { metrics } = parts.operations;
     this.booking = {
+      decisions: (kind, outcome) => metrics.decisions.inc({ kind, outcome }),
       store: parts.store,
       settings: parts.cfg.booking,
       webhooks: parts.webhooks,
@@ -173,12 +218,19 @@ export class Context {
       discovery: net.discovery,
       clock,
     });
+    const operations = createOperations(logger);
     const redis =
-      cfg.store.provider === "redis" ? await connectSharedRedis(cfg.store.url) : undefined;
+      cfg.store.provider === "redis"
+        ? await connectSharedRedis(cfg.store.url, cfg.store.connectTimeoutMs, logger)
+        : undefined;
     let store: Store | undefined;
     let webhooks: Webhooks;
     try {
-      store = overrides.store ?? createStore(redis, logger, clock);
+      store = instrumentStore(
+        overrides.store ?? createStore(redis, logger, clock),
+        operations.metrics,
+        operations.storeHealth,
+      );
       webhooks = await Webhooks.create(
         {
           store,
@@ -188,6 +240,8 @@ export class Context {
           redis,
           timeoutMs: cfg.webhooks.timeoutMs,
           leaseMs: cfg.webhooks.leaseMs,
+          onDeliveryAttempt: (kind, result) =>
+            operations.metrics.deliveries.inc({ kind, status: result }),
           // Callbacks to other nodes carry a request token of the organization, fresh per attempt.
           authorizeCallback: (url, body) =>
             signRequestToken(signer, {
@@ -223,6 +277,7 @@ export class Context {
       redis,
       outbound: net,
       profiles,
+      operations,
     });
   }
 
@@ -243,6 +298,14 @@ export class Context {
     ]);
     const self = user ? (JSON.parse(user.published) as { self?: string }).self : undefined;
     return self === custodial.did ? custodial : this.orgSigner;
+  }
+
+  /**
+   * Drops the Redis connection without waiting for replies: when a frozen server keeps
+   * `destroy()` from finishing within the shutdown bound.
+   */
+  forceClose(): void {
+    if (this.redis?.isOpen) this.redis.destroy();
   }
 
   /** Closes every part; a part that fails to close does not keep the others open. */

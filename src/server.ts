@@ -1,18 +1,54 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { ADMIN_TOKEN_FILE } from "./admin-token.js";
 import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
 import { Context, type ContextOverrides } from "./context.js";
 import { answerClientErrorsWithJson, createApp } from "./http/index.js";
+import { metricsServer } from "./http/operations.js";
 import { flushLogger } from "./logger.js";
 import { loadProfilesFromDir, resignStaleProfiles } from "./profile/index.js";
+import { drainAndClose } from "./shutdown.js";
+import { StartupError } from "./startup-error.js";
 
 export interface RunningNode {
   ctx: Context;
   server: Server;
   url: string;
+  /** The unauthenticated `/metrics` listener, when METRICS_PORT is set. */
+  metricsUrl?: string;
+  /**
+   * Stops taking requests, lets those in flight finish within SHUTDOWN_TIMEOUT_SECONDS,
+   * then closes everything (forcibly at the bound). Idempotent.
+   */
   stop(): Promise<void>;
+}
+
+function urlOf(server: Server, host: string): string {
+  const { port } = server.address() as AddressInfo;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** Resolves once listening; a listen error (port taken) becomes a StartupError. */
+async function listen(server: Server, port: number, host: string, what: string): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const why =
+        err.code === "EADDRINUSE"
+          ? "the address is already in use (another process listens there)"
+          : err.code === "EACCES"
+            ? "permission denied"
+            : err.message;
+      reject(
+        new StartupError(`cannot listen on ${host}:${port} (${what}): ${why}`, { cause: err }),
+      );
+    };
+    server.once("error", onError);
+    server.listen(port, host, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
 }
 
 /** Builds the context, loads profiles, and resolves once the server is listening. */
@@ -22,50 +58,61 @@ export async function startNode(
   overrides: ContextOverrides = {},
 ): Promise<RunningNode> {
   const ctx = await Context.fromConfig(cfg, secrets, overrides);
-  const { loaded, failed } = await loadProfilesFromDir(
-    cfg.service.profilesDir,
-    ctx.store,
-    ctx.publishDeps,
-    ctx.logger,
-  );
-  await resignStaleProfiles(ctx.store, ctx.publishDeps, ctx.logger);
-  const app = createApp(ctx);
-  const server = app.listen(cfg.service.port, cfg.service.host);
+  const server = createServer(createApp(ctx));
   answerClientErrorsWithJson(server);
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  const { host } = cfg.service;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-  const adminToken = adminTokenLocation(cfg, secrets);
-  ctx.logger.info(
-    {
-      url,
-      publicUrl: cfg.service.publicUrl,
-      did: ctx.did,
-      store: ctx.store.kind,
-      durable: ctx.store.kind !== "memory",
-      adminTokenAt: adminToken,
-      profiles: loaded,
-      failed,
-    },
-    `calendario node listening on ${url} (store: ${ctx.store.kind === "memory" ? "memory, NOT durable" : ctx.store.kind}; admin token: ${adminToken})`,
-  );
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      });
-      await ctx.destroy();
-      await flushLogger(ctx.logger);
-    })();
-    return stopping;
-  };
-  return { ctx, server, url, stop };
+  const metrics = cfg.metrics.port === undefined ? undefined : metricsServer(ctx);
+  try {
+    const { loaded, failed } = await loadProfilesFromDir(
+      cfg.service.profilesDir,
+      ctx.store,
+      ctx.publishDeps,
+      ctx.logger,
+    );
+    await resignStaleProfiles(ctx.store, ctx.publishDeps, ctx.logger);
+    await listen(server, cfg.service.port, cfg.service.host, "PORT");
+    if (metrics) await listen(metrics, cfg.metrics.port!, cfg.metrics.host, "METRICS_PORT");
+    const url = urlOf(server, cfg.service.host);
+    const metricsUrl = metrics && `${urlOf(metrics, cfg.metrics.host)}/metrics`;
+    const adminToken = adminTokenLocation(cfg, secrets);
+    ctx.operations.phase = "ready";
+    ctx.logger.info(
+      {
+        url,
+        publicUrl: cfg.service.publicUrl,
+        did: ctx.did,
+        store: ctx.store.kind,
+        durable: ctx.store.kind !== "memory",
+        adminTokenAt: adminToken,
+        metrics: metricsUrl,
+        profiles: loaded,
+        failed,
+      },
+      `calendario node listening on ${url} (store: ${ctx.store.kind === "memory" ? "memory, NOT durable" : ctx.store.kind}; admin token: ${adminToken})`,
+    );
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        ctx.operations.phase = "stopping";
+        const outcome = await drainAndClose({
+          servers: metrics ? [server, metrics] : [server],
+          timeoutMs: cfg.service.shutdownTimeoutMs,
+          destroy: () => ctx.destroy(),
+          forceClose: () => ctx.forceClose(),
+        });
+        ctx.logger.info(outcome, "stopped");
+        await flushLogger(ctx.logger);
+      })();
+      return stopping;
+    };
+    return { ctx, server, url, metricsUrl, stop };
+  } catch (err) {
+    // Nothing may keep the process alive after a failed start: no store, no dispatcher.
+    server.close();
+    metrics?.close();
+    await ctx.destroy();
+    await flushLogger(ctx.logger);
+    throw err;
+  }
 }
 
 /** Where the admin token comes from, for the start-up line: a file path or the variable, never the token. */
@@ -79,7 +126,12 @@ export async function serveFromEnv(): Promise<RunningNode> {
   const env = readEnv();
   const node = await startNode(envToConfig(env), envToSecrets(env));
   const shutdown = (signal: string) => {
-    node.ctx.logger.info({ signal }, "shutting down");
+    node.ctx.logger.info(
+      { signal, timeoutSeconds: node.ctx.cfg.service.shutdownTimeoutMs / 1000 },
+      "shutting down",
+    );
+    // A second signal does not wait.
+    process.once(signal, () => process.exit(1));
     node.stop().then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,6 +1,12 @@
 export { hashAgentKey, ID_RE, type IdPrefix, newAgentKey, newId } from "./ids.js";
 export { MemoryStore } from "./memory/memory-store.js";
-export { connectRedis, type RedisClient, RedisStore } from "./redis/index.js";
+export {
+  connectRedis,
+  type RedisClient,
+  type RedisConnectOptions,
+  RedisStore,
+  redisAddress,
+} from "./redis/index.js";
 export { calendarKeys, userKey } from "./redis/keys.js";
 export type * from "./store.js";
 export type * from "./types.js";

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.js";
 import type { FreeBusyCache, RemoteProfiles, SafeFetch } from "../federation/index.js";
 import type { Signer } from "../identity/index.js";
 import type { Webhooks } from "../webhooks/index.js";
+import type { DecisionObserver } from "./observed.js";
 
 /** How long holds live, how long a fresh booking may be bumped, and the arbitration window. */
 export interface BookingSettings {
@@ -34,4 +35,6 @@ export interface BookingDeps {
   /** Subscriptions end with the agent or user they belong to; callbacks need a watched outbox. */
   webhooks: Pick<Webhooks, "forgetUser" | "forgetAgent" | "watchCallbacks">;
   peers: PeerDeps;
+  /** Told each decision's outcome (metrics). */
+  decisions?: DecisionObserver;
 }

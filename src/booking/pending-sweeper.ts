@@ -4,6 +4,7 @@
  * tells the requester). Any node process may sweep; the store decides each once.
  */
 import type { Store } from "../arbiter/index.js";
+import { StoreUnavailableError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
 export interface PendingSweeper {
@@ -29,7 +30,11 @@ export function startPendingSweeper(
   const timer = setInterval(() => {
     if (running) return;
     running = sweep()
-      .catch((err: unknown) => logger.warn({ err }, "pending sweep failed"))
+      .catch((err: unknown) => {
+        // An outage is logged once by the store's health watch, not at every sweep.
+        if (err instanceof StoreUnavailableError) logger.debug({ err }, "pending sweep failed");
+        else logger.warn({ err }, "pending sweep failed");
+      })
       .finally(() => {
         running = undefined;
       });

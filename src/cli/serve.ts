@@ -10,6 +10,8 @@ export const SERVE_USAGE = `usage: calendario serve
        exit codes: 2 invalid configuration; it runs until SIGTERM or SIGINT
 `;
 
+import { StartupError } from "../startup-error.js";
+
 export async function runServe(args: string[]): Promise<number> {
   if (args.length > 0) {
     process.stderr.write(`calendario: serve takes no arguments\n${SERVE_USAGE}`);
@@ -25,6 +27,11 @@ export async function runServe(args: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`calendario: invalid configuration: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof StartupError) {
+      // Everything the start opened is closed: the process ends with this code.
+      process.stderr.write(`calendario: cannot start: ${err.message}\n`);
+      return 1;
     }
     throw err;
   }

@@ -7,6 +7,7 @@ import { docsRouter } from "./docs/index.js";
 import { RESPONSE_CHECK_ENV, responseCheck } from "./docs/response-check.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
 import { mcpRouter } from "./mcp/index.js";
+import { operationsRouter, requestMetrics } from "./operations.js";
 import { requestLog } from "./request-log.js";
 import { v1Router } from "./v1/index.js";
 import { wellKnownRouter } from "./wellknown/index.js";
@@ -21,9 +22,8 @@ export function createApp(ctx: Context): Express {
   // Tests only: every answer is checked against the OpenAPI document.
   if (process.env[RESPONSE_CHECK_ENV] === "1") app.use(responseCheck());
   app.use(requestLog(ctx.logger));
-  app.get("/healthz", (_req, res) => {
-    res.json({ status: "ok", store: ctx.store.kind });
-  });
+  app.use(requestMetrics(ctx));
+  app.use(operationsRouter(ctx));
   app.use(wellKnownRouter(ctx));
   app.use(publicApiRouter(ctx));
   app.use(jsonBody());

@@ -54,6 +54,24 @@ export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 }
 
+/**
+ * A failed call in the log: a server fault (500) with its stack at `error`; a temporary
+ * unavailability (503: the store outage itself is logged once, by the store's health
+ * watch) or an upstream failure (502) at `warn`, one line without a stack, so an outage
+ * does not flood the log.
+ */
+export function logFailure(
+  logger: Logger,
+  err: unknown,
+  mapped: AppError,
+  status: number,
+  fields: Record<string, unknown>,
+): void {
+  if (status < 500) return;
+  if (status === 500) logger.error({ ...fields, err }, "request failed");
+  else logger.warn({ ...fields, status, code: mapped.code }, "request failed");
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) {
@@ -65,9 +83,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         ? err
         : (fromBodyParserError(err) ?? fromMalformedRequest(err) ?? AppError.fromError(err));
     const status = statusOf(mapped.code);
-    if (status >= 500) {
-      logger.error({ err, reqId: req.id, path: req.path }, "request failed");
-    }
+    // A 500 gets its own line, with the stack; other failures only mark the request's
+    // log line (warn, with the code), so each failed request is one line.
+    if (status === 500) logFailure(logger, err, mapped, status, { reqId: req.id, path: req.path });
+    else res.locals.errorCode = mapped.code;
     if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
       res.set("Retry-After", String(mapped.retryAfterSeconds));
     res.status(status).json(mapped.payload);

@@ -8,9 +8,12 @@ declare module "http" {
   }
 }
 
-/** One structured log line per request, with a request id; never headers or bodies. */
+/**
+ * One structured log line per request, with a request id; never headers or bodies. At
+ * `warn` for a 5xx answer, with its error code.
+ */
 export function requestLog(logger: Logger): RequestHandler {
-  const enabled = logger.isLevelEnabled("info");
+  const enabled = logger.isLevelEnabled("warn");
   return (req, res, next) => {
     const incoming = req.headers["x-request-id"];
     req.id =
@@ -19,16 +22,18 @@ export function requestLog(logger: Logger): RequestHandler {
     if (enabled) {
       const started = process.hrtime.bigint();
       res.on("finish", () => {
-        logger.info(
-          {
-            reqId: req.id,
-            method: req.method,
-            path: req.path,
-            status: res.statusCode,
-            ms: Number(process.hrtime.bigint() - started) / 1e6,
-          },
-          "request",
-        );
+        const failed = res.statusCode >= 500;
+        if (!failed && !logger.isLevelEnabled("info")) return;
+        const line = {
+          reqId: req.id,
+          method: req.method,
+          path: req.path,
+          status: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+          code: res.locals.errorCode as string | undefined,
+        };
+        if (failed) logger.warn(line, "request");
+        else logger.info(line, "request");
       });
     }
     next();

@@ -9,11 +9,12 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
+import { StoreUnavailableError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "./backoff.js";
 import { type AuthorizeCallback, ensureCallbacksSubscription } from "./callbacks.js";
 import { type OutboxDeps, persistOutboxEvents } from "./outbox.js";
-import { runSubscriptionPass } from "./sender.js";
+import { type DeliveryAttemptObserver, runSubscriptionPass } from "./sender.js";
 import type { WebhookTransport } from "./transport.js";
 import type { SubscriptionRef, WebhookStore } from "./types.js";
 
@@ -54,6 +55,8 @@ export interface DispatcherDeps {
   allowInsecure: boolean;
   /** Given: peer callbacks are sent, and every user's outbox is watched for them. */
   authorizeCallback?: AuthorizeCallback;
+  /** Told each delivery attempt's result (metrics). */
+  onDeliveryAttempt?: DeliveryAttemptObserver;
 }
 
 export function defaultDispatcherOptions(): DispatcherOptions {
@@ -75,6 +78,12 @@ export function defaultDispatcherOptions(): DispatcherOptions {
 }
 
 const ERROR_PAUSE_MS = 1_000;
+
+/** A Redis outage is logged once by the store's health watch, not at every retry. */
+function logLoopFailure(logger: Logger, err: unknown, msg: string): void {
+  if (err instanceof StoreUnavailableError) logger.debug({ err }, msg);
+  else logger.warn({ err }, msg);
+}
 const CANDIDATES_PER_SLOT = 8;
 /** Consumers of processes gone this long, with nothing pending, leave the groups. */
 const CONSUMER_PRUNE_EVERY_MS = 3600_000;
@@ -204,7 +213,7 @@ export class WebhookDispatcher {
         if (taken > 0) this.sendPause.wake();
         else await this.outboxPause.wait(o.pollMs);
       } catch (err) {
-        logger.warn({ err }, "webhook outbox loop failed; retrying");
+        logLoopFailure(logger, err, "webhook outbox loop failed; retrying");
         await this.outboxPause.wait(ERROR_PAUSE_MS);
       }
     }
@@ -242,7 +251,7 @@ export class WebhookDispatcher {
         }
         await this.sendPause.wait(o.pollMs);
       } catch (err) {
-        logger.warn({ err }, "webhook send loop failed; retrying");
+        logLoopFailure(logger, err, "webhook send loop failed; retrying");
         await this.sendPause.wait(ERROR_PAUSE_MS);
       }
     }

@@ -25,7 +25,15 @@ export interface SenderDeps {
   allowInsecure: boolean;
   /** Makes each peer callback attempt's token; without it callbacks fail and are retried. */
   authorizeCallback?: AuthorizeCallback;
+  /** Told each delivery attempt's result (metrics). */
+  onDeliveryAttempt?: DeliveryAttemptObserver;
 }
+
+/** `webhook` to a subscriber, `callback` to a peer node; the attempt's result. */
+export type DeliveryAttemptObserver = (
+  kind: "webhook" | "callback",
+  result: "succeeded" | "retrying" | "dead_lettered",
+) => void;
 
 export interface SenderSettings {
   /** This process's name in leases. */
@@ -153,6 +161,7 @@ async function recordAttempt(
   delivery: Delivery,
   started: { at: number; perf: number },
   outcome: PostOutcome,
+  kind: "webhook" | "callback",
 ): Promise<void> {
   const { statusCode, error } = outcome;
   const now = deps.clock.now();
@@ -184,6 +193,14 @@ async function recordAttempt(
       deps.logger.info({ ...log, retryInMs: delay }, "webhook delivery failed");
     }
   }
+  deps.onDeliveryAttempt?.(
+    kind,
+    delivery.status === "succeeded"
+      ? "succeeded"
+      : delivery.status === "dead_lettered"
+        ? "dead_lettered"
+        : "retrying",
+  );
   await deps.webhookStore.saveDelivery(ref, delivery);
 }
 
@@ -204,7 +221,15 @@ async function attempt(
   if (outcome === "aborted") return "aborted";
   const gone = outcome.statusCode === 410;
   const ref = { username: sub.username, subscriptionId: sub.id };
-  await recordAttempt(deps, settings, ref, delivery, started, { ...outcome, final: gone });
+  await recordAttempt(
+    deps,
+    settings,
+    ref,
+    delivery,
+    started,
+    { ...outcome, final: gone },
+    "webhook",
+  );
   return gone ? "gone" : "done";
 }
 
@@ -229,6 +254,7 @@ async function attemptCallback(
       { event: delivery.eventId, reason: delivery.deadLetterReason },
       "peer callback dead-lettered",
     );
+    deps.onDeliveryAttempt?.("callback", "dead_lettered");
     await deps.webhookStore.saveDelivery(ref, delivery);
     return "done";
   }
@@ -252,10 +278,18 @@ async function attemptCallback(
     };
   }
   if (outcome === "aborted") return "aborted";
-  await recordAttempt(deps, settings, ref, delivery, started, {
-    ...outcome,
-    final: outcome.final || outcome.statusCode === 410,
-  });
+  await recordAttempt(
+    deps,
+    settings,
+    ref,
+    delivery,
+    started,
+    {
+      ...outcome,
+      final: outcome.final || outcome.statusCode === 410,
+    },
+    "callback",
+  );
   return "done";
 }
 

@@ -22,7 +22,7 @@ import { MemoryWebhookStore } from "./memory-webhook-store.js";
 import { type EventsPage, waitForEvents } from "./polling.js";
 import type { WebhookRedisClient } from "./redis/client.js";
 import { RedisWebhookStore } from "./redis/redis-webhook-store.js";
-import { AGENT_REVOKED, disableSubscription } from "./sender.js";
+import { AGENT_REVOKED, type DeliveryAttemptObserver, disableSubscription } from "./sender.js";
 import {
   createSubscription,
   rotateSecret,
@@ -59,6 +59,8 @@ export interface WebhooksDeps {
    * sent: callback events are skipped with a warning.
    */
   authorizeCallback?: AuthorizeCallback;
+  /** Told each delivery attempt's result (metrics). */
+  onDeliveryAttempt?: DeliveryAttemptObserver;
 }
 
 export interface WebhooksOverrides {

@@ -23,6 +23,8 @@ export interface RedisServer {
   url: string;
   port: number;
   client?: TestRedisClient;
+  /** The server process's pid (to SIGSTOP it: a frozen Redis), while it runs. */
+  readonly pid?: number;
   /** Kills the server, closes the client, removes the data directory. Idempotent. */
   stop(): Promise<void>;
   /** Kills the server and starts a fresh, empty one on the same port (the client reconnects). */
@@ -85,6 +87,9 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     url,
     port,
     client,
+    get pid() {
+      return current?.pid;
+    },
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -74,10 +74,66 @@ export async function connectArbiterClient<S extends RedisScripts = Record<never
   url: string,
   replyTimeoutMs: number,
   extraScripts: S = {} as S,
+  connect: ConnectOptions = {},
 ) {
   const client = makeClient(url, extraScripts);
   // Errors surface on the commands that hit them; the listener keeps them from crashing us.
-  client.on("error", () => {});
-  await client.connect();
+  client.on("error", (err: unknown) => {
+    if (!client.isReady) connect.onConnectError?.(err as Error);
+  });
+  await connectWithin(client, url, connect.timeoutMs);
   return withDeadlines(client, replyTimeoutMs);
+}
+
+export interface ConnectOptions {
+  /** How long to keep retrying the first connection (default: forever). */
+  timeoutMs?: number;
+  /** Each failed attempt while connecting for the first time (to log why). */
+  onConnectError?: (err: Error) => void;
+}
+
+/** The server's address without credentials, for messages. */
+export function redisAddress(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "6379"}`;
+  } catch {
+    return "(unparsable REDIS_URL)";
+  }
+}
+
+/**
+ * node-redis retries a first connection forever; at start-up the node should rather say
+ * why it cannot start. After `timeoutMs` the client is destroyed and the wait fails.
+ */
+async function connectWithin(
+  client: { connect(): Promise<unknown>; destroy(): void },
+  url: string,
+  timeoutMs: number | undefined,
+): Promise<void> {
+  if (timeoutMs === undefined) {
+    await client.connect();
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new StoreUnavailableError(
+          `Redis at ${redisAddress(url)} did not answer within ${timeoutMs / 1000} s`,
+        ),
+      );
+    }, timeoutMs);
+  });
+  const connecting = client.connect();
+  try {
+    await Promise.race([connecting, deadline]);
+  } catch (err) {
+    client.destroy();
+    // The abandoned connect() rejects once the client is destroyed.
+    connecting.catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
 }

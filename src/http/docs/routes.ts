@@ -67,6 +67,25 @@ export const ROUTES: readonly Route[] = [
   },
   {
     method: "get",
+    path: "/readyz",
+    summary:
+      "Readiness: 503 while starting, stopping, or when the store does not answer within a second",
+    tag: "operations",
+    security: [],
+    responses: { "200": "Readiness", "503": "Readiness" },
+  },
+  {
+    method: "get",
+    path: "/metrics",
+    summary: "Prometheus metrics (text exposition format)",
+    tag: "operations",
+    security: ["admin"],
+    responses: {
+      "200": { mediaType: "text/plain", description: "Prometheus text format 0.0.4" },
+    },
+  },
+  {
+    method: "get",
     path: "/openapi.json",
     summary: "This OpenAPI 3.1 document",
     tag: "documents",

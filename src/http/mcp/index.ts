@@ -23,6 +23,7 @@ import { AppError, AuthRequiredError } from "../../errors.js";
 import { SOFTWARE_VERSION } from "../../version.js";
 import { bearerToken } from "../auth.js";
 import { statusOf } from "../error-status.js";
+import { logFailure } from "../errors.js";
 import { pollSignal } from "../v1/events.js";
 import { TOOL_LIST, toolNamed } from "./tools.js";
 
@@ -70,7 +71,7 @@ function authenticateAgent(ctx: Context): RequestHandler {
 function toolError(err: unknown, ctx: Context): CallToolResult {
   const mapped = AppError.fromError(err);
   const status = statusOf(mapped.code);
-  if (status >= 500) ctx.logger.error({ err }, "mcp tool failed");
+  logFailure(ctx.logger, err, mapped, status, { tool: "mcp" });
   const body = { error: { ...(mapped.payload.error as object), status } };
   return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }] };
 }

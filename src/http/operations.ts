@@ -1,0 +1,75 @@
+/**
+ * What operators and orchestrators call: liveness, readiness and metrics; request
+ * timing by route; and `Connection: close` on every answer once the node is stopping,
+ * so keep-alive clients move to another instance instead of holding this one open.
+ */
+import { createServer, type Server } from "node:http";
+import { type RequestHandler, Router } from "express";
+import type { Context } from "../context.js";
+import { storeAnswers } from "../operations/index.js";
+import { requireAdmin } from "./auth.js";
+
+/** How long the store may take to answer a readiness probe. */
+export const READY_TIMEOUT_MS = 1000;
+
+/** `/healthz` (the process runs), `/readyz` (it can serve), `/metrics` (admin token). */
+export function operationsRouter(ctx: Context): Router {
+  const router = Router();
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", store: ctx.store.kind });
+  });
+  router.get("/readyz", async (_req, res) => {
+    const { phase } = ctx.operations;
+    const ready = phase === "ready" && (await storeAnswers(ctx.store, READY_TIMEOUT_MS));
+    res.setHeader("Cache-Control", "no-store");
+    if (ready) res.json({ status: "ready" });
+    else
+      res.status(503).json({
+        status: "unavailable",
+        reason: phase !== "ready" ? phase : "store_unavailable",
+      });
+  });
+  router.get("/metrics", requireAdmin(ctx.adminToken), async (_req, res) => {
+    const { registry } = ctx.operations.metrics;
+    res.setHeader("Content-Type", registry.contentType);
+    res.send(await registry.metrics());
+  });
+  return router;
+}
+
+/** Times each request under its route pattern; `Connection: close` while stopping. */
+export function requestMetrics(ctx: Context): RequestHandler {
+  const { httpDuration } = ctx.operations.metrics;
+  return (req, res, next) => {
+    if (ctx.operations.phase === "stopping") res.setHeader("Connection", "close");
+    const stop = httpDuration.startTimer();
+    res.once("finish", () => {
+      // The matched pattern (`/v1/bookings/:id`), never the raw path: bounded labels.
+      const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
+      stop({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+/** A listener of its own (METRICS_PORT) answering only `GET /metrics`, without a token. */
+export function metricsServer(ctx: Context): Server {
+  const { registry } = ctx.operations.metrics;
+  return createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET" || path !== "/metrics") {
+      res.writeHead(404, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "not_found", message: "Only GET /metrics here" } }));
+      return;
+    }
+    registry.metrics().then(
+      (text) => {
+        res.writeHead(200, { "Content-Type": registry.contentType });
+        res.end(text);
+      },
+      () => {
+        res.writeHead(500).end();
+      },
+    );
+  });
+}
