@@ -23,6 +23,7 @@ export interface ServerEnvironment {
   publicUrl?: string;
   domain?: string;
   redisUrl?: string;
+  redisClusterNodes?: string;
   dataDir?: string;
   profilesDir?: string;
   adminToken?: string;
@@ -49,6 +50,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     publicUrl: pick("PUBLIC_URL"),
     domain: pick("CALENDARIO_DOMAIN"),
     redisUrl: pick("REDIS_URL"),
+    redisClusterNodes: pick("REDIS_CLUSTER_NODES"),
     dataDir: pick("DATA_DIR"),
     profilesDir: pick("PROFILES_DIR"),
     adminToken: pick("ADMIN_TOKEN"),
@@ -69,8 +71,11 @@ export interface DnsServer {
   port: number;
 }
 
-/** Where the node keeps its state. `cluster` comes with Redis Cluster support. */
-export type StoreConfig = { provider: "memory" } | { provider: "redis"; url: string };
+/** Where the node keeps its state: in memory, one Redis, or a Redis Cluster (its seeds). */
+export type StoreConfig =
+  | { provider: "memory" }
+  | { provider: "redis"; url: string }
+  | { provider: "redis-cluster"; nodes: string[] };
 
 export interface ServiceConfig {
   port: number;
@@ -198,6 +203,11 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
     throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
   if (env.redisUrl !== undefined && !/^rediss?:\/\//.test(env.redisUrl))
     throw new ConfigError("REDIS_URL", "must start with redis:// or rediss://");
+  if (env.redisUrl !== undefined && env.redisClusterNodes !== undefined)
+    throw new ConfigError(
+      "REDIS_CLUSTER_NODES",
+      "set either REDIS_URL or REDIS_CLUSTER_NODES, not both",
+    );
   return {
     service: {
       port,
@@ -209,9 +219,11 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
       trustProxy: integer("TRUST_PROXY", env.trustProxy, 0, 0, 10),
     },
     store:
-      env.redisUrl === undefined
-        ? { provider: "memory" }
-        : { provider: "redis", url: env.redisUrl },
+      env.redisClusterNodes !== undefined
+        ? { provider: "redis-cluster", nodes: parseClusterNodes(env.redisClusterNodes) }
+        : env.redisUrl === undefined
+          ? { provider: "memory" }
+          : { provider: "redis", url: env.redisUrl },
     booking: {
       holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
       bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
@@ -237,4 +249,29 @@ export function envToSecrets(env: ServerEnvironment): Secrets {
   if (env.adminToken !== undefined && env.adminToken.length < 16)
     throw new ConfigError("ADMIN_TOKEN", "must be at least 16 characters");
   return { adminToken: env.adminToken };
+}
+
+/** `redis://host:port` seeds, comma-separated: each one a URL with a host and a port. */
+function parseClusterNodes(value: string): string[] {
+  const nodes = value.split(",").map((s) => s.trim());
+  for (const node of nodes) {
+    let url: URL | undefined;
+    try {
+      url = new URL(node);
+    } catch {}
+    if (
+      !url ||
+      !/^rediss?:$/.test(url.protocol) ||
+      !url.hostname ||
+      !url.port ||
+      (url.pathname !== "" && url.pathname !== "/") ||
+      url.search ||
+      url.hash
+    )
+      throw new ConfigError(
+        "REDIS_CLUSTER_NODES",
+        `each seed must be redis://host:port or rediss://host:port, got "${node.replace(/\/\/[^@/]*@/, "//…@")}"`,
+      );
+  }
+  return nodes;
 }

@@ -5,7 +5,14 @@
  */
 import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
-import { connectRedis, MemoryStore, RedisStore, type Store } from "./arbiter/index.js";
+import {
+  connectRedis,
+  isCluster,
+  MemoryStore,
+  RedisStore,
+  type RedisTarget,
+  type Store,
+} from "./arbiter/index.js";
 import { type BookingDeps, type PendingSweeper, startPendingSweeper } from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
@@ -66,8 +73,15 @@ type SharedRedis = Awaited<ReturnType<typeof connectSharedRedis>>;
 
 const REPLY_TIMEOUT_MS = 5000;
 
-function connectSharedRedis(url: string) {
-  return connectRedis(url, REPLY_TIMEOUT_MS, webhookScripts());
+function connectSharedRedis(target: RedisTarget) {
+  return connectRedis(target, REPLY_TIMEOUT_MS, webhookScripts());
+}
+
+/** Where the configured Redis is, if any: one server, or a cluster's seed nodes. */
+function redisTarget(store: Config["store"]): RedisTarget | undefined {
+  if (store.provider === "redis") return { url: store.url };
+  if (store.provider === "redis-cluster") return { clusterNodes: store.nodes };
+  return undefined;
 }
 
 export class Context {
@@ -173,8 +187,8 @@ export class Context {
       discovery: net.discovery,
       clock,
     });
-    const redis =
-      cfg.store.provider === "redis" ? await connectSharedRedis(cfg.store.url) : undefined;
+    const target = redisTarget(cfg.store);
+    const redis = target ? await connectSharedRedis(target) : undefined;
     let store: Store | undefined;
     let webhooks: Webhooks;
     try {
@@ -263,7 +277,7 @@ export class Context {
 
 function createStore(redis: SharedRedis | undefined, logger: Logger, clock: Clock): Store {
   if (redis) {
-    logger.info({ store: "redis" }, "connected to Redis");
+    logger.info({ store: "redis", cluster: isCluster(redis) }, "connected to Redis");
     return RedisStore.fromClient(redis);
   }
   logger.warn(

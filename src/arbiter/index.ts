@@ -1,6 +1,16 @@
 export { hashAgentKey, ID_RE, type IdPrefix, newAgentKey, newId } from "./ids.js";
 export { MemoryStore } from "./memory/memory-store.js";
-export { connectRedis, type RedisClient, RedisStore } from "./redis/index.js";
+export {
+  assertOneSlot,
+  CrossSlotError,
+  connectRedis,
+  isCluster,
+  keySlot,
+  type RedisClient,
+  RedisStore,
+  type RedisTarget,
+  sendKeyed,
+} from "./redis/index.js";
 export { calendarKeys, userKey } from "./redis/keys.js";
 export type * from "./store.js";
 export type * from "./types.js";

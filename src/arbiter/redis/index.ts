@@ -1,2 +1,9 @@
-export { type Client as RedisClient, connectArbiterClient as connectRedis } from "./client.js";
+export {
+  type Client as RedisClient,
+  connectArbiterClient as connectRedis,
+  isCluster,
+  type RedisTarget,
+  sendKeyed,
+} from "./client.js";
 export { RedisStore, type RedisStoreOptions } from "./redis-store.js";
+export { assertOneSlot, CrossSlotError, keySlot } from "./slots.js";
