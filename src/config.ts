@@ -23,6 +23,7 @@ export interface ServerEnvironment {
   publicUrl?: string;
   domain?: string;
   redisUrl?: string;
+  redisClusterNodes?: string;
   dataDir?: string;
   profilesDir?: string;
   adminToken?: string;
@@ -53,6 +54,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     publicUrl: pick("PUBLIC_URL"),
     domain: pick("CALENDARIO_DOMAIN"),
     redisUrl: pick("REDIS_URL"),
+    redisClusterNodes: pick("REDIS_CLUSTER_NODES"),
     dataDir: pick("DATA_DIR"),
     profilesDir: pick("PROFILES_DIR"),
     adminToken: pick("ADMIN_TOKEN"),
@@ -77,7 +79,7 @@ export interface DnsServer {
   port: number;
 }
 
-/** Where the node keeps its state. `cluster` comes with Redis Cluster support. */
+/** Where the node keeps its state: in memory, one Redis, or a Redis Cluster (its seeds). */
 export type StoreConfig =
   | { provider: "memory" }
   | {
@@ -85,7 +87,8 @@ export type StoreConfig =
       url: string;
       /** How long start-up waits for Redis before giving up. */
       connectTimeoutMs: number;
-    };
+    }
+  | { provider: "redis-cluster"; nodes: string[]; connectTimeoutMs: number };
 
 export interface ServiceConfig {
   port: number;
@@ -228,6 +231,11 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
     throw new ConfigError("LOG_LEVEL", `must be one of ${LOG_LEVELS.join(", ")}`);
   if (env.redisUrl !== undefined && !/^rediss?:\/\//.test(env.redisUrl))
     throw new ConfigError("REDIS_URL", "must start with redis:// or rediss://");
+  if (env.redisUrl !== undefined && env.redisClusterNodes !== undefined)
+    throw new ConfigError(
+      "REDIS_CLUSTER_NODES",
+      "set either REDIS_URL or REDIS_CLUSTER_NODES, not both",
+    );
   return {
     service: {
       port,
@@ -241,20 +249,15 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
         integer("SHUTDOWN_TIMEOUT_SECONDS", env.shutdownTimeoutSeconds, 10, 1, 600) * 1000,
     },
     store:
-      env.redisUrl === undefined
-        ? { provider: "memory" }
-        : {
-            provider: "redis",
-            url: env.redisUrl,
-            connectTimeoutMs:
-              integer(
-                "REDIS_CONNECT_TIMEOUT_SECONDS",
-                env.redisConnectTimeoutSeconds,
-                30,
-                1,
-                3600,
-              ) * 1000,
-          },
+      env.redisClusterNodes !== undefined
+        ? {
+            provider: "redis-cluster",
+            nodes: parseClusterNodes(env.redisClusterNodes),
+            connectTimeoutMs: redisConnectTimeoutMs(env),
+          }
+        : env.redisUrl === undefined
+          ? { provider: "memory" }
+          : { provider: "redis", url: env.redisUrl, connectTimeoutMs: redisConnectTimeoutMs(env) },
     booking: {
       holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
       bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
@@ -287,4 +290,35 @@ export function envToSecrets(env: ServerEnvironment): Secrets {
   if (env.adminToken !== undefined && env.adminToken.length < 16)
     throw new ConfigError("ADMIN_TOKEN", "must be at least 16 characters");
   return { adminToken: env.adminToken };
+}
+
+/** `redis://host:port` seeds, comma-separated: each one a URL with a host and a port. */
+function redisConnectTimeoutMs(env: ServerEnvironment): number {
+  return (
+    integer("REDIS_CONNECT_TIMEOUT_SECONDS", env.redisConnectTimeoutSeconds, 30, 1, 3600) * 1000
+  );
+}
+
+function parseClusterNodes(value: string): string[] {
+  const nodes = value.split(",").map((s) => s.trim());
+  for (const node of nodes) {
+    let url: URL | undefined;
+    try {
+      url = new URL(node);
+    } catch {}
+    if (
+      !url ||
+      !/^rediss?:$/.test(url.protocol) ||
+      !url.hostname ||
+      !url.port ||
+      (url.pathname !== "" && url.pathname !== "/") ||
+      url.search ||
+      url.hash
+    )
+      throw new ConfigError(
+        "REDIS_CLUSTER_NODES",
+        `each seed must be redis://host:port or rediss://host:port, got "${node.replace(/\/\/[^@/]*@/, "//…@")}"`,
+      );
+  }
+  return nodes;
 }

@@ -7,8 +7,10 @@ import type { JWK } from "jose";
 import { loadOrCreateAdminToken } from "./admin-token.js";
 import {
   connectRedis,
+  isCluster,
   MemoryStore,
   RedisStore,
+  type RedisTarget,
   redisAddress,
   type Store,
 } from "./arbiter/index.js";
@@ -81,8 +83,9 @@ const WAITING_LOG_MS = 5000;
  * Connects at start-up, waiting at most `connectTimeoutMs` and saying so in the log
  * while it waits; then a StartupError names the address (never the credentials).
  */
-async function connectSharedRedis(url: string, connectTimeoutMs: number, logger: Logger) {
-  const address = redisAddress(url);
+async function connectSharedRedis(target: RedisTarget, connectTimeoutMs: number, logger: Logger) {
+  const address =
+    "url" in target ? redisAddress(target.url) : target.clusterNodes.map(redisAddress).join(", ");
   let lastError: string | undefined;
   const waiting = () =>
     logger.warn(
@@ -92,7 +95,7 @@ async function connectSharedRedis(url: string, connectTimeoutMs: number, logger:
   const first = setTimeout(waiting, 1000);
   const again = setInterval(waiting, WAITING_LOG_MS);
   try {
-    return await connectRedis(url, REPLY_TIMEOUT_MS, webhookScripts(), {
+    return await connectRedis(target, REPLY_TIMEOUT_MS, webhookScripts(), {
       timeoutMs: connectTimeoutMs,
       onConnectError: (err) => {
         lastError = err.message || err.name;
@@ -101,13 +104,20 @@ async function connectSharedRedis(url: string, connectTimeoutMs: number, logger:
   } catch (err) {
     const why = lastError ? ` (${lastError})` : "";
     throw new StartupError(
-      `Redis at ${address} did not answer within ${connectTimeoutMs / 1000} s${why}; check REDIS_URL`,
+      `Redis at ${address} did not answer within ${connectTimeoutMs / 1000} s${why}; check ${"url" in target ? "REDIS_URL" : "REDIS_CLUSTER_NODES"}`,
       { cause: err },
     );
   } finally {
     clearTimeout(first);
     clearInterval(again);
   }
+}
+
+/** Where the configured Redis is, if any: one server, or a cluster's seed nodes. */
+function redisTarget(store: Config["store"]): RedisTarget | undefined {
+  if (store.provider === "redis") return { url: store.url };
+  if (store.provider === "redis-cluster") return { clusterNodes: store.nodes };
+  return undefined;
 }
 
 export class Context {
@@ -219,9 +229,10 @@ export class Context {
       clock,
     });
     const operations = createOperations(logger);
+    const target = redisTarget(cfg.store);
     const redis =
-      cfg.store.provider === "redis"
-        ? await connectSharedRedis(cfg.store.url, cfg.store.connectTimeoutMs, logger)
+      target && cfg.store.provider !== "memory"
+        ? await connectSharedRedis(target, cfg.store.connectTimeoutMs, logger)
         : undefined;
     let store: Store | undefined;
     let webhooks: Webhooks;
@@ -326,7 +337,7 @@ export class Context {
 
 function createStore(redis: SharedRedis | undefined, logger: Logger, clock: Clock): Store {
   if (redis) {
-    logger.info({ store: "redis" }, "connected to Redis");
+    logger.info({ store: "redis", cluster: isCluster(redis) }, "connected to Redis");
     return RedisStore.fromClient(redis);
   }
   logger.warn(

@@ -154,8 +154,11 @@ export interface AuditQuery {
 export interface Store {
   readonly kind: "memory" | "redis";
 
-  /** The store's notion of now (Redis TIME, or the injected clock). */
-  now(): Promise<number>;
+  /**
+   * The store's notion of now (Redis TIME, or the injected clock); with a username, the
+   * clock that user's decisions are taken by (on Redis Cluster, its shard's).
+   */
+  now(username?: string): Promise<number>;
 
   putUser(record: UserRecord, actor: string): Promise<void>;
   getUser(username: string): Promise<UserRecord | null>;

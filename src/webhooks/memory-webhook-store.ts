@@ -97,6 +97,9 @@ export class MemoryWebhookStore implements WebhookStore {
     const key = refKey({ username, subscriptionId: id });
     this.queues.delete(key);
     this.due.delete(key);
+    // A user with no subscription left is no longer watched; its cursor stays, as the
+    // Redis consumer group does.
+    if (this.subscriptions.get(username)?.size === 0) this.watched.delete(username);
     return true;
   }
 

@@ -101,7 +101,10 @@ export interface WebhookStore {
    * subscription deleted meanwhile stays deleted. False when there was none.
    */
   updateSubscription(sub: Subscription): Promise<boolean>;
-  /** Removes the subscription with its queue and delivery log. False when there was none. */
+  /**
+   * Removes the subscription with its queue and delivery log; a user left with no
+   * subscription is no longer watched. False when there was none.
+   */
   deleteSubscription(username: string, id: string): Promise<boolean>;
   /**
    * Forgets a deleted user: every subscription with its queue and delivery log, and the

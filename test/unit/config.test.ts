@@ -25,6 +25,17 @@ describe("configuration", () => {
     });
   });
 
+  it("runs on a Redis Cluster given REDIS_CLUSTER_NODES", () => {
+    expect(
+      envToConfig(readEnv({ REDIS_CLUSTER_NODES: "redis://a:7000, rediss://b.example:7001" }))
+        .store,
+    ).toEqual({ provider: "redis-cluster", nodes: ["redis://a:7000", "rediss://b.example:7001"] });
+    expect(envToConfig(readEnv({ REDIS_URL: "redis://a:6379" })).store).toEqual({
+      provider: "redis",
+      url: "redis://a:6379",
+    });
+  });
+
   it("derives the domain from PUBLIC_URL, port included", () => {
     expect(envToConfig({ publicUrl: "https://acme.example" }).service.domain).toBe("acme.example");
     expect(envToConfig({ publicUrl: "https://acme.example:8443" }).service.domain).toBe(
@@ -55,6 +66,11 @@ describe("configuration", () => {
     [{ domain: "bad domain" }, "CALENDARIO_DOMAIN"],
     [{ logLevel: "loud" }, "LOG_LEVEL"],
     [{ redisUrl: "localhost:6379" }, "REDIS_URL"],
+    [{ redisUrl: "redis://a:1", redisClusterNodes: "redis://b:1" }, "REDIS_CLUSTER_NODES"],
+    [{ redisClusterNodes: "b:7000" }, "REDIS_CLUSTER_NODES"],
+    [{ redisClusterNodes: "redis://b" }, "REDIS_CLUSTER_NODES"],
+    [{ redisClusterNodes: "redis://b:7000,," }, "REDIS_CLUSTER_NODES"],
+    [{ redisClusterNodes: "redis://b:7000/2" }, "REDIS_CLUSTER_NODES"],
     [{ allowInsecure: "maybe" }, "CALENDARIO_ALLOW_INSECURE"],
     [{ holdTtlSeconds: "0" }, "HOLD_TTL_SECONDS"],
     [{ bumpWindowSeconds: "-1" }, "BUMP_WINDOW_SECONDS"],

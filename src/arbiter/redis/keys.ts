@@ -1,12 +1,22 @@
 /**
  * Redis key layout. Every key of one user carries the hash tag `{<username>}`, so each
- * script touches one cluster slot; only the user list and the agent-key index are global.
- * Keys that are not per user carry hash tags of their own (token ids, rate limits); the
- * pending-expiry index is one global key (see PENDING_DUE_KEY).
+ * script touches one cluster slot. Keys that are not per user are each one slot of their
+ * own, touched only by single-key commands and single-key scripts, never together with a
+ * user's keys (a user's change and the index entry it implies are two steps, the second
+ * one repairable):
+ * - the user list (USERS_KEY): one set, read whole by listUsernames;
+ * - the agent-key index: one key per agent key, its name hashed (spread over the cluster);
+ * - the pending-expiry index (PENDING_DUE_KEY): one sorted set, read by range;
+ * - token ids and rate limits: one key each, their own hash tags (spread).
+ * A key with no braces hashes whole, so the global names need no tag to be one slot; they
+ * keep the names they had, so a node upgraded in place finds its data.
  */
 import { createHash } from "node:crypto";
 
 export const USERS_KEY = "cal:users";
+
+/** The slot asked for Redis's clock when no user is concerned (never written). */
+export const CLOCK_KEY = "cal:{clock}";
 
 export function agentKeyIndex(keyHash: string): string {
   return `cal:agentkey:${keyHash}`;
@@ -66,8 +76,8 @@ export function auditKeys(username: string, archive?: number) {
 /**
  * Users with pending bookings, by the earliest instant one may expire (a lower bound: an
  * entry may be early or stale, never late). One global key with its own hash tag, updated
- * in a second step after the user's script, as the agent-key index is: the Redis Cluster
- * work will revisit global keys.
+ * in a second step after the user's script, as the agent-key index is: the sweeper reads
+ * it by score range, which a sharded index would turn into one read per shard.
  */
 export const PENDING_DUE_KEY = "cal:{pending}:due";
 

@@ -1,3 +1,4 @@
+import type { RedisScripts } from "redis";
 import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
@@ -29,11 +30,12 @@ import type {
   RemoteStatus,
 } from "../types.js";
 import { MAX_SPAN_MS } from "../types.js";
-import { type Client, connectArbiterClient } from "./client.js";
+import { type Client, connectArbiterClient, type RedisTarget } from "./client.js";
 import {
   agentKeyIndex,
   archivesKey,
   auditKeys,
+  CLOCK_KEY,
   calendarKeys,
   idempotencyField,
   PENDING_DUE_KEY,
@@ -72,24 +74,36 @@ export class RedisStore implements Store {
     private readonly ownsClient: boolean,
   ) {}
 
-  /** A store on a connection of its own, closed with the store. */
-  static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
-    const client = await connectArbiterClient(url, opts.replyTimeoutMs ?? 5000);
+  /** A store on a connection of its own (a Redis URL, or a cluster), closed with the store. */
+  static async connect(
+    target: RedisTarget | string,
+    opts: RedisStoreOptions = {},
+  ): Promise<RedisStore> {
+    const client = await connectArbiterClient(target, opts.replyTimeoutMs ?? 5000);
     return new RedisStore(client, opts.clock, true);
   }
 
   /** A store on the node's shared connection (see `connectArbiterClient`). */
-  static fromClient(client: Client, opts: Pick<RedisStoreOptions, "clock"> = {}): RedisStore {
-    return new RedisStore(client, opts.clock, false);
+  static fromClient<S extends RedisScripts>(
+    client: Client<S>,
+    opts: Pick<RedisStoreOptions, "clock"> = {},
+  ): RedisStore {
+    // The shared connection carries other parts' scripts too; the store uses its own.
+    return new RedisStore(client as unknown as Client, opts.clock, false);
   }
 
   private common(): string[] {
     return [this.clock ? String(this.clock.now()) : "", newEventPrefix(), String(MAX_SPAN_MS)];
   }
 
-  async now(): Promise<number> {
+  /**
+   * Redis's clock. With a username, the clock of the shard holding the user's keys, the
+   * one its scripts decide by; without, the shard of a fixed key.
+   */
+  async now(username?: string): Promise<number> {
     if (this.clock) return this.clock.now();
-    const [seconds, micros] = await this.client.time();
+    const key = username === undefined ? CLOCK_KEY : userKey(username, "user");
+    const [seconds, micros] = (await this.client.serverTime([key], [])) as [string, string];
     return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   }
 
@@ -155,7 +169,8 @@ export class RedisStore implements Store {
       if (reply.status === "not_found") return false;
       // Second step, on other slots: the agents' keys and the user list.
       const keyHashes = list<string>(reply.keyHashes);
-      if (keyHashes.length > 0) await this.client.del(keyHashes.map(agentKeyIndex));
+      // One DEL per key: the index entries hash to different cluster slots.
+      await Promise.all(keyHashes.map((h) => this.client.del(agentKeyIndex(h))));
       await this.client.sRem(USERS_KEY, username);
       await this.client.zRem(PENDING_DUE_KEY, username);
       return true;
@@ -268,7 +283,7 @@ export class RedisStore implements Store {
     const [raw, expiresAt, now] = await Promise.all([
       this.client.hGet(userKey(username, "idem"), field),
       this.client.zScore(userKey(username, "idem:exp"), field),
-      this.now(),
+      this.now(username),
     ]);
     if (!raw || expiresAt === null || expiresAt <= now) return null;
     const stored = JSON.parse(raw) as { fingerprint: string; answer: HoldOutcome | CommitOutcome };
@@ -403,7 +418,7 @@ export class RedisStore implements Store {
   async listHolds(username: string, range: Interval): Promise<Hold[]> {
     const [found, now] = await Promise.all([
       this.overlapping<Hold>(username, "holds:start", "holds", range),
-      this.now(),
+      this.now(username),
     ]);
     return found.filter((h) => h.expiresAt > now);
   }
@@ -411,7 +426,7 @@ export class RedisStore implements Store {
   async listPending(username: string, range: Interval): Promise<Booking[]> {
     const [found, now] = await Promise.all([
       this.overlapping<Booking>(username, "bookings:active", "bookings", range),
-      this.now(),
+      this.now(username),
     ]);
     return found
       .filter((b) => b.status === "pending" && (b.pendingUntil ?? 0) > now)

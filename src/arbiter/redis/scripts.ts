@@ -5,6 +5,7 @@
  */
 import { defineScript } from "redis";
 import { loadLuaScript } from "./lua-lib.js";
+import { assertOneSlot } from "./slots.js";
 
 export const SCRIPT_NAMES = [
   "hold-16",
@@ -21,6 +22,7 @@ export const SCRIPT_NAMES = [
   "set-remote-status-16",
   "record-token-1",
   "hit-rate-limit-1",
+  "server-time-1",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -30,6 +32,7 @@ function define(name: ScriptName) {
     SCRIPT: loadLuaScript(name),
     NUMBER_OF_KEYS: numberOfKeys,
     parseCommand(parser, keys: string[], args: string[]) {
+      assertOneSlot(name, keys);
       for (const key of keys) parser.pushKey(key);
       for (const arg of args) parser.push(arg);
     },
@@ -53,6 +56,7 @@ export function arbiterScripts() {
     setRemoteStatus: define("set-remote-status-16"),
     recordToken: define("record-token-1"),
     hitRateLimit: define("hit-rate-limit-1"),
+    serverTime: define("server-time-1"),
   };
 }
 

@@ -1,7 +1,16 @@
-/** The webhooks' Redis connection, with their Lua scripts (EVALSHA, reloaded on NOSCRIPT). */
+/**
+ * The webhooks' Lua scripts (EVALSHA, reloaded on NOSCRIPT), carried by the node's shared
+ * Redis connection or, in tests, by a connection of their own.
+ */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { createClient, defineScript } from "redis";
+import { defineScript } from "redis";
+import {
+  assertOneSlot,
+  connectRedis,
+  type RedisClient,
+  type RedisTarget,
+} from "../../arbiter/index.js";
 import { PACKAGE_ROOT } from "../../paths.js";
 
 /** Resolved from the package root: the scripts ship in src/, the compiled JS runs from dist/. */
@@ -12,6 +21,7 @@ function script(name: string) {
     SCRIPT: readFileSync(path.join(LUA_DIR, `${name}.lua`), "utf8"),
     NUMBER_OF_KEYS: Number(name.split("-").at(-1)),
     parseCommand(parser, keys: string[], args: string[]) {
+      assertOneSlot(name, keys);
       for (const key of keys) parser.pushKey(key);
       for (const arg of args) parser.push(arg);
     },
@@ -32,15 +42,13 @@ export function webhookScripts() {
   };
 }
 
-export function connectWebhookClient(url: string) {
-  const client = createClient({
-    url,
-    scripts: webhookScripts(),
-    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
-  });
-  // Errors surface on the commands that hit them; the listener keeps them from crashing us.
-  client.on("error", () => {});
-  return client;
-}
+export type WebhookScripts = ReturnType<typeof webhookScripts>;
+export type WebhookRedisClient = RedisClient<WebhookScripts>;
 
-export type WebhookRedisClient = ReturnType<typeof connectWebhookClient>;
+/** A connection of the webhooks' own (to one Redis or a cluster), with their scripts. */
+export function connectWebhookClient(
+  target: RedisTarget | string,
+  replyTimeoutMs = 5000,
+): Promise<WebhookRedisClient> {
+  return connectRedis(target, replyTimeoutMs, webhookScripts());
+}

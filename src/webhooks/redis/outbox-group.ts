@@ -3,13 +3,15 @@
  * XREADGROUP hands each entry to one consumer, XACK follows once its deliveries are
  * persisted, XAUTOCLAIM moves the entries of a consumer that died to a live one.
  */
-import type { AuditEvent } from "../../arbiter/index.js";
+import { type AuditEvent, isCluster, keySlot, sendKeyed } from "../../arbiter/index.js";
 import type { OutboxBatch } from "../types.js";
-import type { WebhookRedisClient } from "./client.js";
+import type { WebhookRedisClient, WebhookScripts } from "./client.js";
 import { auditStreamKey, CONSUMER_GROUP, entryId, seqOfEntry, usernameOfStream } from "./keys.js";
 
-/** Streams per XREADGROUP call. */
+/** Streams per XREADGROUP call (all in one slot: on a cluster, mostly one user's). */
 const STREAMS_PER_READ = 200;
+/** XREADGROUP calls in flight at once (node-redis pipelines them on each connection). */
+const READS_IN_FLIGHT = 32;
 
 type RawEntry = [id: string, fields: string[]];
 
@@ -39,7 +41,14 @@ export class OutboxGroup {
   async create(username: string, fromId: string): Promise<void> {
     const key = auditStreamKey(username);
     try {
-      await this.client.sendCommand(["XGROUP", "CREATE", key, CONSUMER_GROUP, fromId, "MKSTREAM"]);
+      await sendKeyed(this.client, key, [
+        "XGROUP",
+        "CREATE",
+        key,
+        CONSUMER_GROUP,
+        fromId,
+        "MKSTREAM",
+      ]);
     } catch (err) {
       if (!isBusyGroup(err)) throw err;
     }
@@ -55,7 +64,7 @@ export class OutboxGroup {
     const key = auditStreamKey(username);
     if (this.groups.has(key)) return true;
     try {
-      await this.client.sendCommand(["XGROUP", "CREATE", key, CONSUMER_GROUP, "$"]);
+      await sendKeyed(this.client, key, ["XGROUP", "CREATE", key, CONSUMER_GROUP, "$"]);
     } catch (err) {
       if (isNoStream(err)) return false;
       if (!isBusyGroup(err)) throw err;
@@ -68,37 +77,48 @@ export class OutboxGroup {
   async destroy(username: string): Promise<void> {
     const key = auditStreamKey(username);
     this.groups.delete(key);
-    await this.client.sendCommand(["XGROUP", "DESTROY", key, CONSUMER_GROUP]).catch(() => {});
+    await sendKeyed(this.client, key, ["XGROUP", "DESTROY", key, CONSUMER_GROUP]).catch(() => {});
   }
 
+  /**
+   * New entries of the users' streams. One XREADGROUP names many streams only when they
+   * share a slot: on one Redis, all of them; on a cluster, those of one slot (a call per
+   * user, mostly), read a few dozen at a time.
+   */
   async claimNew(consumer: string, usernames: string[], count: number) {
     const readable: string[] = [];
     for (const username of usernames) if (await this.ensure(username)) readable.push(username);
+    const reads = groupBySlot(readable.map(auditStreamKey), isCluster(this.client));
     const batches: OutboxBatch[] = [];
-    for (let i = 0; i < readable.length; i += STREAMS_PER_READ) {
-      const keys = readable.slice(i, i + STREAMS_PER_READ).map(auditStreamKey);
-      let reply: [string, RawEntry[]][] | null;
-      try {
-        reply = (await this.client.sendCommand([
-          "XREADGROUP",
-          "GROUP",
-          CONSUMER_GROUP,
-          consumer,
-          "COUNT",
-          String(count),
-          "STREAMS",
-          ...keys,
-          ...keys.map(() => ">"),
-        ])) as [string, RawEntry[]][] | null;
-      } catch (err) {
-        if (isNoGroup(err)) for (const key of keys) this.groups.delete(key);
-        throw err;
-      }
-      for (const [key, entries] of reply ?? [])
-        if (entries.length > 0)
-          batches.push({ username: usernameOfStream(key), events: entries.map(parseEntry) });
+    for (let i = 0; i < reads.length; i += READS_IN_FLIGHT) {
+      const replies = await Promise.all(
+        reads.slice(i, i + READS_IN_FLIGHT).map((keys) => this.readGroup(consumer, keys, count)),
+      );
+      for (const reply of replies)
+        for (const [key, entries] of reply ?? [])
+          if (entries.length > 0)
+            batches.push({ username: usernameOfStream(key), events: entries.map(parseEntry) });
     }
     return batches;
+  }
+
+  private async readGroup(consumer: string, keys: string[], count: number) {
+    try {
+      return await sendKeyed<[string, RawEntry[]][] | null, WebhookScripts>(this.client, keys[0]!, [
+        "XREADGROUP",
+        "GROUP",
+        CONSUMER_GROUP,
+        consumer,
+        "COUNT",
+        String(count),
+        "STREAMS",
+        ...keys,
+        ...keys.map(() => ">"),
+      ]);
+    } catch (err) {
+      if (isNoGroup(err)) for (const key of keys) this.groups.delete(key);
+      throw err;
+    }
   }
 
   async claimAbandoned(
@@ -109,9 +129,10 @@ export class OutboxGroup {
   ): Promise<AuditEvent[]> {
     let reply: [string, (RawEntry | null)[], string[]?];
     try {
-      reply = (await this.client.sendCommand([
+      const key = auditStreamKey(username);
+      reply = (await sendKeyed(this.client, key, [
         "XAUTOCLAIM",
-        auditStreamKey(username),
+        key,
         CONSUMER_GROUP,
         consumer,
         String(minIdleMs),
@@ -129,15 +150,24 @@ export class OutboxGroup {
 
   async forgetIdle(username: string, idleMs: number): Promise<void> {
     const key = auditStreamKey(username);
-    const consumers = (await this.client
-      .sendCommand(["XINFO", "CONSUMERS", key, CONSUMER_GROUP])
-      .catch(() => [])) as string[][];
+    const consumers = (await sendKeyed(this.client, key, [
+      "XINFO",
+      "CONSUMERS",
+      key,
+      CONSUMER_GROUP,
+    ]).catch(() => [])) as string[][];
     for (const flat of consumers) {
       const info: Record<string, string> = {};
       for (let i = 0; i + 1 < flat.length; i += 2) info[flat[i]!] = String(flat[i + 1]);
       // A consumer with pending entries keeps them until they are claimed: never dropped here.
       if (Number(info.pending) === 0 && Number(info.idle) >= idleMs && info.name)
-        await this.client.sendCommand(["XGROUP", "DELCONSUMER", key, CONSUMER_GROUP, info.name]);
+        await sendKeyed(this.client, key, [
+          "XGROUP",
+          "DELCONSUMER",
+          key,
+          CONSUMER_GROUP,
+          info.name,
+        ]);
     }
   }
 
@@ -154,4 +184,20 @@ export class OutboxGroup {
     if (seqs.length > 0)
       await this.client.xAck(auditStreamKey(username), CONSUMER_GROUP, seqs.map(entryId));
   }
+}
+
+/** Stream keys in groups that one XREADGROUP may name: one slot, at most STREAMS_PER_READ. */
+function groupBySlot(keys: string[], cluster: boolean): string[][] {
+  const bySlot = new Map<number, string[]>();
+  for (const key of keys) {
+    const slot = cluster ? keySlot(key) : 0;
+    const group = bySlot.get(slot) ?? [];
+    group.push(key);
+    bySlot.set(slot, group);
+  }
+  const reads: string[][] = [];
+  for (const group of bySlot.values())
+    for (let i = 0; i < group.length; i += STREAMS_PER_READ)
+      reads.push(group.slice(i, i + STREAMS_PER_READ));
+  return reads;
 }

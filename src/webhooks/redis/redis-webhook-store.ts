@@ -4,7 +4,7 @@
  * schedule says which subscription has something due, and a lease lets one sender at a
  * time work on a subscription, which keeps its deliveries in seq order.
  */
-import type { AuditEvent } from "../../arbiter/index.js";
+import type { AuditEvent, RedisTarget } from "../../arbiter/index.js";
 import type {
   Delivery,
   DeliveryPage,
@@ -43,10 +43,9 @@ export class RedisWebhookStore implements WebhookStore {
     this.outbox = new OutboxGroup(client);
   }
 
-  /** A store on a connection of its own, closed with the store. */
-  static async connect(url: string, opts: RedisWebhookStoreOptions = {}) {
-    const client = connectWebhookClient(url);
-    await client.connect();
+  /** A store on a connection of its own (a Redis URL, or a cluster), closed with the store. */
+  static async connect(target: RedisTarget | string, opts: RedisWebhookStoreOptions = {}) {
+    const client = await connectWebhookClient(target);
     return new RedisWebhookStore(client, opts.retention ?? 1000, true);
   }
 
@@ -55,15 +54,21 @@ export class RedisWebhookStore implements WebhookStore {
     return new RedisWebhookStore(client, opts.retention ?? 1000, false);
   }
 
+  /**
+   * The user's keys and the global ones (watched users, subscription index) are in
+   * different cluster slots, so they are written in steps, the subscription itself last:
+   * a crash before it leaves at most a watch and an index entry naming no subscription,
+   * which readers take as absent. The user is watched again after the write, because a
+   * concurrent removal of its last subscription may have dropped the first watch.
+   */
   async putSubscription(sub: Subscription): Promise<void> {
     await this.outbox.create(sub.username, entryId(sub.fromSeq));
-    const write = this.client
-      .multi()
-      .hSet(subscriptionsKey(sub.username), sub.id, JSON.stringify(sub))
-      .sAdd(WATCHED_USERS_KEY, sub.username);
+    await this.client.sAdd(WATCHED_USERS_KEY, sub.username);
     // The callbacks subscription has the same id for every user, and no route names it.
-    if (sub.kind !== "callbacks") write.hSet(SUBSCRIPTION_INDEX_KEY, sub.id, sub.username);
-    await write.exec();
+    if (sub.kind !== "callbacks")
+      await this.client.hSet(SUBSCRIPTION_INDEX_KEY, sub.id, sub.username);
+    await this.client.hSet(subscriptionsKey(sub.username), sub.id, JSON.stringify(sub));
+    await this.client.sAdd(WATCHED_USERS_KEY, sub.username);
   }
 
   async getSubscription(username: string, id: string): Promise<Subscription | null> {
@@ -117,7 +122,20 @@ export class RedisWebhookStore implements WebhookStore {
       .exec();
     await this.client.hDel(SUBSCRIPTION_INDEX_KEY, id);
     await this.client.zRem(DUE_KEY, dueMember(username, id));
+    await this.unwatchIfUnsubscribed(username);
     return Number(removed) === 1;
+  }
+
+  /**
+   * A user with no subscription left is no longer watched, so the set of watched outboxes
+   * shrinks. Removed first, then the subscriptions are looked at again: one written
+   * meanwhile either is seen here (and the watch put back) or watches the user itself.
+   */
+  private async unwatchIfUnsubscribed(username: string): Promise<void> {
+    const key = subscriptionsKey(username);
+    if ((await this.client.hLen(key)) > 0) return;
+    await this.client.sRem(WATCHED_USERS_KEY, username);
+    if ((await this.client.hLen(key)) > 0) await this.client.sAdd(WATCHED_USERS_KEY, username);
   }
 
   async watchedUsers(): Promise<string[]> {

@@ -77,6 +77,18 @@ describe.each(stores)("%s webhook store", (_name, make) => {
     expect(await ws.ownerOf("whk_a")).toBeNull();
   });
 
+  it("stops watching a user whose last subscription is deleted, and watches it again", async () => {
+    await ws.putSubscription(subscription("whk_b"));
+    await ws.putSubscription(subscription("whk_c", "bob"));
+    expect((await ws.watchedUsers()).sort()).toEqual(["bob", "jane"]);
+    await ws.deleteSubscription("jane", "whk_a");
+    expect((await ws.watchedUsers()).sort()).toEqual(["bob", "jane"]);
+    await ws.deleteSubscription("jane", "whk_b");
+    expect(await ws.watchedUsers()).toEqual(["bob"]);
+    await ws.putSubscription(subscription("whk_d"));
+    expect((await ws.watchedUsers()).sort()).toEqual(["bob", "jane"]);
+  });
+
   it("hands out due deliveries in seq order and schedules the subscription", async () => {
     await ws.persistDeliveries("jane", [delivery("whk_a", 7), delivery("whk_a", 5)], [], T0);
     expect(await ws.dueSubscriptions(T0 - 1, 10)).toEqual([]);
