@@ -29,6 +29,7 @@ import type {
   RemoteStatus,
 } from "../types.js";
 import { MAX_SPAN_MS } from "../types.js";
+import { type PendingAudit, sealChain, sealPending } from "./audit-seal.js";
 import { type Client, connectArbiterClient } from "./client.js";
 import {
   agentKeyIndex,
@@ -47,7 +48,6 @@ import {
   list,
   luaCommand,
   normalizeCommitOutcome,
-  parseCommitOutcome,
   parseCounterDecision,
   parseEvent,
   publicBooking,
@@ -59,6 +59,11 @@ export interface RedisStoreOptions {
   clock?: Clock;
   /** How long a command may wait for its reply (default 5000 ms). */
   replyTimeoutMs?: number;
+  /**
+   * Tests only: writes leave their audit events unsealed, as a process that dies between
+   * a script and its seal does; readers must still see a whole chain.
+   */
+  leaveUnsealed?: boolean;
 }
 
 /** The production store: state and decisions live in Redis, shared by every node process. */
@@ -70,17 +75,39 @@ export class RedisStore implements Store {
     private readonly clock: Clock | undefined,
     /** False when the node's shared connection was lent: its owner closes it. */
     private readonly ownsClient: boolean,
+    private readonly leaveUnsealed = false,
   ) {}
 
   /** A store on a connection of its own, closed with the store. */
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
     const client = await connectArbiterClient(url, opts.replyTimeoutMs ?? 5000);
-    return new RedisStore(client, opts.clock, true);
+    return new RedisStore(client, opts.clock, true, opts.leaveUnsealed);
   }
 
   /** A store on the node's shared connection (see `connectArbiterClient`). */
-  static fromClient(client: Client, opts: Pick<RedisStoreOptions, "clock"> = {}): RedisStore {
-    return new RedisStore(client, opts.clock, false);
+  static fromClient(
+    client: Client,
+    opts: Pick<RedisStoreOptions, "clock" | "leaveUnsealed"> = {},
+  ): RedisStore {
+    return new RedisStore(client, opts.clock, false, opts.leaveUnsealed);
+  }
+
+  /** Seals what the user's chain (or an archive) has pending: before reading it. */
+  private seal(username: string, archive?: number): Promise<void> {
+    return sealChain(this.client, auditKeys(username, archive));
+  }
+
+  /** The second step of a write: seals the events its script appended. */
+  private async sealWrites(username: string, pending?: PendingAudit | null): Promise<void> {
+    if (this.leaveUnsealed) return;
+    if (pending === undefined) return this.seal(username);
+    if (pending) await sealPending(this.client, auditKeys(username), pending);
+  }
+
+  /** A script's JSON answer, once the events it appended are sealed. */
+  private async sealed<T>(username: string, reply: unknown): Promise<T> {
+    await this.sealWrites(username);
+    return JSON.parse(reply as string) as T;
   }
 
   private common(): string[] {
@@ -113,7 +140,7 @@ export class RedisStore implements Store {
         "",
       ],
     );
-    const outcome = JSON.parse(reply as string);
+    const outcome = await this.sealed<{ status: string; reason?: string }>(username, reply);
     if (outcome.status !== "recorded") throw new Error(`record failed: ${outcome.reason}`);
   }
 
@@ -136,6 +163,7 @@ export class RedisStore implements Store {
     // The archive number is read first and checked by the script: a concurrent deletion
     // that took it makes this one try the next.
     for (let attempt = 0; attempt < 10; attempt++) {
+      await this.seal(username);
       const archive = (await this.client.hLen(archivesKey(username))) + 1;
       const archived = auditKeys(username, archive);
       const reply = JSON.parse(
@@ -150,9 +178,11 @@ export class RedisStore implements Store {
           ],
           [...this.common(), username, actor, String(archive)],
         )) as string,
-      ) as { status: "deleted" | "not_found" | "retry"; keyHashes?: unknown };
-      if (reply.status === "retry") continue;
+      ) as { status: "deleted" | "not_found" | "retry" | "unsealed"; keyHashes?: unknown };
+      if (reply.status === "retry" || reply.status === "unsealed") continue;
       if (reply.status === "not_found") return false;
+      // profile.deleted is sealed in the archive, and the archive's head recorded.
+      await this.sealArchiveHead(username, archive);
       // Second step, on other slots: the agents' keys and the user list.
       const keyHashes = list<string>(reply.keyHashes);
       if (keyHashes.length > 0) await this.client.del(keyHashes.map(agentKeyIndex));
@@ -161,6 +191,16 @@ export class RedisStore implements Store {
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
+  }
+
+  /** Seals an archived chain and records its head in the archive list (idempotent). */
+  private async sealArchiveHead(username: string, archive: number): Promise<AuditArchive> {
+    await this.seal(username, archive);
+    const raw = await this.client.hGet(archivesKey(username), String(archive));
+    const record = JSON.parse(raw ?? "null") as AuditArchive;
+    record.head = await this.readHead(username, archive);
+    await this.client.hSet(archivesKey(username), String(archive), JSON.stringify(record));
+    return record;
   }
 
   async listUsernames(): Promise<string[]> {
@@ -254,7 +294,7 @@ export class RedisStore implements Store {
       idempotencyField(cmd.agentId, "hold", cmd.idempotencyKey),
       cmd.fingerprint,
     ]);
-    return JSON.parse(reply as string);
+    return this.sealed(cmd.username, reply);
   }
 
   async findReplay(
@@ -290,7 +330,7 @@ export class RedisStore implements Store {
       holdId,
       actor,
     ]);
-    return JSON.parse(reply as string);
+    return this.sealed(username, reply);
   }
 
   async commit(cmd: CommitCommand): Promise<CommitOutcome> {
@@ -298,7 +338,12 @@ export class RedisStore implements Store {
       ...this.common(),
       JSON.stringify(luaCommand(cmd)),
     ]);
-    return this.noteRequest(cmd.username, parseCommitOutcome(reply as string));
+    // The script hands over what it left to seal: no second read.
+    const { seal, ...answer } = JSON.parse(reply as string) as CommitOutcome & {
+      seal?: PendingAudit;
+    };
+    await this.sealWrites(cmd.username, seal ?? null);
+    return this.noteRequest(cmd.username, normalizeCommitOutcome(answer as CommitOutcome));
   }
 
   /**
@@ -347,6 +392,9 @@ export class RedisStore implements Store {
     // The window's state vanished under the request (FLUSHALL, a failover to a replica
     // that had not seen it, the user deleted): nothing was committed for it, and the
     // caller may retry, as for a window that expired.
+    // The settling request sealed nothing itself: the batch's events are sealed here, by
+    // every request of the batch (the compare-and-set makes that cheap after the first).
+    await this.sealWrites(cmd.username);
     if (reply.status === "lost")
       return { status: "rejected", reason: "arbitration_expired", replay: false };
     return this.noteRequest(cmd.username, normalizeCommitOutcome(reply));
@@ -364,7 +412,7 @@ export class RedisStore implements Store {
       bookingId,
       actor,
     ]);
-    const outcome = JSON.parse(reply as string) as CancelOutcome;
+    const outcome = await this.sealed<CancelOutcome>(username, reply);
     return outcome.status === "cancelled"
       ? { ...outcome, booking: publicBooking(outcome.booking) }
       : outcome;
@@ -431,16 +479,17 @@ export class RedisStore implements Store {
         ...(cmd.remoteStatus !== undefined && { remoteStatus: cmd.remoteStatus }),
       }),
     ]);
-    const outcome = JSON.parse(reply as string) as PendingDecisionOutcome;
+    const outcome = await this.sealed<PendingDecisionOutcome>(cmd.username, reply);
     return outcome.status === "decided"
       ? { ...outcome, booking: publicBooking(outcome.booking) }
       : outcome;
   }
 
   async expirePending(username: string): Promise<Booking[]> {
-    const reply = JSON.parse(
-      (await this.client.expirePending(calendarKeys(username), this.common())) as string,
-    ) as { expired: unknown };
+    const reply = await this.sealed<{ expired: unknown }>(
+      username,
+      await this.client.expirePending(calendarKeys(username), this.common()),
+    );
     // Second step, on the index's slot: the entry is dropped, then set again from the
     // pending bookings the user has now. A request recorded meanwhile either shows in that
     // read or brings the entry forward itself afterwards (see noteRequest).
@@ -474,7 +523,7 @@ export class RedisStore implements Store {
       remote.status,
       actor,
     ]);
-    const outcome = JSON.parse(reply as string) as RemoteStatusOutcome;
+    const outcome = await this.sealed<RemoteStatusOutcome>(username, reply);
     return outcome.status === "refused"
       ? outcome
       : { ...outcome, booking: publicBooking(outcome.booking) };
@@ -527,6 +576,7 @@ export class RedisStore implements Store {
         commit ? JSON.stringify(luaCommand(commit)) : "",
       ],
     );
+    await this.sealWrites(cmd.username);
     return parseCounterDecision(reply as string);
   }
 
@@ -545,6 +595,7 @@ export class RedisStore implements Store {
   }
 
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    await this.seal(username, query.archive);
     const limit = query.limit ?? 1000;
     const keys = auditKeys(username, query.archive);
     const stream = keys.stream;
@@ -574,16 +625,24 @@ export class RedisStore implements Store {
     username: string,
     query: Pick<AuditQuery, "archive"> = {},
   ): Promise<{ seq: number; hash: string }> {
-    const [seq, hash] = await this.client.hmGet(auditKeys(username, query.archive).head, [
-      "seq",
-      "hash",
-    ]);
+    await this.seal(username, query.archive);
+    return this.readHead(username, query.archive);
+  }
+
+  private async readHead(username: string, archive?: number) {
+    const [seq, hash] = await this.client.hmGet(auditKeys(username, archive).head, ["seq", "hash"]);
     return { seq: Number(seq ?? 0), hash: hash ?? "0".repeat(64) };
   }
 
   async listAuditArchives(username: string): Promise<AuditArchive[]> {
-    const all = await this.client.hVals(archivesKey(username));
-    return all.map((raw) => JSON.parse(raw) as AuditArchive).sort((a, b) => a.archive - b.archive);
+    const all = (await this.client.hVals(archivesKey(username))).map(
+      (raw) => JSON.parse(raw) as AuditArchive,
+    );
+    // An archive whose deletion died before its seal is sealed now.
+    const sealed = await Promise.all(
+      all.map((a) => (a.head.hash === "" ? this.sealArchiveHead(username, a.archive) : a)),
+    );
+    return sealed.sort((a, b) => a.archive - b.archive);
   }
 
   async close(): Promise<void> {

@@ -21,6 +21,7 @@ export const SCRIPT_NAMES = [
   "set-remote-status-16",
   "record-token-1",
   "hit-rate-limit-1",
+  "seal-audit-2",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -53,6 +54,7 @@ export function arbiterScripts() {
     setRemoteStatus: define("set-remote-status-16"),
     recordToken: define("record-token-1"),
     hitRateLimit: define("hit-rate-limit-1"),
+    sealAudit: define("seal-audit-2"),
   };
 }
 

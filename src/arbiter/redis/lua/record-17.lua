@@ -9,7 +9,6 @@
            "-" = the field must not exist
   Returns JSON: {status="recorded", auditRef, at} | {status="rejected", reason="stale"}
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 
