@@ -45,6 +45,12 @@ import {
   userKey,
 } from "./keys.js";
 import {
+  type AgentRecord,
+  RECORDS_CHANNEL,
+  type UserRecords,
+  UserRecordsCache,
+} from "./user-records-cache.js";
+import {
   list,
   luaCommand,
   normalizeCommitOutcome,
@@ -66,9 +72,20 @@ export interface RedisStoreOptions {
   leaveUnsealed?: boolean;
 }
 
-/** The production store: state and decisions live in Redis, shared by every node process. */
+/** Agent keys known to this process, to their user: positive answers only, bounded. */
+const MAX_KEY_INDEX = 20_000;
+
+/**
+ * The production store: state and decisions live in Redis, shared by every node process.
+ * Users' records, rules and agents are cached in the process (see user-records-cache.ts),
+ * kept current through a subscriber connection, the one connection beside the client.
+ */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
+  private readonly records = new UserRecordsCache((username) => this.loadRecords(username));
+  private readonly keyIndex = new Map<string, string>();
+  private subscriber: Client | undefined;
+  private closed = false;
 
   private constructor(
     private readonly client: Client,
@@ -76,7 +93,45 @@ export class RedisStore implements Store {
     /** False when the node's shared connection was lent: its owner closes it. */
     private readonly ownsClient: boolean,
     private readonly leaveUnsealed = false,
-  ) {}
+  ) {
+    this.subscribe().catch(() => {
+      // Without the subscription nothing is cached: every read goes to Redis.
+    });
+  }
+
+  /** Listens for changes of users' records; the cache is used only while it listens. */
+  private async subscribe(): Promise<void> {
+    const sub = this.client.duplicate();
+    this.subscriber = sub;
+    sub.on("error", () => this.records.setLive(false));
+    sub.on("reconnecting", () => this.records.setLive(false));
+    sub.on("end", () => this.records.setLive(false));
+    await sub.connect();
+    if (this.closed) return void (await sub.close());
+    await sub.subscribe(RECORDS_CHANNEL, (username) => this.forget(username));
+    // node-redis subscribes again before it is ready after a reconnection.
+    sub.on("ready", () => this.records.setLive(true));
+    this.records.setLive(true);
+  }
+
+  private forget(username: string): void {
+    this.records.invalidate(username);
+  }
+
+  /** Profile record, rules and agents of a user: one round trip. */
+  private async loadRecords(username: string): Promise<UserRecords> {
+    const [[record, rules], agents] = await Promise.all([
+      this.client.hmGet(userKey(username, "user"), ["record", "rules"]),
+      this.client.hVals(userKey(username, "agents")),
+    ]);
+    return {
+      user: record ? JSON.parse(record) : null,
+      rules: rules ? JSON.parse(rules) : null,
+      agents: agents
+        .map((raw) => JSON.parse(raw) as AgentRecord)
+        .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt),
+    };
+  }
 
   /** A store on a connection of its own, closed with the store. */
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisStore> {
@@ -138,8 +193,10 @@ export class RedisStore implements Store {
         field,
         value,
         "",
+        hash === "counters" ? "" : username,
       ],
     );
+    if (hash !== "counters") this.forget(username);
     const outcome = await this.sealed<{ status: string; reason?: string }>(username, reply);
     if (outcome.status !== "recorded") throw new Error(`record failed: ${outcome.reason}`);
   }
@@ -155,8 +212,8 @@ export class RedisStore implements Store {
   }
 
   async getUser(username: string): Promise<UserRecord | null> {
-    const raw = await this.client.hGet(userKey(username, "user"), "record");
-    return raw ? JSON.parse(raw) : null;
+    const { user } = await this.records.get(username);
+    return user ? { ...user } : null;
   }
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
@@ -180,6 +237,7 @@ export class RedisStore implements Store {
         )) as string,
       ) as { status: "deleted" | "not_found" | "retry" | "unsealed"; keyHashes?: unknown };
       if (reply.status === "retry" || reply.status === "unsealed") continue;
+      this.forget(username);
       if (reply.status === "not_found") return false;
       // profile.deleted is sealed in the archive, and the archive's head recorded.
       await this.sealArchiveHead(username, archive);
@@ -217,8 +275,7 @@ export class RedisStore implements Store {
   }
 
   async getRules(username: string): Promise<Record<string, unknown> | null> {
-    const raw = await this.client.hGet(userKey(username, "user"), "rules");
-    return raw ? JSON.parse(raw) : null;
+    return (await this.records.get(username)).rules;
   }
 
   async createAgent(agent: Agent, keyHash: string, actor: string): Promise<void> {
@@ -237,24 +294,30 @@ export class RedisStore implements Store {
   }
 
   async findAgentByKeyHash(keyHash: string): Promise<Agent | null> {
+    const known = this.keyIndex.get(keyHash);
+    if (known !== undefined) {
+      const cached = (await this.records.get(known)).agents.find((a) => a.keyHash === keyHash);
+      if (cached) return stripKey(cached);
+    }
+    // Unknown here, or changed: the index and the record decide.
     const raw = await this.client.get(agentKeyIndex(keyHash));
     if (!raw) return null;
     const [username, agentId] = JSON.parse(raw) as [string, string];
     const agent = await this.agentRecord(username, agentId);
     // The index may outlive a revoked agent for an instant; the record decides.
-    return agent && agent.keyHash === keyHash ? stripKey(agent) : null;
+    if (!agent || agent.keyHash !== keyHash) return null;
+    if (this.keyIndex.size >= MAX_KEY_INDEX) this.keyIndex.clear();
+    this.keyIndex.set(keyHash, username);
+    return stripKey(agent);
   }
 
   async getAgent(username: string, agentId: string): Promise<Agent | null> {
-    const agent = await this.agentRecord(username, agentId);
+    const agent = (await this.records.get(username)).agents.find((a) => a.id === agentId);
     return agent ? stripKey(agent) : null;
   }
 
   async listAgents(username: string): Promise<Agent[]> {
-    const all = await this.client.hVals(userKey(username, "agents"));
-    return all
-      .map((raw) => stripKey(JSON.parse(raw)))
-      .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);
+    return (await this.records.get(username)).agents.map(stripKey);
   }
 
   async updateAgent(agent: Agent, actor: string): Promise<void> {
@@ -646,7 +709,13 @@ export class RedisStore implements Store {
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient && this.client.isOpen) await this.client.close();
+    this.closed = true;
+    this.records.setLive(false);
+    try {
+      if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => {});
+    } finally {
+      if (this.ownsClient && this.client.isOpen) await this.client.close();
+    }
   }
 }
 

@@ -57,4 +57,6 @@ rcall("HSET", K_ARCHIVES, archive, cjson.encode({
 rcall("DEL", K_HOLDS, K_HOLDS_START, K_HOLDS_EXP, K_BOOKINGS, K_ACTIVE, K_DAYCOUNT,
   K_IDEM, K_IDEM_EXP, K_ARB_PENDING, K_ARB_CMDS, K_ARB_RESULTS, K_ARB_META, K_PENDING_EXP,
   K_USER, K_AGENTS, K_COUNTERS)
+-- Processes caching the user's records drop them (see user-records-cache.ts).
+rcall("PUBLISH", "cal:records:changed", username)
 return cjson.encode({ status = "deleted", archive = archive, keyHashes = key_hashes })
