@@ -4,7 +4,7 @@
  * (b) uncontended `POST /v1/bookings` over HTTP — every request a fresh slot, committed by
  *     an agent that outranks all of its user's other agents, so nothing waits for the
  *     arbitration window — with p50/p99 and the ratio to (a);
- * (c) the raw EVALSHA rate of commit-15.lua from node-redis, many calls in flight, and
+ * (c) the raw EVALSHA rate of commit-16.lua (+ its seal) from node-redis, many in flight, and
  *     the ratio (b)/(c): what the HTTP layer costs on top of the decision itself;
  * (d) the contended race: RACE_AGENTS agents commit the same slot at once, window on.
  * Both load runs use the same autocannon request generator, so the load generator's own
@@ -16,7 +16,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import { createClient } from "redis";
-import { calendarKeys } from "../../src/arbiter/redis/keys.js";
+import { sealArguments } from "../../src/arbiter/redis/audit-seal.js";
+import { calendarKeys, userKey } from "../../src/arbiter/redis/keys.js";
 import { loadLuaScript } from "../../src/arbiter/redis/lua-lib.js";
 import { startRedisServer } from "../../test/helpers/redis-server.js";
 import { ADMIN_TOKEN, api, createUser } from "./bench-users.js";
@@ -94,12 +95,16 @@ async function commitLoad(
   };
 }
 
-/** commit-15 straight from node-redis: SCRIPT LOAD once, then EVALSHA with many in flight. */
+/**
+ * commit-16 straight from node-redis: SCRIPT LOAD once, then EVALSHA with many in flight,
+ * each followed by the seal-audit-2 EVALSHA of its events (as the store does).
+ */
 async function evalshaRate(redisUrl: string, base: number) {
   const client = createClient({ url: redisUrl });
   await client.connect();
   try {
     const sha = await client.scriptLoad(loadLuaScript("commit-16"));
+    const sealSha = await client.scriptLoad(loadLuaScript("seal-audit-2"));
     let issued = 0;
     let committed = 0;
     const latencies: number[] = [];
@@ -130,8 +135,16 @@ async function evalshaRate(redisUrl: string, base: number) {
           keys: calendarKeys(`raw${slot.user}`),
           arguments: ["", "evt_bench_", "86400000", JSON.stringify(command)],
         });
+        const answer = JSON.parse(reply as string);
+        if (answer.seal) {
+          const user = `raw${slot.user}`;
+          await client.evalSha(sealSha, {
+            keys: [userKey(user, "audit"), userKey(user, "audit:head")],
+            arguments: sealArguments(answer.seal),
+          });
+        }
         latencies.push(performance.now() - started);
-        if (JSON.parse(reply as string).status === "committed") committed++;
+        if (answer.status === "committed") committed++;
       }
     };
     await Promise.all(Array.from({ length: EVALSHA_IN_FLIGHT }, worker));

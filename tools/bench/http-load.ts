@@ -32,13 +32,16 @@ export async function runLoad(
 
 /**
  * Starts `tools/bench/servers/<name>.ts` in a child process; it prints `READY <port>`
- * once listening.
+ * once listening. With BENCH_CPU_PROF_DIR set, each server writes a V8 CPU profile there
+ * when it stops (open it in Chrome DevTools or speedscope).
  */
 export async function startServer(
   script: string,
   env: Record<string, string> = {},
 ): Promise<{ port: number; child: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profDir ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`] : [];
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", script], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });

@@ -30,6 +30,7 @@ import type {
   RemoteStatus,
 } from "../types.js";
 import { MAX_SPAN_MS } from "../types.js";
+import { type PendingAudit, sealChain, sealPending } from "./audit-seal.js";
 import { type Client, connectArbiterClient, type RedisTarget } from "./client.js";
 import {
   agentKeyIndex,
@@ -46,10 +47,15 @@ import {
   userKey,
 } from "./keys.js";
 import {
+  type AgentRecord,
+  RECORDS_CHANNEL,
+  type UserRecords,
+  UserRecordsCache,
+} from "./user-records-cache.js";
+import {
   list,
   luaCommand,
   normalizeCommitOutcome,
-  parseCommitOutcome,
   parseCounterDecision,
   parseEvent,
   publicBooking,
@@ -61,18 +67,73 @@ export interface RedisStoreOptions {
   clock?: Clock;
   /** How long a command may wait for its reply (default 5000 ms). */
   replyTimeoutMs?: number;
+  /**
+   * Tests only: writes leave their audit events unsealed, as a process that dies between
+   * a script and its seal does; readers must still see a whole chain.
+   */
+  leaveUnsealed?: boolean;
 }
 
-/** The production store: state and decisions live in Redis, shared by every node process. */
+/** Agent keys known to this process, to their user: positive answers only, bounded. */
+const MAX_KEY_INDEX = 20_000;
+
+/**
+ * The production store: state and decisions live in Redis, shared by every node process.
+ * Users' records, rules and agents are cached in the process (see user-records-cache.ts),
+ * kept current through a subscriber connection, the one connection beside the client.
+ */
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
+  private readonly records = new UserRecordsCache((username) => this.loadRecords(username));
+  private readonly keyIndex = new Map<string, string>();
+  private subscriber: Client | undefined;
+  private closed = false;
 
   private constructor(
     private readonly client: Client,
     private readonly clock: Clock | undefined,
     /** False when the node's shared connection was lent: its owner closes it. */
     private readonly ownsClient: boolean,
-  ) {}
+    private readonly leaveUnsealed = false,
+  ) {
+    this.subscribe().catch(() => {
+      // Without the subscription nothing is cached: every read goes to Redis.
+    });
+  }
+
+  /** Listens for changes of users' records; the cache is used only while it listens. */
+  private async subscribe(): Promise<void> {
+    const sub = this.client.duplicate();
+    this.subscriber = sub;
+    sub.on("error", () => this.records.setLive(false));
+    sub.on("reconnecting", () => this.records.setLive(false));
+    sub.on("end", () => this.records.setLive(false));
+    await sub.connect();
+    if (this.closed) return void (await sub.close());
+    await sub.subscribe(RECORDS_CHANNEL, (username) => this.forget(username));
+    // node-redis subscribes again before it is ready after a reconnection.
+    sub.on("ready", () => this.records.setLive(true));
+    this.records.setLive(true);
+  }
+
+  private forget(username: string): void {
+    this.records.invalidate(username);
+  }
+
+  /** Profile record, rules and agents of a user: one round trip. */
+  private async loadRecords(username: string): Promise<UserRecords> {
+    const [[record, rules], agents] = await Promise.all([
+      this.client.hmGet(userKey(username, "user"), ["record", "rules"]),
+      this.client.hVals(userKey(username, "agents")),
+    ]);
+    return {
+      user: record ? JSON.parse(record) : null,
+      rules: rules ? JSON.parse(rules) : null,
+      agents: agents
+        .map((raw) => JSON.parse(raw) as AgentRecord)
+        .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt),
+    };
+  }
 
   /** A store on a connection of its own (a Redis URL, or a cluster), closed with the store. */
   static async connect(
@@ -80,16 +141,34 @@ export class RedisStore implements Store {
     opts: RedisStoreOptions = {},
   ): Promise<RedisStore> {
     const client = await connectArbiterClient(target, opts.replyTimeoutMs ?? 5000);
-    return new RedisStore(client, opts.clock, true);
+    return new RedisStore(client, opts.clock, true, opts.leaveUnsealed);
   }
 
   /** A store on the node's shared connection (see `connectArbiterClient`). */
   static fromClient<S extends RedisScripts>(
     client: Client<S>,
-    opts: Pick<RedisStoreOptions, "clock"> = {},
+    opts: Pick<RedisStoreOptions, "clock" | "leaveUnsealed"> = {},
   ): RedisStore {
     // The shared connection carries other parts' scripts too; the store uses its own.
-    return new RedisStore(client as unknown as Client, opts.clock, false);
+    return new RedisStore(client as unknown as Client, opts.clock, false, opts.leaveUnsealed);
+  }
+
+  /** Seals what the user's chain (or an archive) has pending: before reading it. */
+  private seal(username: string, archive?: number): Promise<void> {
+    return sealChain(this.client, auditKeys(username, archive));
+  }
+
+  /** The second step of a write: seals the events its script appended. */
+  private async sealWrites(username: string, pending?: PendingAudit | null): Promise<void> {
+    if (this.leaveUnsealed) return;
+    if (pending === undefined) return this.seal(username);
+    if (pending) await sealPending(this.client, auditKeys(username), pending);
+  }
+
+  /** A script's JSON answer, once the events it appended are sealed. */
+  private async sealed<T>(username: string, reply: unknown): Promise<T> {
+    await this.sealWrites(username);
+    return JSON.parse(reply as string) as T;
   }
 
   private common(): string[] {
@@ -125,9 +204,11 @@ export class RedisStore implements Store {
         field,
         value,
         "",
+        hash === "counters" ? "" : username,
       ],
     );
-    const outcome = JSON.parse(reply as string);
+    if (hash !== "counters") this.forget(username);
+    const outcome = await this.sealed<{ status: string; reason?: string }>(username, reply);
     if (outcome.status !== "recorded") throw new Error(`record failed: ${outcome.reason}`);
   }
 
@@ -142,14 +223,15 @@ export class RedisStore implements Store {
   }
 
   async getUser(username: string): Promise<UserRecord | null> {
-    const raw = await this.client.hGet(userKey(username, "user"), "record");
-    return raw ? JSON.parse(raw) : null;
+    const { user } = await this.records.get(username);
+    return user ? { ...user } : null;
   }
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
     // The archive number is read first and checked by the script: a concurrent deletion
     // that took it makes this one try the next.
     for (let attempt = 0; attempt < 10; attempt++) {
+      await this.seal(username);
       const archive = (await this.client.hLen(archivesKey(username))) + 1;
       const archived = auditKeys(username, archive);
       const reply = JSON.parse(
@@ -164,9 +246,12 @@ export class RedisStore implements Store {
           ],
           [...this.common(), username, actor, String(archive)],
         )) as string,
-      ) as { status: "deleted" | "not_found" | "retry"; keyHashes?: unknown };
-      if (reply.status === "retry") continue;
+      ) as { status: "deleted" | "not_found" | "retry" | "unsealed"; keyHashes?: unknown };
+      if (reply.status === "retry" || reply.status === "unsealed") continue;
+      this.forget(username);
       if (reply.status === "not_found") return false;
+      // profile.deleted is sealed in the archive, and the archive's head recorded.
+      await this.sealArchiveHead(username, archive);
       // Second step, on other slots: the agents' keys and the user list.
       const keyHashes = list<string>(reply.keyHashes);
       // One DEL per key: the index entries hash to different cluster slots.
@@ -176,6 +261,16 @@ export class RedisStore implements Store {
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
+  }
+
+  /** Seals an archived chain and records its head in the archive list (idempotent). */
+  private async sealArchiveHead(username: string, archive: number): Promise<AuditArchive> {
+    await this.seal(username, archive);
+    const raw = await this.client.hGet(archivesKey(username), String(archive));
+    const record = JSON.parse(raw ?? "null") as AuditArchive;
+    record.head = await this.readHead(username, archive);
+    await this.client.hSet(archivesKey(username), String(archive), JSON.stringify(record));
+    return record;
   }
 
   async listUsernames(): Promise<string[]> {
@@ -192,8 +287,7 @@ export class RedisStore implements Store {
   }
 
   async getRules(username: string): Promise<Record<string, unknown> | null> {
-    const raw = await this.client.hGet(userKey(username, "user"), "rules");
-    return raw ? JSON.parse(raw) : null;
+    return (await this.records.get(username)).rules;
   }
 
   async createAgent(agent: Agent, keyHash: string, actor: string): Promise<void> {
@@ -212,24 +306,30 @@ export class RedisStore implements Store {
   }
 
   async findAgentByKeyHash(keyHash: string): Promise<Agent | null> {
+    const known = this.keyIndex.get(keyHash);
+    if (known !== undefined) {
+      const cached = (await this.records.get(known)).agents.find((a) => a.keyHash === keyHash);
+      if (cached) return stripKey(cached);
+    }
+    // Unknown here, or changed: the index and the record decide.
     const raw = await this.client.get(agentKeyIndex(keyHash));
     if (!raw) return null;
     const [username, agentId] = JSON.parse(raw) as [string, string];
     const agent = await this.agentRecord(username, agentId);
     // The index may outlive a revoked agent for an instant; the record decides.
-    return agent && agent.keyHash === keyHash ? stripKey(agent) : null;
+    if (!agent || agent.keyHash !== keyHash) return null;
+    if (this.keyIndex.size >= MAX_KEY_INDEX) this.keyIndex.clear();
+    this.keyIndex.set(keyHash, username);
+    return stripKey(agent);
   }
 
   async getAgent(username: string, agentId: string): Promise<Agent | null> {
-    const agent = await this.agentRecord(username, agentId);
+    const agent = (await this.records.get(username)).agents.find((a) => a.id === agentId);
     return agent ? stripKey(agent) : null;
   }
 
   async listAgents(username: string): Promise<Agent[]> {
-    const all = await this.client.hVals(userKey(username, "agents"));
-    return all
-      .map((raw) => stripKey(JSON.parse(raw)))
-      .sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);
+    return (await this.records.get(username)).agents.map(stripKey);
   }
 
   async updateAgent(agent: Agent, actor: string): Promise<void> {
@@ -269,7 +369,7 @@ export class RedisStore implements Store {
       idempotencyField(cmd.agentId, "hold", cmd.idempotencyKey),
       cmd.fingerprint,
     ]);
-    return JSON.parse(reply as string);
+    return this.sealed(cmd.username, reply);
   }
 
   async findReplay(
@@ -305,7 +405,7 @@ export class RedisStore implements Store {
       holdId,
       actor,
     ]);
-    return JSON.parse(reply as string);
+    return this.sealed(username, reply);
   }
 
   async commit(cmd: CommitCommand): Promise<CommitOutcome> {
@@ -313,7 +413,12 @@ export class RedisStore implements Store {
       ...this.common(),
       JSON.stringify(luaCommand(cmd)),
     ]);
-    return this.noteRequest(cmd.username, parseCommitOutcome(reply as string));
+    // The script hands over what it left to seal: no second read.
+    const { seal, ...answer } = JSON.parse(reply as string) as CommitOutcome & {
+      seal?: PendingAudit;
+    };
+    await this.sealWrites(cmd.username, seal ?? null);
+    return this.noteRequest(cmd.username, normalizeCommitOutcome(answer as CommitOutcome));
   }
 
   /**
@@ -362,6 +467,9 @@ export class RedisStore implements Store {
     // The window's state vanished under the request (FLUSHALL, a failover to a replica
     // that had not seen it, the user deleted): nothing was committed for it, and the
     // caller may retry, as for a window that expired.
+    // The settling request sealed nothing itself: the batch's events are sealed here, by
+    // every request of the batch (the compare-and-set makes that cheap after the first).
+    await this.sealWrites(cmd.username);
     if (reply.status === "lost")
       return { status: "rejected", reason: "arbitration_expired", replay: false };
     return this.noteRequest(cmd.username, normalizeCommitOutcome(reply));
@@ -379,7 +487,7 @@ export class RedisStore implements Store {
       bookingId,
       actor,
     ]);
-    const outcome = JSON.parse(reply as string) as CancelOutcome;
+    const outcome = await this.sealed<CancelOutcome>(username, reply);
     return outcome.status === "cancelled"
       ? { ...outcome, booking: publicBooking(outcome.booking) }
       : outcome;
@@ -446,16 +554,17 @@ export class RedisStore implements Store {
         ...(cmd.remoteStatus !== undefined && { remoteStatus: cmd.remoteStatus }),
       }),
     ]);
-    const outcome = JSON.parse(reply as string) as PendingDecisionOutcome;
+    const outcome = await this.sealed<PendingDecisionOutcome>(cmd.username, reply);
     return outcome.status === "decided"
       ? { ...outcome, booking: publicBooking(outcome.booking) }
       : outcome;
   }
 
   async expirePending(username: string): Promise<Booking[]> {
-    const reply = JSON.parse(
-      (await this.client.expirePending(calendarKeys(username), this.common())) as string,
-    ) as { expired: unknown };
+    const reply = await this.sealed<{ expired: unknown }>(
+      username,
+      await this.client.expirePending(calendarKeys(username), this.common()),
+    );
     // Second step, on the index's slot: the entry is dropped, then set again from the
     // pending bookings the user has now. A request recorded meanwhile either shows in that
     // read or brings the entry forward itself afterwards (see noteRequest).
@@ -489,7 +598,7 @@ export class RedisStore implements Store {
       remote.status,
       actor,
     ]);
-    const outcome = JSON.parse(reply as string) as RemoteStatusOutcome;
+    const outcome = await this.sealed<RemoteStatusOutcome>(username, reply);
     return outcome.status === "refused"
       ? outcome
       : { ...outcome, booking: publicBooking(outcome.booking) };
@@ -542,6 +651,7 @@ export class RedisStore implements Store {
         commit ? JSON.stringify(luaCommand(commit)) : "",
       ],
     );
+    await this.sealWrites(cmd.username);
     return parseCounterDecision(reply as string);
   }
 
@@ -560,6 +670,7 @@ export class RedisStore implements Store {
   }
 
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
+    await this.seal(username, query.archive);
     const limit = query.limit ?? 1000;
     const keys = auditKeys(username, query.archive);
     const stream = keys.stream;
@@ -589,20 +700,34 @@ export class RedisStore implements Store {
     username: string,
     query: Pick<AuditQuery, "archive"> = {},
   ): Promise<{ seq: number; hash: string }> {
-    const [seq, hash] = await this.client.hmGet(auditKeys(username, query.archive).head, [
-      "seq",
-      "hash",
-    ]);
+    await this.seal(username, query.archive);
+    return this.readHead(username, query.archive);
+  }
+
+  private async readHead(username: string, archive?: number) {
+    const [seq, hash] = await this.client.hmGet(auditKeys(username, archive).head, ["seq", "hash"]);
     return { seq: Number(seq ?? 0), hash: hash ?? "0".repeat(64) };
   }
 
   async listAuditArchives(username: string): Promise<AuditArchive[]> {
-    const all = await this.client.hVals(archivesKey(username));
-    return all.map((raw) => JSON.parse(raw) as AuditArchive).sort((a, b) => a.archive - b.archive);
+    const all = (await this.client.hVals(archivesKey(username))).map(
+      (raw) => JSON.parse(raw) as AuditArchive,
+    );
+    // An archive whose deletion died before its seal is sealed now.
+    const sealed = await Promise.all(
+      all.map((a) => (a.head.hash === "" ? this.sealArchiveHead(username, a.archive) : a)),
+    );
+    return sealed.sort((a, b) => a.archive - b.archive);
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient && this.client.isOpen) await this.client.close();
+    this.closed = true;
+    this.records.setLive(false);
+    try {
+      if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => {});
+    } finally {
+      if (this.ownsClient && this.client.isOpen) await this.client.close();
+    }
   }
 }
 

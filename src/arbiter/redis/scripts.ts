@@ -23,6 +23,7 @@ export const SCRIPT_NAMES = [
   "record-token-1",
   "hit-rate-limit-1",
   "server-time-1",
+  "seal-audit-2",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -57,6 +58,7 @@ export function arbiterScripts() {
     recordToken: define("record-token-1"),
     hitRateLimit: define("hit-rate-limit-1"),
     serverTime: define("server-time-1"),
+    sealAudit: define("seal-audit-2"),
   };
 }
 

@@ -46,10 +46,6 @@ export function luaCommand(cmd: CommitCommand) {
   };
 }
 
-export function parseCommitOutcome(reply: string): CommitOutcome {
-  return normalizeCommitOutcome(JSON.parse(reply));
-}
-
 export function normalizeCommitOutcome(outcome: CommitOutcome): CommitOutcome {
   if (outcome.status !== "committed") return outcome;
   return {

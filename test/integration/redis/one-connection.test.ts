@@ -1,6 +1,7 @@
 /**
- * The node opens one Redis connection, shared by the arbiter and the webhooks, and
- * closes it when it stops.
+ * The node opens one Redis connection, shared by the arbiter and the webhooks, plus one
+ * subscriber connection (changes of users' records, for the store's cache), and closes
+ * both when it stops.
  */
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,13 +15,14 @@ beforeAll(async () => {
 afterAll(() => redis.stop());
 
 /** Connections other than the test's own client. */
-async function nodeConnections(): Promise<number> {
+async function nodeConnectionLines(): Promise<string[]> {
   const list = (await redis.client!.sendCommand(["CLIENT", "LIST"])) as string;
   return list
     .trim()
     .split("\n")
-    .filter((line) => !/ cmd=client\|list /.test(line)).length;
+    .filter((line) => !/ cmd=client\|list /.test(line));
 }
+const nodeConnections = async () => (await nodeConnectionLines()).length;
 
 describe("the node's Redis connection", () => {
   it("is one, used by bookings and webhooks alike, and closed when the node stops", async () => {
@@ -43,7 +45,10 @@ describe("the node's Redis connection", () => {
         .set({ Authorization: `Bearer ${agent.body.api_key}` })
         .send({ url: "http://127.0.0.1:9/hooks", events: ["*"] });
       expect(hook.status).toBe(201);
-      expect(await nodeConnections()).toBe(before + 1);
+      const lines = await nodeConnectionLines();
+      expect(lines.length).toBe(before + 2);
+      // The second is the subscriber: subscribed to one channel, sending no commands.
+      expect(lines.filter((l) => / sub=1 /.test(l))).toHaveLength(1);
     } finally {
       await node.close();
     }

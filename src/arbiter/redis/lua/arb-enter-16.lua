@@ -9,7 +9,6 @@
   Returns JSON: {status="wait", ms} — settle after ms — or, for an idempotent retry,
                 the first answer.
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/arbitration.lua

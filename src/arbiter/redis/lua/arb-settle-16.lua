@@ -8,7 +8,6 @@
   Returns JSON: {status="wait", ms} while the window is open, else this request's answer
                 ({status="lost"} if it is unknown, e.g. its answer was already taken).
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/commit.lua

@@ -5,7 +5,6 @@
         4 required agent id ("" = the administrator may cancel any), 5 booking id, 6 actor
   Returns JSON: {status="cancelled", booking, auditRef} | {status="rejected", reason}
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/pending.lua

@@ -11,7 +11,6 @@
                 | {status="refused", reason="counter_not_found"|"not_owner"|"counter_closed"|"slot_mismatch"}
                 | the commit's answer when it did not commit (the counter stays open).
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/commit.lua

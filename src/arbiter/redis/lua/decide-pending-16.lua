@@ -13,7 +13,6 @@
                 | {status="refused", reason="booking_not_found"|"not_pending"}
                 | {status="conflict", winner} | {status="rejected", reason="daily_limit"}
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/pending.lua

@@ -6,7 +6,6 @@
   Returns JSON: {expired = [booking, …]} (oldest expiry first), and next = the earliest
                 expiry of the pending bookings left (absent when none).
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/pending.lua

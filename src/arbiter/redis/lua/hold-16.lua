@@ -8,7 +8,6 @@
   Returns JSON: {status="held", hold, auditRef} | {status="conflict", winner}
                 | {status="rejected", reason}; with replay=true for an idempotent retry.
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/pending.lua

@@ -6,10 +6,11 @@
         4 event type, 5 actor, 6 resource, 7 event data (canonical JSON),
         8 record field, 9 record value ("" deletes the field),
         10 expected current value digest ("" = no check): sha1 of the current value,
-           "-" = the field must not exist
+           "-" = the field must not exist,
+        11 the username to announce on cal:records:changed ("" = none): processes that
+           cache the user's records drop them
   Returns JSON: {status="recorded", auditRef, at} | {status="rejected", reason="stale"}
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 
@@ -28,4 +29,5 @@ else
   rcall("HSET", K_RECORD, field, value)
 end
 local ref = audit_append(etype, actor, resource, data)
+if ARGV[11] and ARGV[11] ~= "" then rcall("PUBLISH", "cal:records:changed", ARGV[11]) end
 return cjson.encode({ status = "recorded", auditRef = ref, at = NOW })

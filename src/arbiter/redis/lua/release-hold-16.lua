@@ -4,7 +4,6 @@
         4 agent id ("" = the administrator, any agent's hold), 5 hold id, 6 actor
   Returns JSON: {status="released", hold, auditRef} | {status="rejected", reason="hold_not_found"}
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/pending.lua

@@ -8,7 +8,6 @@
   Returns JSON: {status="updated", booking, auditRef} | {status="unchanged", booking}
                 | {status="refused", reason="booking_not_found"|"no_remote"}
 ]]
---@include lib/sha256.lua
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/pending.lua

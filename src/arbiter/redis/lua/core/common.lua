@@ -1,4 +1,4 @@
--- Shared by every arbiter script. Included after lib/sha256.lua and lib/canonical.lua.
+-- Shared by every arbiter script. Included after lib/canonical.lua.
 -- Every script receives the same first 16 KEYS, all under the user's hash tag:
 --   1 holds        hash  hold id -> hold JSON
 --   2 holds_start  zset  hold id by start
@@ -6,8 +6,9 @@
 --   4 bookings     hash  booking id -> booking JSON
 --   5 active       zset  committed and pending booking id by start
 --   6 daycount     hash  local day -> committed bookings that day
---   7 audit        stream of events, id "<seq>-1", fields event (JCS text), hash
---   8 head         hash  seq, hash of the last event
+--   7 audit        stream of sealed events, id "<seq>-1", fields event (JCS text), hash
+--   8 head         hash  seq, hash of the last sealed event; last, the last seq appended;
+--                        p:<seq>, each event appended but not yet sealed (see audit_append)
 --   9 audit_res    zset  "<resource>#<seq, 12 digits>" (lexicographic index)
 --  10 idem         hash  idempotency field -> {fingerprint, answer}
 --  11 idem_exp     zset  idempotency field by expiry
@@ -96,11 +97,14 @@ local function stronger(a, b)
   return a.id < b.id
 end
 
--- Appends one event to the user's hash chain; returns its id.
+-- Appends one event to the user's chain, unsealed; returns its id. The node seals it
+-- (prev_hash, hash: SHA-256 in Lua would cost most of a commit's time) with seal-audit-2.lua
+-- right after the script; readers seal what is pending before they read. Until then the
+-- event waits in the head hash as "p:<seq>" (its JCS text without prev_hash), and "last"
+-- is the last seq appended ("seq" and "hash" stay the last sealed event's).
 local function audit_append(etype, actor, resource, data_json)
-  local head = rcall("HMGET", K_HEAD, "seq", "hash")
-  local seq = tonumber(head[1] or "0") + 1
-  local prev = head[2] or string.rep("0", 64)
+  local head = rcall("HMGET", K_HEAD, "seq", "last")
+  local seq = math.max(tonumber(head[1] or "0"), tonumber(head[2] or "0")) + 1
   event_count = event_count + 1
   local id = EVENT_PREFIX .. event_count
   local body = jcs_object({
@@ -108,16 +112,25 @@ local function audit_append(etype, actor, resource, data_json)
     { "at", jcs_int(NOW) },
     { "data", data_json },
     { "id", jcs_string(id) },
-    { "prev_hash", jcs_string(prev) },
     { "resource", jcs_string(resource) },
     { "seq", jcs_int(seq) },
     { "type", jcs_string(etype) },
   })
-  local hash = sha256_hex(body)
-  rcall("XADD", K_AUDIT, seq .. "-1", "event", body, "hash", hash)
-  rcall("HSET", K_HEAD, "seq", seq, "hash", hash)
+  rcall("HSET", K_HEAD, "last", seq, "p:" .. seq, body)
   rcall("ZADD", K_AUDIT_RES, 0, resource .. "#" .. string.format("%012d", seq))
   return id
+end
+
+-- The events waiting to be sealed, for the node to seal without reading them again:
+-- {seq, hash} of the last sealed event and the pending texts in order; nil when none.
+local function pending_audit()
+  local head = rcall("HMGET", K_HEAD, "seq", "hash", "last")
+  local seq, last = tonumber(head[1] or "0"), tonumber(head[3] or "0")
+  if last <= seq then return nil end
+  local fields = {}
+  -- A bounded batch: the node seals again until nothing is pending.
+  for n = seq + 1, math.min(last, seq + 500) do fields[#fields + 1] = "p:" .. n end
+  return { seq = seq, hash = head[2] or string.rep("0", 64), events = rcall("HMGET", K_HEAD, unpack(fields)) }
 end
 
 local function hold_json(h)
