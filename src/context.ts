@@ -251,6 +251,7 @@ export class Context {
           redis,
           timeoutMs: cfg.webhooks.timeoutMs,
           leaseMs: cfg.webhooks.leaseMs,
+          onLongPolls: (open) => operations.metrics.longPolls.set(open),
           onDeliveryAttempt: (kind, result) =>
             operations.metrics.deliveries.inc({ kind, status: result }),
           // Callbacks to other nodes carry a request token of the organization, fresh per attempt.

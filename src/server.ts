@@ -93,14 +93,20 @@ export async function startNode(
     const stop = () => {
       stopping ??= (async () => {
         ctx.operations.phase = "stopping";
-        const outcome = await drainAndClose({
-          servers: metrics ? [server, metrics] : [server],
-          timeoutMs: cfg.service.shutdownTimeoutMs,
-          destroy: () => ctx.destroy(),
-          forceClose: () => ctx.forceClose(),
-        });
-        ctx.logger.info(outcome, "stopped");
-        await flushLogger(ctx.logger);
+        try {
+          const outcome = await drainAndClose({
+            servers: metrics ? [server, metrics] : [server],
+            timeoutMs: cfg.service.shutdownTimeoutMs,
+            destroy: () => ctx.destroy(),
+            forceClose: () => ctx.forceClose(),
+          });
+          ctx.logger.info(outcome, "stopped");
+        } catch (err) {
+          ctx.logger.error({ err }, "stopped, but a part failed to close");
+          throw err;
+        } finally {
+          await flushLogger(ctx.logger);
+        }
       })();
       return stopping;
     };

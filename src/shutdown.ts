@@ -32,14 +32,16 @@ function closed(server: Server): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
 }
 
-function within<T>(promise: Promise<T>, ms: number): Promise<{ done: true } | { done: false }> {
+type Settled = { done: true; error?: unknown } | { done: false };
+
+function within(promise: Promise<unknown>, ms: number): Promise<Settled> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
     promise.then(
       () => ({ done: true as const }),
-      () => ({ done: true as const }),
+      (error: unknown) => ({ done: true as const, error }),
     ),
-    new Promise<{ done: false }>((resolve) => {
+    new Promise<Settled>((resolve) => {
       timer = setTimeout(() => resolve({ done: false }), Math.max(0, ms));
     }),
   ]).finally(() => clearTimeout(timer));
@@ -59,6 +61,8 @@ export async function drainAndClose(plan: ShutdownPlan): Promise<ShutdownOutcome
   const remaining = plan.timeoutMs - (performance.now() - started);
   const destroyed = await within(plan.destroy(), remaining);
   if (!destroyed.done) plan.forceClose();
+  // A part that failed to close fails the shutdown (exit 1), once the rest is closed.
+  if (destroyed.done && destroyed.error !== undefined) throw destroyed.error;
   return {
     cutOff: !drained.done,
     forced: !destroyed.done,

@@ -7,13 +7,13 @@
 import type { Store } from "../arbiter/index.js";
 import { visibleTo } from "./catalogue.js";
 import { envelopeOf, type WebhookEnvelope } from "./envelope.js";
+import type { AuditHeadWatch } from "./head-watch.js";
 import { bookingOwnerLookup } from "./outbox.js";
 
 export const MAX_WAIT_MS = 30_000;
 /** Audit events looked at per request, whatever the caller may see of them. */
 const SCAN_LIMIT = 5_000;
 const READ_CHUNK = 500;
-const HEAD_CHECK_MS = 100;
 
 export interface EventsPage {
   events: WebhookEnvelope[];
@@ -48,11 +48,13 @@ export async function readEvents(
 }
 
 /**
- * readEvents, waiting up to `waitMs` for a first event. Ends early, empty, when `signal`
- * aborts (the client left, or the node is stopping).
+ * readEvents, waiting up to `waitMs` for a first event: the user's head watch wakes the
+ * poll when the chain grows. Ends early, empty, when `signal` aborts (the client left,
+ * or the node is stopping).
  */
 export async function waitForEvents(
   store: Store,
+  watch: AuditHeadWatch,
   who: { username: string; agentId: string | null },
   after: number,
   limit: number,
@@ -62,21 +64,10 @@ export async function waitForEvents(
   const deadline = performance.now() + Math.min(waitMs, MAX_WAIT_MS);
   let page = await readEvents(store, who, after, limit);
   while (page.events.length === 0 && !signal.aborted && performance.now() < deadline) {
-    await pause(Math.min(HEAD_CHECK_MS, deadline - performance.now()), signal);
-    if ((await store.auditHead(who.username)).seq > page.cursor)
-      page = await readEvents(store, who, page.cursor, limit);
+    const before = page.cursor;
+    if (!(await watch.waitPast(who.username, before, deadline - performance.now(), signal)))
+      break;
+    page = await readEvents(store, who, before, limit);
   }
   return page;
-}
-
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { LookupFunction } from "node:net";
 import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
+import { RateLimitedError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import {
   type AuthorizeCallback,
@@ -18,6 +19,7 @@ import {
   defaultDispatcherOptions,
   WebhookDispatcher,
 } from "./dispatcher.js";
+import { AuditHeadWatch } from "./head-watch.js";
 import { MemoryWebhookStore } from "./memory-webhook-store.js";
 import { type EventsPage, waitForEvents } from "./polling.js";
 import type { WebhookRedisClient } from "./redis/client.js";
@@ -61,7 +63,12 @@ export interface WebhooksDeps {
   authorizeCallback?: AuthorizeCallback;
   /** Told each delivery attempt's result (metrics). */
   onDeliveryAttempt?: DeliveryAttemptObserver;
+  /** Told how many long polls are open whenever that changes (metrics). */
+  onLongPolls?: (open: number) => void;
 }
+
+/** Long polls one agent (or the admin, per user) may hold open at once in a process. */
+export const MAX_LONG_POLLS_PER_AGENT = 4;
 
 export interface WebhooksOverrides {
   webhookStore?: WebhookStore;
@@ -73,6 +80,10 @@ export interface WebhooksOverrides {
 
 export class Webhooks {
   private readonly stopping = new AbortController();
+  /** Open long polls by agent id (the admin: `admin:<username>`). */
+  private readonly polls = new Map<string, number>();
+  private openPolls = 0;
+  private readonly headWatch: AuditHeadWatch;
 
   private constructor(
     readonly webhookStore: WebhookStore,
@@ -80,7 +91,10 @@ export class Webhooks {
     private readonly subscriptionDeps: SubscriptionDeps,
     private readonly logger: Logger,
     private readonly leaseMs: number,
-  ) {}
+    private readonly onLongPolls: ((open: number) => void) | undefined,
+  ) {
+    this.headWatch = new AuditHeadWatch(subscriptionDeps.store);
+  }
 
   static async create(deps: WebhooksDeps, overrides: WebhooksOverrides = {}): Promise<Webhooks> {
     const webhookStore =
@@ -115,6 +129,7 @@ export class Webhooks {
       },
       deps.logger,
       deps.leaseMs,
+      deps.onLongPolls,
     );
   }
 
@@ -259,7 +274,12 @@ export class Webhooks {
     }
   }
 
-  events(
+  /**
+   * The subscriber's events after `after`, waiting up to `waitMs` for one. At most
+   * MAX_LONG_POLLS_PER_AGENT waiting polls per agent at once: more are refused
+   * (rate_limited) before they read anything.
+   */
+  async events(
     who: Subscriber,
     after: number,
     limit: number,
@@ -267,7 +287,25 @@ export class Webhooks {
     signal: AbortSignal,
   ): Promise<EventsPage> {
     const both = AbortSignal.any([signal, this.stopping.signal]);
-    return waitForEvents(this.subscriptionDeps.store, who, after, limit, waitMs, both);
+    const { store } = this.subscriptionDeps;
+    if (waitMs <= 0) return waitForEvents(store, this.headWatch, who, after, limit, 0, both);
+    const key = who.agentId ?? `admin:${who.username}`;
+    const open = this.polls.get(key) ?? 0;
+    if (open >= MAX_LONG_POLLS_PER_AGENT)
+      throw new RateLimitedError(
+        `At most ${MAX_LONG_POLLS_PER_AGENT} long polls per agent at once; wait for one to end`,
+        1,
+      );
+    this.polls.set(key, open + 1);
+    this.onLongPolls?.(++this.openPolls);
+    try {
+      return await waitForEvents(store, this.headWatch, who, after, limit, waitMs, both);
+    } finally {
+      const left = (this.polls.get(key) ?? 1) - 1;
+      if (left === 0) this.polls.delete(key);
+      else this.polls.set(key, left);
+      this.onLongPolls?.(--this.openPolls);
+    }
   }
 
   async stop(): Promise<void> {

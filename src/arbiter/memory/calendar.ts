@@ -86,6 +86,17 @@ export class Calendar {
     return event.id;
   }
 
+  /** Forgets idempotency records past their 24 h and expired holds. */
+  purgeExpired(now: number): void {
+    for (const [key, r] of this.idempotency) if (r.until <= now) this.idempotency.delete(key);
+    this.purgeExpiredHolds(now);
+  }
+
+  /** Idempotency records kept now (expired ones too, until the next purge). */
+  get idempotencyRecords(): number {
+    return this.idempotency.size;
+  }
+
   purgeExpiredHolds(now: number): void {
     for (const [id, h] of this.holds) if (h.expiresAt <= now) this.holds.delete(id);
   }

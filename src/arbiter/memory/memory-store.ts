@@ -33,6 +33,7 @@ import { decidePending, setRemoteStatus } from "./pending-decision.js";
 
 /** A request token's id is remembered at least this long (as record-token-1.lua). */
 const MIN_TOKEN_RECORD_MS = 60_000;
+const PURGE_INTERVAL_MS = 60_000;
 
 /** An arbitration window is at most this many windows long, however busy. */
 const MAX_WINDOWS = 20;
@@ -81,15 +82,43 @@ export class MemoryStore implements Store {
   private readonly tokenIds = new Map<string, number>();
   /** Rate-limit windows by key. */
   private readonly rateWindows = new Map<string, { start: number; count: number; end: number }>();
-  private sweepAt = 1024;
+  /** When expired records are next purged (by the injected clock). */
+  private purgeAt = 0;
 
   constructor(private readonly clock: Clock) {}
 
   async now(): Promise<number> {
-    return this.clock.now();
+    const now = this.clock.now();
+    this.purgeIfDue(now);
+    return now;
+  }
+
+  /**
+   * Expired records (idempotency answers past 24 h, request-token ids, rate-limit
+   * windows, expired holds) are dropped at most once per PURGE_INTERVAL_MS, by the first
+   * call after it: Redis expires its keys; without this the maps would only grow.
+   */
+  private purgeIfDue(now: number): void {
+    if (now < this.purgeAt) return;
+    this.purgeAt = now + PURGE_INTERVAL_MS;
+    for (const cal of this.calendars.values()) cal.purgeExpired(now);
+    for (const [k, until] of this.tokenIds) if (until <= now) this.tokenIds.delete(k);
+    for (const [k, w] of this.rateWindows) if (w.end <= now) this.rateWindows.delete(k);
+  }
+
+  /** How many expiring records the store keeps now (operators and tests watch growth). */
+  expiringRecords(): { idempotency: number; tokenIds: number; rateWindows: number; holds: number } {
+    let idempotency = 0;
+    let holds = 0;
+    for (const cal of this.calendars.values()) {
+      idempotency += cal.idempotencyRecords;
+      holds += cal.holds.size;
+    }
+    return { idempotency, tokenIds: this.tokenIds.size, rateWindows: this.rateWindows.size, holds };
   }
 
   private calendar(username: string): Calendar {
+    this.purgeIfDue(this.clock.now());
     let cal = this.calendars.get(username);
     if (!cal) {
       cal = new Calendar();
@@ -418,16 +447,9 @@ export class MemoryStore implements Store {
   }
 
   /** Drops ended token records and rate windows now and then, so neither map only grows. */
-  private sweep(now: number): void {
-    if (this.tokenIds.size + this.rateWindows.size < this.sweepAt) return;
-    for (const [k, until] of this.tokenIds) if (until <= now) this.tokenIds.delete(k);
-    for (const [k, w] of this.rateWindows) if (w.end <= now) this.rateWindows.delete(k);
-    this.sweepAt = Math.max(1024, 2 * (this.tokenIds.size + this.rateWindows.size));
-  }
-
   async recordTokenId(iss: string, jti: string, expiresAt: number): Promise<boolean> {
     const now = this.clock.now();
-    this.sweep(now);
+    this.purgeIfDue(now);
     const key = `${iss}\n${jti}`;
     const until = this.tokenIds.get(key);
     if (until !== undefined && until > now) return false;
@@ -437,7 +459,7 @@ export class MemoryStore implements Store {
 
   async hitRateLimit(key: string, limit: number, windowMs: number): Promise<RateLimitOutcome> {
     const now = this.clock.now();
-    this.sweep(now);
+    this.purgeIfDue(now);
     let w = this.rateWindows.get(key);
     if (!w || now >= w.start + windowMs) {
       w = { start: now, count: 0, end: now + windowMs };

@@ -380,7 +380,11 @@ export const ROUTES: readonly Route[] = [
       ADMIN_USER,
       { name: "after", description: "the cursor (next_cursor of the last page)", type: "integer" },
       { name: "limit", description: "1-100", type: "integer" },
-      { name: "wait", description: "seconds to wait for an event, 0-30", type: "integer" },
+      {
+        name: "wait",
+        description: "seconds to wait for an event, 0-30 (at most 4 waiting polls per agent: 429)",
+        type: "integer",
+      },
     ],
     responses: { "200": "EventsPage" },
   },

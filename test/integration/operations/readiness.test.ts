@@ -88,6 +88,26 @@ describe("/readyz", () => {
   });
 });
 
+it("is not ready once the node is stopping", async () => {
+  const other = await startNode(
+    envToConfig({
+      port: "0",
+      publicUrl: "http://localhost:1",
+      dataDir: path.join(dir, "data"),
+      profilesDir: path.join(dir, "none"),
+    }),
+    { adminToken: ADMIN_TOKEN },
+    { logger: createLogger("silent") },
+  );
+  expect((await request(other.server).get("/readyz")).status).toBe(200);
+  const stopped = other.stop();
+  // The node no longer accepts connections: ask its app, on the same context, directly.
+  const res = await request(createApp(other.ctx)).get("/readyz");
+  expect(res.status).toBe(503);
+  expect(res.body).toEqual({ status: "unavailable", reason: "stopping" });
+  await stopped;
+});
+
 describe("a store outage", () => {
   it("logs one line when it begins and one when it ends, and no stack per refused request", async () => {
     const before = lines.length;
