@@ -162,6 +162,11 @@ export async function connectArbiterClient<S extends RedisScripts = Record<never
   const rediscover = rediscoverOnFailure(cluster);
   cluster.on("error", () => {});
   cluster.on("node-error", rediscover);
-  await cluster.connect();
+  try {
+    await cluster.connect();
+  } catch (err) {
+    // The seeds are not repeated: their URLs may carry a password.
+    throw new Error(`cannot reach the Redis Cluster: ${(err as Error).message}`, { cause: err });
+  }
   return withDeadlines(cluster, replyTimeoutMs, rediscover);
 }
