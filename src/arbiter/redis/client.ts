@@ -167,7 +167,19 @@ export async function connectArbiterClient<S extends RedisScripts = Record<never
     if (!cluster.isOpen) connect.onConnectError?.(err as Error);
   });
   cluster.on("node-error", rediscover);
-  await connectWithin(cluster, where.clusterNodes.map(redisAddress).join(", "), connect.timeoutMs);
+  try {
+    await connectWithin(
+      cluster,
+      where.clusterNodes.map(redisAddress).join(", "),
+      connect.timeoutMs,
+    );
+  } catch (err) {
+    // The seeds are not repeated whole: their URLs may carry a password.
+    throw new StoreUnavailableError(
+      `cannot reach the Redis Cluster: ${(err as Error).message}`,
+      err,
+    );
+  }
   return withDeadlines(cluster, replyTimeoutMs, rediscover);
 }
 

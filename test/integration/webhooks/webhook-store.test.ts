@@ -9,6 +9,7 @@ import {
   type Subscription,
   type WebhookStore,
 } from "../../../src/webhooks/index.js";
+import { startRedisCluster, type TestRedisCluster } from "../../helpers/redis-cluster.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 
 const T0 = Date.parse("2026-11-21T12:00:00Z");
@@ -17,7 +18,12 @@ let redis: RedisServer;
 beforeAll(async () => {
   redis = await startRedisServer({ connect: true });
 });
-afterAll(() => redis.stop());
+/** Started by the Redis Cluster kind's first use: the same rules hold on a cluster. */
+let cluster: TestRedisCluster | undefined;
+afterAll(async () => {
+  await redis.stop();
+  await cluster?.stop();
+}, 30_000);
 
 function subscription(id: string, username = "jane"): Subscription {
   return {
@@ -57,6 +63,14 @@ const stores: [string, () => Promise<WebhookStore>][] = [
       return RedisWebhookStore.connect(redis.url, { retention: 3 });
     },
   ],
+  [
+    "redis-cluster",
+    async () => {
+      cluster ??= await startRedisCluster();
+      await cluster.flushAll();
+      return RedisWebhookStore.connect({ clusterNodes: cluster.seeds }, { retention: 3 });
+    },
+  ],
 ];
 
 describe.each(stores)("%s webhook store", (_name, make) => {
@@ -66,7 +80,8 @@ describe.each(stores)("%s webhook store", (_name, make) => {
     ws = await make();
     await ws.putSubscription(subscription("whk_a"));
     return () => ws.close();
-  });
+    // The first use of the cluster kind starts the cluster.
+  }, 60_000);
 
   it("keeps subscriptions and their owner index", async () => {
     expect(await ws.ownerOf("whk_a")).toBe("jane");
