@@ -9,6 +9,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { compile, type JSONSchema } from "json-schema-to-typescript";
 import { PACKAGE_ROOT, SCHEMAS_DIR } from "../src/paths.js";
+import { closeDefinedObjects } from "../src/profile/schema.js";
 
 export const TYPES_FILE = path.join(PACKAGE_ROOT, "src/profile/types.gen.ts");
 export const API_TYPES_FILE = path.join(PACKAGE_ROOT, "src/http/api-types.gen.ts");
@@ -54,7 +55,9 @@ const OPTIONS = {
 
 export async function generateTypes(): Promise<string> {
   const options = OPTIONS;
-  const profile = await compile(readSchema("calendario-schema-v0.1.json"), "CalendarioProfile", {
+  // The types name the members v0.1 defines; unknown nested members are only tolerated.
+  const closed = closeDefinedObjects(readSchema("calendario-schema-v0.1.json") as never);
+  const profile = await compile(closed as JSONSchema, "CalendarioProfile", {
     ...options,
     bannerComment: BANNER,
   });

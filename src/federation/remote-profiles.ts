@@ -7,7 +7,7 @@
  */
 import type { Clock } from "../clock.js";
 import { InvalidRequestError, UpstreamError } from "../errors.js";
-import { DidResolutionError, type DidResolver } from "../identity/index.js";
+import { DidResolutionError, type DidResolver, findDuplicateMember } from "../identity/index.js";
 import { type ProofReport, verifyProfileProofs } from "../profile/proofs.js";
 import { type DiscoveryOptions, discoverProfile, parseAddress } from "./discovery.js";
 import { createTxtResolver } from "./dns-lookup.js";
@@ -188,6 +188,9 @@ export function createRemoteProfiles(deps: RemoteProfilesDeps): RemoteProfiles {
     }
     if (typeof profile !== "object" || profile === null || Array.isArray(profile))
       throw unverified(`the profile at ${url} is not a JSON object`);
+    const duplicate = findDuplicateMember(res.body.toString("utf8"));
+    if (duplicate)
+      throw unverified(`the profile at ${url} repeats the member ${duplicate.pointer}`);
     const body = profile as Record<string, unknown>;
     if (body.username !== username)
       throw unverified(

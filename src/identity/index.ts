@@ -17,6 +17,12 @@ export {
   didWebToUrls,
 } from "./did-web.js";
 export {
+  type DuplicateMember,
+  DuplicateMemberError,
+  findDuplicateMember,
+  parseJsonWithoutDuplicates,
+} from "./duplicate-members.js";
+export {
   DidResolutionError,
   type DidResolutionReason,
   JwsError,

@@ -1,4 +1,5 @@
 export { type CheckOptions, checkProfile, type ProfileReport } from "./check.js";
+export { duplicateMemberMessage, refuseDuplicateMembers } from "./duplicate-members.js";
 export { readProfileDir } from "./load-dir.js";
 export { PROOF_FIELDS, profileSigningPayload, signProfile, verifyProfileProofs } from "./proofs.js";
 export {

@@ -1,10 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
+import { parseJsonWithoutDuplicates } from "../identity/index.js";
 
 export interface ProfileFile {
   username: string;
   file: string;
-  /** The parsed JSON, or the reason it could not be read. */
+  /** The parsed JSON, or the reason it could not be read (a repeated member among them). */
   content: { ok: true; value: unknown } | { ok: false; error: string };
 }
 
@@ -26,7 +27,7 @@ export async function readProfileDir(dir: string): Promise<ProfileFile[]> {
         return {
           username,
           file,
-          content: { ok: true, value: JSON.parse(await readFile(file, "utf8")) },
+          content: { ok: true, value: parseJsonWithoutDuplicates(await readFile(file, "utf8")) },
         };
       } catch (err) {
         return { username, file, content: { ok: false, error: (err as Error).message } };

@@ -45,15 +45,85 @@ function invalid(message: string, pointer: string): InvalidRequestError {
   return new InvalidRequestError(message, [{ pointer, message }], "invalid_profile");
 }
 
-/** Endpoints of this node that a custodial profile advertises unless it names its own. */
-function withNodeEndpoints(input: Record<string, unknown>, username: string, publicUrl: string) {
+export const DEFAULT_CONFIRMATION_MESSAGE = "Your booking is confirmed.";
+export const DEFAULT_ERROR_MESSAGE = "This time could not be booked. Please ask for another slot.";
+
+/** The `response_channel` members a profile must carry, and the node's value for each. */
+function channelDefaults(username: string, publicUrl: string) {
+  const user = encodeURIComponent(username);
+  return {
+    notify: [] as unknown[],
+    meeting_response_url: `${publicUrl}/api/bookings/${user}`,
+    free_busy_url: `${publicUrl}/api/freebusy/${user}`,
+    booking_confirmation_message: DEFAULT_CONFIRMATION_MESSAGE,
+    booking_error_message: DEFAULT_ERROR_MESSAGE,
+  };
+}
+
+/**
+ * What a custodial profile leaves out of `response_channel`, filled with this node's
+ * endpoints and messages, so that the profile it serves meets the official schema.
+ */
+function withChannelDefaults(input: Record<string, unknown>, username: string, publicUrl: string) {
+  const defaults = channelDefaults(username, publicUrl);
   const channel = { ...(input.response_channel as Record<string, unknown>) };
   const confirm = { ...((channel.confirm as Record<string, unknown> | undefined) ?? {}) };
-  const user = encodeURIComponent(username);
-  confirm.meeting_response_url ??= `${publicUrl}/api/bookings/${user}`;
-  confirm.free_busy_url ??= `${publicUrl}/api/freebusy/${user}`;
+  confirm.meeting_response_url ??= defaults.meeting_response_url;
+  confirm.free_busy_url ??= defaults.free_busy_url;
+  channel.notify ??= defaults.notify;
   channel.confirm = confirm;
+  channel.booking_confirmation_message ??= defaults.booking_confirmation_message;
+  channel.booking_error_message ??= defaults.booking_error_message;
   return { ...input, response_channel: channel };
+}
+
+/**
+ * A self-signed profile must carry what the node would otherwise fill: the node cannot
+ * add a byte its self_proof covers. The message says exactly what to add.
+ */
+function refuseIncompleteSelfSigned(
+  given: Record<string, unknown>,
+  username: string,
+  publicUrl: string,
+): void {
+  const defaults = channelDefaults(username, publicUrl);
+  const channel = given.response_channel as Record<string, unknown>;
+  const confirm = (channel.confirm as Record<string, unknown> | undefined) ?? {};
+  const missing: ErrorDetail[] = [];
+  const need = (present: boolean, pointer: string, value: unknown) => {
+    if (!present)
+      missing.push({
+        pointer,
+        message: `is required in a self-signed profile: add it (e.g. ${JSON.stringify(value)}) and sign again`,
+      });
+  };
+  need(channel.notify !== undefined, "/response_channel/notify", defaults.notify);
+  need(
+    confirm.meeting_response_url !== undefined,
+    "/response_channel/confirm/meeting_response_url",
+    defaults.meeting_response_url,
+  );
+  need(
+    confirm.free_busy_url !== undefined,
+    "/response_channel/confirm/free_busy_url",
+    defaults.free_busy_url,
+  );
+  need(
+    channel.booking_confirmation_message !== undefined,
+    "/response_channel/booking_confirmation_message",
+    defaults.booking_confirmation_message,
+  );
+  need(
+    channel.booking_error_message !== undefined,
+    "/response_channel/booking_error_message",
+    defaults.booking_error_message,
+  );
+  if (missing.length > 0)
+    throw new InvalidRequestError(
+      `A self-signed profile must carry ${missing.map((m) => m.pointer).join(", ")}: the node cannot add them without breaking its self_proof`,
+      missing,
+      "invalid_profile",
+    );
 }
 
 export async function publishProfile(
@@ -78,6 +148,7 @@ export async function publishProfile(
         `organization must be "${deps.publicUrl}" in a profile that carries its own self_proof`,
         "/organization",
       );
+    refuseIncompleteSelfSigned(given, username, deps.publicUrl);
     unsigned = { ...given };
   } else {
     selfSigner = await deps.custodialSigner(username);
@@ -86,7 +157,7 @@ export async function publishProfile(
         "self names a DID the node holds no key for: sign the profile with `calendario sign` and include self_proof",
         "/self",
       );
-    unsigned = withNodeEndpoints(
+    unsigned = withChannelDefaults(
       { ...given, self: selfSigner.did, organization: deps.publicUrl },
       username,
       deps.publicUrl,

@@ -27,7 +27,7 @@ export type Weekdays = Weekday[];
 export type HoursList = string[];
 
 /**
- * A Calendario v0.1 availability profile, served at /.well-known/calendario/{username}. Unknown top-level members are allowed (extensibility rule); new members should go in meta or start with x-.
+ * A Calendario v0.1 availability profile, served at /.well-known/calendario/{username}. Rejects everything the official schema-v0.1.json rejects. Unknown top-level members are allowed (extensibility rule); new members should go in meta or start with x-. Unknown members of nested objects are allowed too, as in the official schema; the validator reports them as warnings.
  */
 export interface CalendarioProfile {
   /**
@@ -147,21 +147,24 @@ export interface Pricing {
    */
   currency: string;
 }
+/**
+ * Required members as in the official schema; the node fills notify, confirm and the messages of a profile it signs when they are left out.
+ */
 export interface ResponseChannel {
   human_ack_required: boolean;
   /**
    * @maxItems 20
    */
-  notify?: NotifyTarget[];
-  confirm?: ConfirmEndpoints;
-  booking_confirmation_message?: string;
-  booking_error_message?: string;
+  notify: NotifyTarget[];
+  confirm: ConfirmEndpoints;
+  booking_confirmation_message: string;
+  booking_error_message: string;
 }
 export interface NotifyTarget {
   /**
-   * email, sms, push, webhook, matrix_dm, or an extension type starting with x-.
+   * How to reach the person: the official schema's closed list.
    */
-  type: string;
+  type: "email" | "sms" | "push" | "webhook" | "matrix_dm";
   value: string;
 }
 export interface ConfirmEndpoints {

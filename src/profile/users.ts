@@ -4,6 +4,7 @@ import { canonicalJson } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { readProfileDir } from "./load-dir.js";
 import { type PublishDeps, publishProfile } from "./publish.js";
+import { validateProfileSchema } from "./schema.js";
 
 export const USERNAME_RE = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
 
@@ -19,12 +20,13 @@ export async function putUserProfile(
   if (existing?.source === "file" && source === "admin") throw new ManagedByFileError(username);
   // Several processes load the same profile files at start: an unchanged profile is not
   // signed again, so it keeps its ETag and adds no audit event — unless the organization
-  // key changed since it was signed.
+  // key changed since it was signed, or it lacks what the published schema now requires.
   if (
     existing &&
     existing.source === source &&
     sameJson(existing.input, input) &&
-    signedWith(existing) === deps.orgSigner.kid
+    signedWith(existing) === deps.orgSigner.kid &&
+    meetsPublishedSchema(existing)
   )
     return { record: existing, created: false, changed: false };
   const published = await publishProfile(username, input, deps);
@@ -39,6 +41,11 @@ export async function putUserProfile(
   };
   await store.putUser(record, source === "file" ? "system" : "admin");
   return { record, created: existing === null, changed: true };
+}
+
+/** False for a profile published before the node filled what the schema now requires. */
+function meetsPublishedSchema(record: UserRecord): boolean {
+  return validateProfileSchema(JSON.parse(record.published)).length === 0;
 }
 
 /** The organization key that signed the profile as served (its proof's verification method). */

@@ -3,7 +3,8 @@ import { ADMIN, deleteUser } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { NotFoundError } from "../../errors.js";
 import { isoUtc } from "../../iso-time.js";
-import { putUserProfile, USERNAME_RE } from "../../profile/index.js";
+import { putUserProfile, refuseDuplicateMembers, USERNAME_RE } from "../../profile/index.js";
+import { rawBodyOf } from "../body.js";
 
 function usernameParam(raw: string): string {
   if (!USERNAME_RE.test(raw))
@@ -33,6 +34,7 @@ export function adminUsersRouter(ctx: Context): Router {
 
   router.put("/admin/v1/users/:username", async (req, res) => {
     const username = usernameParam(req.params.username);
+    refuseDuplicateMembers(rawBodyOf(req).toString("utf8"));
     const { record, created } = await putUserProfile(
       ctx.store,
       ctx.publishDeps,

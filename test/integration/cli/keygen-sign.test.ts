@@ -14,6 +14,22 @@ import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers
 let dir: string;
 let node: TestNode;
 
+/** What a self-signed profile must carry itself: the node cannot add it after signing. */
+function completeChannel(username: string) {
+  return {
+    response_channel: {
+      human_ack_required: false,
+      notify: [],
+      confirm: {
+        meeting_response_url: `https://node.test/api/bookings/${username}`,
+        free_busy_url: `https://node.test/api/freebusy/${username}`,
+      },
+      booking_confirmation_message: "See you then.",
+      booking_error_message: "That time is gone; please pick another.",
+    },
+  };
+}
+
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -59,7 +75,9 @@ describe("keygen and sign", () => {
     const profileFile = path.join(dir, "profile.json");
     await writeFile(
       profileFile,
-      JSON.stringify(sampleProfileInput("ada", { organization: "https://node.test" })),
+      JSON.stringify(
+        sampleProfileInput("ada", { organization: "https://node.test", ...completeChannel("ada") }),
+      ),
     );
     const signed = await cli(["sign", "--key", keyFile, profileFile]);
     expect(signed.code).toBe(0);
@@ -87,7 +105,9 @@ describe("keygen and sign", () => {
     const profileFile = path.join(dir, "profile2.json");
     await writeFile(
       profileFile,
-      JSON.stringify(sampleProfileInput("bo", { organization: "https://node.test" })),
+      JSON.stringify(
+        sampleProfileInput("bo", { organization: "https://node.test", ...completeChannel("bo") }),
+      ),
     );
     const profile = JSON.parse((await cli(["sign", "--key", keyFile, profileFile])).stdout);
     const tampered = await request(node.app)
@@ -99,7 +119,12 @@ describe("keygen and sign", () => {
 
     await writeFile(
       profileFile,
-      JSON.stringify(sampleProfileInput("bo", { organization: "https://elsewhere.example" })),
+      JSON.stringify(
+        sampleProfileInput("bo", {
+          organization: "https://elsewhere.example",
+          ...completeChannel("bo"),
+        }),
+      ),
     );
     const elsewhere = JSON.parse((await cli(["sign", "--key", keyFile, profileFile])).stdout);
     const refused = await request(node.app)
@@ -109,6 +134,28 @@ describe("keygen and sign", () => {
     expect(refused.status).toBe(400);
     expect(refused.body.error.details[0].pointer).toBe("/organization");
     expect((await request(node.app).get("/.well-known/calendario/bo")).status).toBe(404);
+  });
+
+  it("refuses a self-signed profile without what the node would fill, saying what to add", async () => {
+    const keyFile = path.join(dir, "me.jwk");
+    const profileFile = path.join(dir, "profile3.json");
+    await writeFile(
+      profileFile,
+      JSON.stringify(sampleProfileInput("cy", { organization: "https://node.test" })),
+    );
+    const profile = JSON.parse((await cli(["sign", "--key", keyFile, profileFile])).stdout);
+    const refused = await request(node.app).put("/admin/v1/users/cy").set(node.admin).send(profile);
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.code).toBe("invalid_profile");
+    expect(refused.body.error.details.map((d: { pointer: string }) => d.pointer)).toEqual([
+      "/response_channel/notify",
+      "/response_channel/confirm/meeting_response_url",
+      "/response_channel/confirm/free_busy_url",
+      "/response_channel/booking_confirmation_message",
+      "/response_channel/booking_error_message",
+    ]);
+    expect(refused.body.error.details[1].message).toContain('"https://node.test/api/bookings/cy"');
+    expect((await request(node.app).get("/.well-known/calendario/cy")).status).toBe(404);
   });
 
   it("exits 2 on usage errors", async () => {

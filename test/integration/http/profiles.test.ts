@@ -201,6 +201,48 @@ describe("admin API", () => {
     expect(res.body.error.code).toBe("invalid_profile");
   });
 
+  it("refuses a profile that repeats a member, naming it, and changes nothing", async () => {
+    const json = JSON.stringify(sampleProfileInput("jane")).replace(
+      '"display_name":"Jane Doe"',
+      '"display_name":"Jane Doe","display_name":"Mallory"',
+    );
+    const res = await request(node.app)
+      .put("/admin/v1/users/jane")
+      .set(node.admin)
+      .set("Content-Type", "application/json")
+      .send(json);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe("invalid_profile");
+    expect(res.body.error.details).toEqual([
+      { pointer: "/display_name", message: expect.stringMatching(/appears twice/) },
+    ]);
+    expect(await node.ctx.store.getUser("jane")).toBeNull();
+  });
+
+  it("fills what the official schema requires of response_channel, keeping what is given", async () => {
+    const given = sampleProfileInput("jane", {
+      response_channel: { human_ack_required: true, booking_error_message: "Not then." },
+    });
+    const served = (await putProfile("jane", given)).body.profile;
+    expect(served.response_channel).toEqual({
+      human_ack_required: true,
+      notify: [],
+      confirm: {
+        meeting_response_url: "https://node.test/api/bookings/jane",
+        free_busy_url: "https://node.test/api/freebusy/jane",
+      },
+      booking_confirmation_message: "Your booking is confirmed.",
+      booking_error_message: "Not then.",
+    });
+  });
+
+  it("accepts an unknown nested member (a warning, not an error)", async () => {
+    const given = sampleProfileInput("jane", {
+      response_channel: { human_ack_required: false, x_sms_gateway: "twilio" },
+    });
+    expect((await putProfile("jane", given)).status).toBe(201);
+  });
+
   it("refuses a username that differs from the path", async () => {
     const res = await putProfile("jane", sampleProfileInput("john"));
     expect(res.status).toBe(400);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { PACKAGE_ROOT } from "../../../src/paths.js";
 import {
+  checkProfileSchema,
   profileSchema,
   validateProfileInput,
   validateProfileSchema,
@@ -15,7 +16,7 @@ const FIXTURES = path.join(PACKAGE_ROOT, "test/fixtures/profiles");
 interface InvalidFixture {
   file: string;
   description: string;
-  expect: { stage: "schema" | "semantics"; pointer: string; keyword?: string };
+  expect: { stage: "schema" | "semantics" | "warning"; pointer: string; keyword?: string };
   profile: unknown;
 }
 
@@ -29,6 +30,10 @@ const invalid: InvalidFixture[] = readdirSync(path.join(FIXTURES, "invalid"))
   .filter((name) => name.endsWith(".json"))
   .sort()
   .map((name) => ({ file: name, ...readJson<Omit<InvalidFixture, "file">>(`invalid/${name}`) }));
+const warningCases: InvalidFixture[] = readdirSync(path.join(FIXTURES, "warning"))
+  .filter((name) => name.endsWith(".json"))
+  .sort()
+  .map((name) => ({ file: name, ...readJson<Omit<InvalidFixture, "file">>(`warning/${name}`) }));
 const schemaCases = invalid.filter((f) => f.expect.stage === "schema");
 const semanticCases = invalid.filter((f) => f.expect.stage === "semantics");
 
@@ -67,11 +72,14 @@ describe("validateProfileSchema", () => {
     expect(validateProfileSchema(doc)).toEqual([]);
   });
 
-  it("accepts x- notify types and arbitrary meta", () => {
+  it("refuses x- notify types, as the official schema does, and accepts arbitrary meta", () => {
     const doc = clone(reference) as { response_channel: { notify: unknown[] }; meta?: unknown };
-    doc.response_channel.notify.push({ type: "x-signal", value: "+14155551234" });
     doc.meta = { "x-tags": ["founder"], nested: { deep: [true] } };
     expect(validateProfileSchema(doc)).toEqual([]);
+    doc.response_channel.notify.push({ type: "x-signal", value: "+14155551234" });
+    expect(validateProfileSchema(doc)).toEqual([
+      expect.objectContaining({ pointer: "/response_channel/notify/5/type", keyword: "enum" }),
+    ]);
   });
 
   it("accepts 24:00 as the end of a range", () => {
@@ -102,12 +110,40 @@ describe("validateProfileSchema", () => {
   it("escapes member names in pointers (RFC 6901)", () => {
     const doc = clone(reference) as { response_channel: Record<string, unknown> };
     doc.response_channel["a/b~c"] = 1;
-    expect(validateProfileSchema(doc)).toEqual([
-      expect.objectContaining({
-        pointer: "/response_channel/a~1b~0c",
-        keyword: "additionalProperties",
-      }),
-    ]);
+    expect(checkProfileSchema(doc)).toEqual({
+      errors: [],
+      warnings: [
+        expect.objectContaining({
+          pointer: "/response_channel/a~1b~0c",
+          keyword: "additionalProperties",
+        }),
+      ],
+    });
+  });
+
+  it("says why where it is stricter than the official schema", () => {
+    const doc = clone(minimal) as Record<string, unknown> & { scheduling: unknown[] };
+    doc.version = "0.2";
+    doc.scheduling = [{ type: "weekly", hours: ["09:00-10:00"] }];
+    const messages = Object.fromEntries(
+      validateProfileSchema(doc).map((i) => [i.pointer, i.message]),
+    );
+    expect(messages["/version"]).toMatch(/must be "0.1": the only protocol version/);
+    expect(messages["/scheduling/0/days"]).toMatch(/available on no day/);
+  });
+
+  describe.each(warningCases)("$file", (fixture) => {
+    it(`warns, without an error: ${fixture.description}, at ${fixture.expect.pointer}`, () => {
+      const { errors, warnings } = checkProfileSchema(fixture.profile);
+      expect(errors).toEqual([]);
+      expect(warnings).toEqual([
+        expect.objectContaining({
+          pointer: fixture.expect.pointer,
+          keyword: "additionalProperties",
+        }),
+      ]);
+      expect(warnings[0]?.message).toMatch(/is not part of Calendario v0.1/);
+    });
   });
 
   it("says what a malformed hours range should look like", () => {
@@ -174,7 +210,15 @@ describe("validateProfileInput", () => {
     expect(validateProfileInput(doc).map((i) => i.pointer)).toEqual(["/username", "/scheduling"]);
   });
 
-  it.each(schemaCases.filter((f) => !/^\/(self|self_proof)$/.test(f.expect.pointer)))(
+  it("accepts a response_channel without the members the node fills in", () => {
+    const doc = withoutNodeMembers() as { response_channel: Record<string, unknown> };
+    doc.response_channel = { human_ack_required: true };
+    expect(validateProfileInput(doc)).toEqual([]);
+  });
+
+  const NODE_FILLED =
+    /^\/(self|self_proof|response_channel\/(notify|confirm|booking_confirmation_message|booking_error_message))$/;
+  it.each(schemaCases.filter((f) => !NODE_FILLED.test(f.expect.pointer)))(
     "rejects $file like the published schema",
     (fixture) => {
       expect(validateProfileInput(fixture.profile).map((i) => i.pointer)).toContain(
