@@ -44,16 +44,22 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, ...extra };
 }
 
-/** The quickstart's `npm start` line: its environment assignments, e.g. CALENDARIO_ALLOW_INSECURE=1. */
+/**
+ * How the walkthrough starts the node: the quickstart block is `npm install && npm start`;
+ * the README then says to start it as `CALENDARIO_ALLOW_INSECURE=1 npm start` to follow
+ * the local webhook example, and that is the line the test runs (its environment assignments).
+ */
 function quickstartEnv(): Record<string, string> {
-  for (const b of blocks) {
-    const line = b.code.split("\n").find((l) => /^(\w+=\S+\s+)*npm start\s*$/.test(l.trim()));
-    if (line)
-      return Object.fromEntries(
-        [...line.matchAll(/(\w+)=(\S+)\s+/g)].map((m) => [m[1]!, m[2]!] as [string, string]),
-      );
-  }
-  throw new Error("README has no `npm start` line");
+  if (!blocks.some((b) => b.code.split("\n").some((l) => l.trim() === "npm install && npm start")))
+    throw new Error("README's quickstart has no `npm install && npm start` line");
+  const walkthrough = README.replace(/\s+/g, " ").match(
+    /start it instead as `((?:\w+=\S+\s+)*)npm start`/,
+  );
+  if (!walkthrough)
+    throw new Error("README does not say how to start the node for the walkthrough");
+  return Object.fromEntries(
+    [...walkthrough[1]!.matchAll(/(\w+)=(\S+)\s+/g)].map((m) => [m[1]!, m[2]!] as [string, string]),
+  );
 }
 
 /** The README's ports mapped to the test's. */
