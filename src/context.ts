@@ -31,6 +31,14 @@ import {
   signRequestToken,
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
+import {
+  type LoginMailer,
+  MemoryPeopleStore,
+  type PeopleDeps,
+  type PeopleStore,
+  RedisPeopleStore,
+  smtpLoginMailer,
+} from "./people/index.js";
 import type { PublishDeps } from "./profile/publish.js";
 import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
 
@@ -42,6 +50,8 @@ export interface ContextOverrides {
   webhooks?: WebhooksOverrides;
   /** DNS lookup for every outbound request (tests resolve names without a DNS server). */
   lookup?: Outbound["lookup"];
+  /** Where sign-in state is kept (default: the node's Redis, or memory). */
+  people?: PeopleStore;
 }
 
 interface ContextParts {
@@ -59,6 +69,8 @@ interface ContextParts {
   redis: SharedRedis | undefined;
   outbound: Outbound;
   profiles: RemoteProfiles;
+  people: PeopleStore;
+  mailer: (LoginMailer & { close(): void }) | undefined;
 }
 
 /** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
@@ -93,6 +105,11 @@ export class Context {
   readonly profiles: RemoteProfiles;
   /** At most one forced DID refresh per minute per DID, for request-token signatures. */
   readonly refreshLimiter: ForcedRefreshLimiter;
+  /** The person's sign-in: login links and sessions. */
+  readonly people: PeopleDeps;
+  /** Sends login links by email; undefined without SMTP_URL. */
+  readonly mailer: LoginMailer | undefined;
+  private readonly closeMailer: () => void;
   private readonly orgKey: JWK;
   private readonly redis: SharedRedis | undefined;
   private readonly sweeper: PendingSweeper;
@@ -112,6 +129,14 @@ export class Context {
     this.redis = parts.redis;
     this.outbound = parts.outbound;
     this.profiles = parts.profiles;
+    this.people = {
+      people: parts.people,
+      users: parts.store,
+      clock: parts.clock,
+      publicUrl: parts.cfg.service.publicUrl,
+    };
+    this.mailer = parts.mailer;
+    this.closeMailer = () => parts.mailer?.close();
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
     this.sweeper = startPendingSweeper(parts.store, parts.logger);
     this.booking = {
@@ -223,6 +248,9 @@ export class Context {
       redis,
       outbound: net,
       profiles,
+      people:
+        overrides.people ?? (redis ? new RedisPeopleStore(redis) : new MemoryPeopleStore(clock)),
+      mailer: cfg.mail.smtpUrl ? smtpLoginMailer(cfg.mail.smtpUrl, cfg.mail.from) : undefined,
     });
   }
 
@@ -251,6 +279,7 @@ export class Context {
       // The background loops read the store: they stop first.
       await this.sweeper.stop();
       await this.webhooks.stop();
+      this.closeMailer();
     } finally {
       try {
         await this.store.close();

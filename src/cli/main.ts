@@ -12,6 +12,8 @@ Usage:
                                        sign and send a booking request as yourself (your profile's self DID)
   calendario audit verify <node url> (--resource <id> | --user <username>) [--token <key>] [--json]
                                        check an audit export against the node's DID document
+  calendario login-link <username> [--node <url>] [--token <admin token>] [--json]
+                                       a single-use sign-in link to the person's inbox (15 minutes)
   calendario help                      this text
 
 Exit codes: 0 success / valid, 1 invalid, 2 usage or fetch error.
@@ -39,6 +41,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import("./keys.js")).runSign(rest);
     case "request":
       return (await import("./request.js")).runRequest(rest);
+    case "login-link":
+      return (await import("./login-link.js")).runLoginLink(rest);
     case "audit":
       return (await import("./audit.js")).runAudit(rest);
     case undefined:
