@@ -52,7 +52,11 @@ function errorPages(ctx: Context): ErrorRequestHandler {
       next(err);
       return;
     }
-    if (err instanceof AuthRequiredError && req.method === "GET" && req.path !== "/inbox/events") {
+    if (
+      err instanceof AuthRequiredError &&
+      req.method === "GET" &&
+      req.originalUrl.split("?")[0] !== "/inbox/events"
+    ) {
       res.redirect(303, "/inbox/login");
       return;
     }
@@ -64,7 +68,7 @@ function errorPages(ctx: Context): ErrorRequestHandler {
           : AppError.fromError(err);
     const status = statusOf(mapped.code);
     if (status >= 500)
-      ctx.logger.error({ err, reqId: req.id, path: req.path }, "inbox page failed");
+      ctx.logger.error({ err, reqId: req.id, path: req.originalUrl }, "inbox page failed");
     if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
       res.set("Retry-After", String(mapped.retryAfterSeconds));
     const message = status >= 500 ? "Something went wrong; try again shortly." : mapped.message;
