@@ -34,8 +34,11 @@ export function inboxEventsRouter(ctx: Context): Router {
     const poll = pollSignal(req, res);
     try {
       while (!poll.signal.aborted) {
+        const asked = performance.now();
         const page = await ctx.webhooks.events(who, cursor, PAGE, WAIT_MS, poll.signal);
         if (poll.signal.aborted || res.destroyed) break;
+        // An empty page well before the wait is over: the node is stopping.
+        if (page.events.length === 0 && performance.now() - asked < WAIT_MS / 2) break;
         if (page.events.length > 0) {
           const types = [...new Set(page.events.map((e) => e.type))];
           res.write(`event: change\nid: ${page.cursor}\ndata: ${JSON.stringify({ types })}\n\n`);
