@@ -27,7 +27,8 @@ const securityHeaders: RequestHandler = (_req, res, next) => {
   res.set({
     "Content-Security-Policy": INBOX_CSP,
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    // Not no-referrer: with it Chromium sends `Origin: null` on form posts.
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cache-Control": "no-store",
   });
