@@ -138,9 +138,7 @@ describe("the inbox in Chromium", { timeout: 90_000 }, () => {
     const { start, body } = await askJane("Budget review", "About Q3");
     await card(page, "Budget review").waitFor({ timeout: 20_000 });
     // No reload: the page's own script brought it in.
-    expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(
-      true,
-    );
+    expect(await page.evaluate("window.stayed")).toBe(true);
     const text = await card(page, "Budget review").textContent();
     expect(text).toContain(fed.globex.address("ana"));
     expect(text).toContain("(organization verified)");
