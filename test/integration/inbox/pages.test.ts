@@ -46,6 +46,19 @@ describe.each(["memory", "redis"] as const)("inbox pages (%s store)", (kind) => 
     }
   });
 
+  it("works for a private profile", async () => {
+    const node = await inboxNode(kind);
+    try {
+      await putPerson(node, "jane", { visibility: "private" });
+      await pendingRequest(node, "jane", { subject: "Private matters" });
+      const cookie = await signIn(node, "jane");
+      const page = await request(node.app).get("/inbox").set("Cookie", cookie).expect(200);
+      expect(page.text).toContain("Private matters");
+    } finally {
+      await node.close();
+    }
+  });
+
   it("declines with a message, kept in booking.declined", async () => {
     const node = await inboxNode(kind);
     try {
