@@ -40,6 +40,8 @@ export interface ServerEnvironment {
   shutdownTimeoutSeconds?: string;
   metricsPort?: string;
   metricsHost?: string;
+  smtpUrl?: string;
+  smtpFrom?: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment {
@@ -71,6 +73,8 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     shutdownTimeoutSeconds: pick("SHUTDOWN_TIMEOUT_SECONDS"),
     metricsPort: pick("METRICS_PORT"),
     metricsHost: pick("METRICS_HOST"),
+    smtpUrl: pick("SMTP_URL"),
+    smtpFrom: pick("SMTP_FROM"),
   };
 }
 
@@ -148,6 +152,15 @@ export interface Config {
   webhooks: WebhooksConfig;
   metrics: MetricsConfig;
   log: { level: LogLevel };
+  mail: MailConfig;
+}
+
+/** Email to people (login links). Without `smtpUrl` the node sends no mail. */
+export interface MailConfig {
+  /** `smtp://` or `smtps://` URL of the relay, credentials included (never logged). */
+  smtpUrl: string | undefined;
+  /** The From address, e.g. `calendario@acme.example`. */
+  from: string;
 }
 
 export interface Secrets {
@@ -283,7 +296,28 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
       host: env.metricsHost ?? host,
     },
     log: { level: logLevel },
+    mail: parseMail(env, domain),
   };
+}
+
+const EMAIL_RE = /^[^\s@<>"]+@[^\s@<>"]+$/;
+
+function parseMail(env: ServerEnvironment, domain: string): MailConfig {
+  if (env.smtpUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(env.smtpUrl);
+    } catch {
+      url = undefined;
+    }
+    // The message never repeats the value: it may hold a password.
+    if (!url || (url.protocol !== "smtp:" && url.protocol !== "smtps:") || !url.hostname)
+      throw new ConfigError("SMTP_URL", "must be an smtp:// or smtps:// URL with a host");
+  }
+  const from = env.smtpFrom ?? `calendario@${domain.replace(/:\d+$/, "")}`;
+  if (!EMAIL_RE.test(from))
+    throw new ConfigError("SMTP_FROM", `must be an email address, got "${from}"`);
+  return { smtpUrl: env.smtpUrl, from };
 }
 
 export function envToSecrets(env: ServerEnvironment): Secrets {

@@ -40,6 +40,14 @@ import {
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import { createOperations, instrumentStore, type Operations } from "./operations/index.js";
+import {
+  type LoginMailer,
+  MemoryPeopleStore,
+  type PeopleDeps,
+  type PeopleStore,
+  RedisPeopleStore,
+  smtpLoginMailer,
+} from "./people/index.js";
 import type { PublishDeps } from "./profile/publish.js";
 import { StartupError } from "./startup-error.js";
 import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
@@ -52,6 +60,8 @@ export interface ContextOverrides {
   webhooks?: WebhooksOverrides;
   /** DNS lookup for every outbound request (tests resolve names without a DNS server). */
   lookup?: Outbound["lookup"];
+  /** Where sign-in state is kept (default: the node's Redis, or memory). */
+  people?: PeopleStore;
 }
 
 interface ContextParts {
@@ -70,6 +80,8 @@ interface ContextParts {
   outbound: Outbound;
   profiles: RemoteProfiles;
   operations: Operations;
+  people: PeopleStore;
+  mailer: (LoginMailer & { close(): void }) | undefined;
 }
 
 /** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
@@ -145,6 +157,11 @@ export class Context {
   readonly refreshLimiter: ForcedRefreshLimiter;
   /** Phase (readiness), store health and metrics. */
   readonly operations: Operations;
+  /** The person's sign-in: login links and sessions. */
+  readonly people: PeopleDeps;
+  /** Sends login links by email; undefined without SMTP_URL. */
+  readonly mailer: LoginMailer | undefined;
+  private readonly closeMailer: () => void;
   private readonly orgKey: JWK;
   private readonly redis: SharedRedis | undefined;
   private readonly sweeper: PendingSweeper;
@@ -165,6 +182,14 @@ export class Context {
     this.outbound = parts.outbound;
     this.profiles = parts.profiles;
     this.operations = parts.operations;
+    this.people = {
+      people: parts.people,
+      users: parts.store,
+      clock: parts.clock,
+      publicUrl: parts.cfg.service.publicUrl,
+    };
+    this.mailer = parts.mailer;
+    this.closeMailer = () => parts.mailer?.close();
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
     this.sweeper = startPendingSweeper(parts.store, parts.logger);
     const { metrics } = parts.operations;
@@ -290,6 +315,9 @@ export class Context {
       outbound: net,
       profiles,
       operations,
+      people:
+        overrides.people ?? (redis ? new RedisPeopleStore(redis) : new MemoryPeopleStore(clock)),
+      mailer: cfg.mail.smtpUrl ? smtpLoginMailer(cfg.mail.smtpUrl, cfg.mail.from) : undefined,
     });
   }
 
@@ -326,6 +354,7 @@ export class Context {
       // The background loops read the store: they stop first.
       await this.sweeper.stop();
       await this.webhooks.stop();
+      this.closeMailer();
     } finally {
       try {
         await this.store.close();

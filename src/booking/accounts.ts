@@ -2,7 +2,7 @@
 import { type Agent, ID_RE, newAgentKey, newId } from "../arbiter/index.js";
 import { ManagedByFileError, NotFoundError } from "../errors.js";
 import { USERNAME_RE } from "../profile/index.js";
-import { type AdminCaller, actorOf } from "./caller.js";
+import { type AdminCaller, actorOf, type PersonCaller } from "./caller.js";
 import type { BookingDeps } from "./deps.js";
 
 export const DEFAULT_AGENT_SCOPES = ["availability", "holds", "bookings", "audit", "webhooks"];
@@ -67,14 +67,54 @@ export async function updateAgent(
  */
 export async function revokeAgent(
   deps: BookingDeps,
-  caller: AdminCaller,
+  caller: AdminCaller | PersonCaller,
   input: { username: string; agentId: string },
 ): Promise<Agent> {
-  const username = await existingUser(deps, input.username);
+  const username = await existingUser(deps, ownCalendar(caller, input.username));
   const agent = await existingAgent(deps, username, input.agentId);
   await deps.store.deleteAgent(username, agent.id, actorOf(caller));
   await deps.webhooks.forgetAgent(username, agent.id);
   return agent;
+}
+
+/**
+ * The person may act only on their own calendar: another user's name is answered as if
+ * that user's agent did not exist (404), never with a hint that it does.
+ */
+function ownCalendar(caller: AdminCaller | PersonCaller, username: string): string {
+  if (caller.kind === "person" && caller.username !== username)
+    throw new NotFoundError(`No agent for ${username}`, "agent_not_found");
+  return username;
+}
+
+/** The user's agents by rank: priority (1 first), then the older first. */
+export async function rankedAgents(deps: BookingDeps, username: string): Promise<Agent[]> {
+  const agents = await deps.store.listAgents(username);
+  return agents.sort((a, b) => a.priority - b.priority || a.createdAt - b.createdAt);
+}
+
+/**
+ * Moves an agent one place up or down the person's ranking: the agents are renumbered
+ * 1…n in the new order (only those whose priority changes are written, each with its
+ * agent.updated event). Moving the first up or the last down changes nothing.
+ */
+export async function moveAgent(
+  deps: BookingDeps,
+  caller: AdminCaller | PersonCaller,
+  input: { username: string; agentId: string; direction: "up" | "down" },
+): Promise<Agent[]> {
+  const username = await existingUser(deps, ownCalendar(caller, input.username));
+  await existingAgent(deps, username, input.agentId);
+  const ranked = await rankedAgents(deps, username);
+  const at = ranked.findIndex((a) => a.id === input.agentId);
+  const to = input.direction === "up" ? at - 1 : at + 1;
+  if (at < 0 || to < 0 || to >= ranked.length) return ranked;
+  [ranked[at], ranked[to]] = [ranked[to]!, ranked[at]!];
+  const renumbered = ranked.map((agent, i) => ({ agent, priority: i + 1 }));
+  for (const { agent, priority } of renumbered)
+    if (agent.priority !== priority)
+      await deps.store.updateAgent({ ...agent, priority }, actorOf(caller));
+  return renumbered.map(({ agent, priority }) => ({ ...agent, priority }));
 }
 
 /**

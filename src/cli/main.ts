@@ -14,6 +14,8 @@ Usage:
                                        sign and send a booking request as yourself (your profile's self DID)
   calendario audit verify <node url> (--resource <id> | --user <username>) [--token <key>] [--json]
                                        check an audit export against the node's DID document
+  calendario login-link <username> [--node <url>] [--token <admin token>] [--json]
+                                       a single-use sign-in link to the person's inbox (15 minutes)
   calendario <command> --help          the usage of one command
   calendario --version                 the version
   calendario help                      this text
@@ -62,6 +64,11 @@ export const COMMANDS: readonly Command[] = [
     name: "request",
     usage: async () => (await import("./request.js")).REQUEST_USAGE,
     run: async (args) => (await import("./request.js")).runRequest(args),
+  },
+  {
+    name: "login-link",
+    usage: async () => (await import("./login-link.js")).LOGIN_LINK_USAGE,
+    run: async (args) => (await import("./login-link.js")).runLoginLink(args),
   },
   {
     name: "audit",

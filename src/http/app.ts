@@ -6,6 +6,7 @@ import { jsonBody } from "./body.js";
 import { docsRouter } from "./docs/index.js";
 import { RESPONSE_CHECK_ENV, responseCheck } from "./docs/response-check.js";
 import { errorHandler, notFoundHandler } from "./errors.js";
+import { inboxRouter } from "./inbox/index.js";
 import { mcpRouter } from "./mcp/index.js";
 import { operationsRouter, requestMetrics } from "./operations.js";
 import { requestLog } from "./request-log.js";
@@ -26,6 +27,8 @@ export function createApp(ctx: Context): Express {
   app.use(operationsRouter(ctx));
   app.use(wellKnownRouter(ctx));
   app.use(publicApiRouter(ctx));
+  // Before the JSON body parser: the inbox's forms are urlencoded.
+  app.use(inboxRouter(ctx));
   app.use(jsonBody());
   app.use(peerBookingsRouter(ctx));
   app.use(peerCallbacksRouter(ctx));

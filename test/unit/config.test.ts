@@ -56,6 +56,23 @@ describe("configuration", () => {
     ]);
   });
 
+  it("reads SMTP_URL and SMTP_FROM, never repeating the URL (it may hold a password) in errors", () => {
+    expect(envToConfig(readEnv({})).mail).toEqual({
+      smtpUrl: undefined,
+      from: "calendario@localhost",
+    });
+    const cfg = envToConfig(
+      readEnv({ SMTP_URL: "smtps://u:p@mail.acme.example:465", SMTP_FROM: "inbox@acme.example" }),
+    );
+    expect(cfg.mail).toEqual({
+      smtpUrl: "smtps://u:p@mail.acme.example:465",
+      from: "inbox@acme.example",
+    });
+    expect(() => envToConfig({ smtpUrl: "secret-password-here" })).toThrow(
+      /^SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL with a host$/,
+    );
+  });
+
   it.each([
     [{ port: "http" }, "PORT"],
     [{ port: "70000" }, "PORT"],
@@ -77,6 +94,9 @@ describe("configuration", () => {
     [{ arbitrationWindowMs: "1.5" }, "ARBITRATION_WINDOW_MS"],
     [{ pendingTtlSeconds: "59" }, "PENDING_TTL_SECONDS"],
     [{ dnsServers: "127.0.0.1:99999" }, "CALENDARIO_DNS_SERVERS"],
+    [{ smtpUrl: "mail.acme.example:25" }, "SMTP_URL"],
+    [{ smtpUrl: "https://mail.acme.example" }, "SMTP_URL"],
+    [{ smtpFrom: "not an address" }, "SMTP_FROM"],
   ])("stops on %o with a message naming %s", (env, variable) => {
     let thrown: unknown;
     try {

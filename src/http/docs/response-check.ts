@@ -95,6 +95,8 @@ export function responseCheck(): RequestHandler {
       // originalUrl: a middleware mounted on a path (app.use("/mcp", …)) that answers
       // without next() leaves req.url stripped of its mount path.
       const path = req.originalUrl.split("?")[0]!;
+      // The inbox is pages for people, not the API the document describes (docs/PROTOCOL.md).
+      if (path === "/inbox" || path.startsWith("/inbox/")) return;
       const status = String(res.statusCode);
       const where = `${req.method} ${req.originalUrl} → ${status}`;
       const entry = entries.find((e) => e.re.test(path) && e.ops[method]);

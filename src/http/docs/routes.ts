@@ -505,6 +505,14 @@ function adminRoutes(): Route[] {
     admin("get", `${u}/rules`, "A user's node-level rules", { "200": "UserRulesAnswer" }),
     admin("put", `${u}/rules`, "Replace a user's rules", { "200": "UserRulesAnswer" }, "UserRules"),
     admin("get", `${u}/requests`, "Requests waiting for the person", { "200": "Requests" }),
+    admin(
+      "post",
+      `${u}/login-links`,
+      "A single-use sign-in link to the person's inbox (15 minutes)",
+      {
+        "201": "LoginLink",
+      },
+    ),
     ...(["accept", "decline"] as const).map((d) =>
       admin(
         "post",
