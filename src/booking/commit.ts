@@ -141,6 +141,8 @@ export async function commitResult(
   switch (outcome.status) {
     case "committed": {
       const { booking, displacedHolds, evicted, auditRef, replay } = outcome;
+      if (booking.status === "pending" && booking.pendingUntil !== undefined)
+        return { outcome: "pending", booking, expiresAt: booking.pendingUntil, auditRef, replay };
       return { outcome: "committed", booking, displacedHolds, evicted, auditRef, replay };
     }
     case "conflict":
@@ -157,6 +159,20 @@ export async function commitResult(
 async function outranksEveryone(deps: BookingDeps, agent: Agent): Promise<boolean> {
   const agents = await deps.store.listAgents(agent.username);
   return agents.every((a) => a.id === agent.id || a.priority > agent.priority);
+}
+
+/**
+ * When a request waiting for the person expires: after the pending TTL, and never past
+ * the slot's start minus the profile's notice.
+ */
+export function pendingExpiry(
+  settings: BookingSettings,
+  view: CalendarView,
+  start: number,
+  now: number,
+): number {
+  const noticeMs = (view.profile.min_notice_hours ?? 0) * 3_600_000;
+  return Math.min(now + settings.pendingTtlSeconds * 1000, start - noticeMs);
 }
 
 /** A commit: through the arbitration window when another agent could outrank it. */
@@ -176,6 +192,9 @@ export async function commitBooking(
   const checked = await checkRules(deps, view, agent, "commit", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
   const cmd = commitCommand(deps.settings, view, agent, input);
+  // An agent the person must acknowledge asks: its commit waits as a pending booking.
+  if (agent.requiresAck === true)
+    cmd.pending = { expiresAt: pendingExpiry(deps.settings, view, input.start, now) };
   const outcome =
     (checked.prior as CommitOutcome | undefined) ??
     (windowMs === 0 || outranks

@@ -10,6 +10,7 @@ export {
   commitCommand,
   commitResult,
   type HoldInput,
+  pendingExpiry,
   placeHold,
 } from "./commit.js";
 export * from "./counter.js";

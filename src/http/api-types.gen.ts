@@ -8,11 +8,19 @@ export interface AgentCreateRequest {
    */
   scopes?: ("availability" | "holds" | "bookings" | "audit" | "webhooks")[];
   did?: string;
+  /**
+   * Its commits wait for the person's acknowledgement: 202 pending, decided in the inbox.
+   */
+  requires_ack?: boolean;
 }
 
 export interface AgentUpdateRequest {
   name?: string;
   priority?: number;
+  /**
+   * Its commits wait for the person's acknowledgement: 202 pending, decided in the inbox.
+   */
+  requires_ack?: boolean;
 }
 
 export interface BookingRequest {

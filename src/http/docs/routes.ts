@@ -262,11 +262,12 @@ export const ROUTES: readonly Route[] = [
   {
     method: "post",
     path: "/v1/bookings",
-    summary: "Commit a booking (201; 200 when an idempotent replay)",
+    summary:
+      "Commit a booking (201; 200 when an idempotent replay; 202 pending when the agent requires the person's acknowledgement)",
     tag: "agents",
     security: ["agent"],
     body: "BookingRequest",
-    responses: { "201": "Booking", "200": "Booking", ...AGENT_WRITE },
+    responses: { "201": "Booking", "200": "Booking", "202": "Booking", ...AGENT_WRITE },
   },
   {
     method: "get",

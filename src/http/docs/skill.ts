@@ -138,6 +138,7 @@ ${example("get-booking", "http", request("GET", "/v1/bookings/<booking_id>"))}
 - **409 conflict**: someone else has the slot. The body names the winner (\`winning_agent_id\`, \`winning_agent_priority\`, \`winner\`) and \`suggested_times\`. Never send the same request again unchanged: pick one of \`suggested_times\` (or ask availability again) and hold that. If the slot matters, counter-propose to the winner (below).
 - **422 rule_violation**: the request breaks the person's rules; nothing changed. By \`reason_code\`:
 ${reasons}
+- **202 pending** (\`POST /v1/bookings\` when your user must acknowledge your bookings — \`requires_ack\`; MCP \`commit_booking\` \`outcome: "pending"\`): your user decides in their inbox. Do not book again; wait for \`booking.confirmed\`, \`booking.declined\` or \`booking.expired\`.
 - **202 pending** (\`POST /v1/meetings\`): the other person must acknowledge. Do not book again; wait for the \`booking.confirmed\`, \`booking.declined\` or \`booking.expired\` event (\`GET /v1/events?wait=30\`).
 - **400**: \`error.details\` has a JSON pointer to each bad value. **401**: your key is missing or revoked. **403**: a scope is missing, or it is not yours. **404**: no such record (or not yours). **429**: wait \`Retry-After\` seconds.
 

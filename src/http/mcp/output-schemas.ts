@@ -112,8 +112,9 @@ export const OUTPUT_SCHEMAS: Record<ToolName, JsonSchema> = {
   },
   create_hold: decision(["held"], { hold, audit_ref: str, replay: bool }),
   release_hold: decision(["released"], { hold, audit_ref: str }),
-  commit_booking: decision(["committed"], {
+  commit_booking: decision(["committed", "pending"], {
     booking,
+    expires_at: utc,
     audit_ref: str,
     replay: bool,
     displaced_holds: { type: "array", items: hold },

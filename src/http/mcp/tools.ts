@@ -195,7 +195,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
   commit_booking: {
     title: "Book a slot",
     description:
-      "Books [start, end) (over this agent's hold_id, if it has one). outcome: committed; conflict when another agent won the slot (the winner, suggested_times: pick one and retry); rule_violation (reason). Pass idempotency_key to retry safely: a retry gets the first answer.",
+      "Books [start, end) (over this agent's hold_id, if it has one). outcome: committed; pending when the person must acknowledge this agent's bookings (expires_at; booking.confirmed, booking.declined or booking.expired follows); conflict when another agent won the slot (the winner, suggested_times: pick one and retry); rule_violation (reason). Pass idempotency_key to retry safely: a retry gets the first answer.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     async run(call) {
       const body = validateInput<BookingRequest>("commit_booking", call.args);
@@ -227,6 +227,14 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
             evicted: result.evicted.map((b) => mcpBooking(b, now, zone)),
           };
         }
+        case "pending":
+          return {
+            outcome: "pending",
+            booking: mcpBooking(result.booking, result.booking.committedAt, zone),
+            expires_at: new Date(result.expiresAt).toISOString(),
+            audit_ref: result.auditRef,
+            replay: result.replay,
+          };
         case "conflict":
           return conflictJson(result, zone);
         case "rule_violation":
