@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
@@ -11,6 +12,9 @@ import type {
   Interval,
   PendingDecisionCommand,
   PendingDecisionOutcome,
+  PersonRecordKind,
+  PersonRecordOutcome,
+  PersonRecordWrite,
   RateLimitOutcome,
   ReleaseOutcome,
   RemoteStatusOutcome,
@@ -158,6 +162,8 @@ export class RedisStore implements Store {
       if (keyHashes.length > 0) await this.client.del(keyHashes.map(agentKeyIndex));
       await this.client.sRem(USERS_KEY, username);
       await this.client.zRem(PENDING_DUE_KEY, username);
+      // The person's mentions and suggestions (same slot; a record without its user is inert).
+      await this.client.del([userKey(username, "mentions"), userKey(username, "suggestions")]);
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
@@ -494,6 +500,37 @@ export class RedisStore implements Store {
       [this.clock ? String(this.clock.now()) : "", String(limit), String(windowMs)],
     );
     return JSON.parse(reply as string) as RateLimitOutcome;
+  }
+
+  async putPersonRecord(write: PersonRecordWrite): Promise<PersonRecordOutcome> {
+    const { type, actor, resource, data } = write.event;
+    const expected =
+      write.expected === null ? "-" : createHash("sha1").update(write.expected).digest("hex");
+    const reply = await this.client.record(
+      [...calendarKeys(write.username), userKey(write.username, write.kind)],
+      [
+        ...this.common(),
+        type,
+        actor,
+        resource,
+        canonicalJson(data),
+        write.id,
+        write.value,
+        expected,
+      ],
+    );
+    const outcome = JSON.parse(reply as string) as { status: string; auditRef?: string };
+    return outcome.status === "recorded"
+      ? { status: "recorded", auditRef: outcome.auditRef! }
+      : { status: "stale" };
+  }
+
+  async getPersonRecord(username: string, kind: PersonRecordKind, id: string) {
+    return (await this.client.hGet(userKey(username, kind), id)) ?? null;
+  }
+
+  async listPersonRecords(username: string, kind: PersonRecordKind): Promise<string[]> {
+    return this.client.hVals(userKey(username, kind));
   }
 
   async putCounter(
