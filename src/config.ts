@@ -35,6 +35,9 @@ export interface ServerEnvironment {
   dnsServers?: string;
   webhookTimeoutMs?: string;
   webhookLeaseMs?: string;
+  presenceTtlSeconds?: string;
+  smtpUrl?: string;
+  smtpFrom?: string;
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment {
@@ -61,6 +64,9 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     dnsServers: pick("CALENDARIO_DNS_SERVERS"),
     webhookTimeoutMs: pick("WEBHOOK_TIMEOUT_MS"),
     webhookLeaseMs: pick("WEBHOOK_LEASE_MS"),
+    presenceTtlSeconds: pick("PRESENCE_TTL_SECONDS"),
+    smtpUrl: pick("SMTP_URL"),
+    smtpFrom: pick("SMTP_FROM"),
   };
 }
 
@@ -103,6 +109,20 @@ export interface OutboundConfig {
   dnsServers: DnsServer[];
 }
 
+/** Agents' presence on the person's calendar (reading, thinking, acting, completed). */
+export interface PresenceConfig {
+  /** How long a presence lasts unless the agent refreshes it. */
+  ttlSeconds: number;
+}
+
+/** Outgoing email (sign-in links, request notifications); none without `url`. */
+export interface SmtpConfig {
+  /** `smtp://user:pass@host:port` or `smtps://…`. */
+  url?: string;
+  /** The sender address. */
+  from: string;
+}
+
 export interface WebhooksConfig {
   /** How long a webhook receiver has to answer a delivery. */
   timeoutMs: number;
@@ -120,6 +140,8 @@ export interface Config {
   booking: BookingConfig;
   outbound: OutboundConfig;
   webhooks: WebhooksConfig;
+  presence: PresenceConfig;
+  smtp: SmtpConfig;
   log: { level: LogLevel };
 }
 
@@ -229,8 +251,21 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
       timeoutMs: integer("WEBHOOK_TIMEOUT_MS", env.webhookTimeoutMs, 10_000, 100, 60_000),
       leaseMs: integer("WEBHOOK_LEASE_MS", env.webhookLeaseMs, 30_000, 500, 600_000),
     },
+    presence: {
+      ttlSeconds: integer("PRESENCE_TTL_SECONDS", env.presenceTtlSeconds, 60, 1, 3600),
+    },
+    smtp: {
+      ...(env.smtpUrl !== undefined && { url: parseSmtpUrl(env.smtpUrl) }),
+      from: env.smtpFrom ?? `calendario@${domain.replace(/:\d+$/, "")}`,
+    },
     log: { level: logLevel },
   };
+}
+
+function parseSmtpUrl(raw: string): string {
+  if (!/^smtps?:\/\/[^/]/.test(raw))
+    throw new ConfigError("SMTP_URL", "must start with smtp:// or smtps://");
+  return raw;
 }
 
 export function envToSecrets(env: ServerEnvironment): Secrets {

@@ -31,6 +31,13 @@ import {
   signRequestToken,
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
+import {
+  MemoryPresenceStore,
+  markActing,
+  type PeopleDeps,
+  PresenceSignal,
+  RedisPresenceStore,
+} from "./people/index.js";
 import type { PublishDeps } from "./profile/publish.js";
 import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
 
@@ -85,6 +92,8 @@ export class Context {
   readonly webhooks: Webhooks;
   /** What the booking use cases need, built once. */
   readonly booking: BookingDeps;
+  /** What the person's use cases (presence, mentions, suggestions) need, built once. */
+  readonly people: PeopleDeps;
   /** What profile publishing needs, built once. */
   readonly publishDeps: PublishDeps;
   /** DNS, the SSRF-safe fetch and discovery, for every request to another organization. */
@@ -127,6 +136,17 @@ export class Context {
         domain: parts.cfg.service.domain,
         clock: parts.clock,
       },
+      activity: { acting: (agent, now) => markActing(this.people, agent, now) },
+    };
+    // Presence lives beside the arbiter's state, on the same Redis connection when there is one.
+    const connection =
+      parts.redis ?? (parts.store instanceof RedisStore ? parts.store.connection : undefined);
+    this.people = {
+      store: parts.store,
+      booking: this.booking,
+      presence: connection ? new RedisPresenceStore(connection) : new MemoryPresenceStore(),
+      presenceSignal: new PresenceSignal(),
+      presenceTtlMs: parts.cfg.presence.ttlSeconds * 1000,
     };
     this.publishDeps = {
       publicUrl: parts.cfg.service.publicUrl,

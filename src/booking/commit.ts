@@ -78,19 +78,22 @@ export async function placeHold(
   ]);
   const checked = await checkRules(deps, view, agent, "hold", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
-  const outcome =
+  const [outcome] = await Promise.all([
     (checked.prior as HoldOutcome | undefined) ??
-    (await deps.store.hold({
-      username: agent.username,
-      agentId: agent.id,
-      priority: agent.priority,
-      start: input.start,
-      end: input.end,
-      holdId: newId("hld"),
-      ttlMs: deps.settings.holdTtlSeconds * 1000,
-      idempotencyKey: input.idempotencyKey,
-      fingerprint: fingerprint(input.request),
-    }));
+      deps.store.hold({
+        username: agent.username,
+        agentId: agent.id,
+        priority: agent.priority,
+        start: input.start,
+        end: input.end,
+        holdId: newId("hld"),
+        ttlMs: deps.settings.holdTtlSeconds * 1000,
+        idempotencyKey: input.idempotencyKey,
+        fingerprint: fingerprint(input.request),
+      }),
+    // Beside the decision, not before it: showing the agent at work costs no wait.
+    deps.activity?.acting(agent, now),
+  ]);
   if (outcome.status === "conflict")
     return conflictOf(deps.store, view, outcome.winner, input, now, agent.id);
   if (outcome.status !== "held") return ruleViolation("idempotency_key_reused");
@@ -195,11 +198,11 @@ export async function commitBooking(
   // An agent the person must acknowledge asks: its commit waits as a pending booking.
   if (agent.requiresAck === true)
     cmd.pending = { expiresAt: pendingExpiry(deps.settings, view, input.start, now) };
-  const outcome =
+  const [outcome] = await Promise.all([
     (checked.prior as CommitOutcome | undefined) ??
-    (windowMs === 0 || outranks
-      ? await deps.store.commit(cmd)
-      : await deps.store.arbitrate(cmd, windowMs));
+      (windowMs === 0 || outranks ? deps.store.commit(cmd) : deps.store.arbitrate(cmd, windowMs)),
+    deps.activity?.acting(agent, now),
+  ]);
   return commitResult(deps, view, agent, input, outcome, now);
 }
 

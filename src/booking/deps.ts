@@ -1,4 +1,4 @@
-import type { Store } from "../arbiter/index.js";
+import type { Agent, Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import type { FreeBusyCache, RemoteProfiles, SafeFetch } from "../federation/index.js";
 import type { Signer } from "../identity/index.js";
@@ -27,6 +27,12 @@ export interface PeerDeps {
   clock: Clock;
 }
 
+/** Tells the person's inbox that an agent is at work (people/ presence); advisory. */
+export interface AgentActivity {
+  /** The agent places a hold or commits at `now`: it shows as acting. Never throws. */
+  acting(agent: Agent, now: number): Promise<void>;
+}
+
 /** What the use cases need from the node. */
 export interface BookingDeps {
   store: Store;
@@ -34,4 +40,6 @@ export interface BookingDeps {
   /** Subscriptions end with the agent or user they belong to; callbacks need a watched outbox. */
   webhooks: Pick<Webhooks, "forgetUser" | "forgetAgent" | "watchCallbacks">;
   peers: PeerDeps;
+  /** Absent: nothing shows agents at work. */
+  activity?: AgentActivity;
 }

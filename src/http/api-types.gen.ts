@@ -117,6 +117,17 @@ export interface PendingDecisionRequest {
 }
 
 /**
+ * The agent says what it is doing on its person's calendar; it lasts PRESENCE_TTL_SECONDS (60 s by default): refresh it every 30 s.
+ */
+export interface PresenceRequest {
+  status: "reading" | "thinking" | "acting" | "completed";
+  /**
+   * What the agent is doing, in a few words the person reads
+   */
+  note?: string;
+}
+
+/**
  * A profile as calendario-schema-v0.1.json describes it, unsigned: the node derives self, signs self_proof and organization_proof, and checks the rest against that schema (400 invalid_profile with pointers).
  */
 export interface ProfileInput {

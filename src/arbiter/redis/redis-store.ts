@@ -82,6 +82,11 @@ export class RedisStore implements Store {
     return new RedisStore(client, opts.clock, true);
   }
 
+  /** Its Redis connection, for the parts that keep state beside the arbiter's. */
+  get connection(): Client {
+    return this.client;
+  }
+
   /** A store on the node's shared connection (see `connectArbiterClient`). */
   static fromClient(client: Client, opts: Pick<RedisStoreOptions, "clock"> = {}): RedisStore {
     return new RedisStore(client, opts.clock, false);

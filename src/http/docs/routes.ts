@@ -338,6 +338,24 @@ export const ROUTES: readonly Route[] = [
     responses: { "201": "Booking", "202": "Booking", "409": "Conflict", "422": "RuleViolation" },
   },
   {
+    method: "post",
+    path: "/v1/presence",
+    summary:
+      "Say what the agent is doing on its user's calendar (reading, thinking, acting, completed); lasts 60 s, refresh every 30 s",
+    tag: "agents",
+    security: ["agent"],
+    body: "PresenceRequest",
+    responses: { "200": "Presence" },
+  },
+  {
+    method: "get",
+    path: "/v1/presence",
+    summary: "The live presence of the user's agents",
+    tag: "agents",
+    security: ["agent"],
+    responses: { "200": "PresenceList" },
+  },
+  {
     method: "get",
     path: "/v1/audit",
     summary: "The user's audit chain, with a signed checkpoint",

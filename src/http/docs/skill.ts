@@ -162,6 +162,11 @@ Give every hold and commit an \`idempotency_key\` (or the \`Idempotency-Key\` he
 
 To meet someone at another organization, \`POST /v1/meetings\` with ${fields("MeetingRequest")} (\`with\` is their address \`user@domain\`): the node books both sides or neither. \`201\` confirmed, \`202\` pending their acknowledgement, \`409\` with \`side\` (\`local\` or \`remote\`) and \`suggested_times\`, \`422\` a rule of either side.
 
+## Your person
+
+Your person sees what you are doing. While you work, say so every 30 s: \`POST /v1/presence\` with ${fields("PresenceRequest")} (it fades after a minute; holds and commits show you \`acting\` by themselves). \`GET /v1/presence\` lists what your user's agents are doing.
+
+${example("presence", "http", request("POST", "/v1/presence", { status: "thinking", note: "Comparing slots for the intro call" }))}
 ## Events
 
 Poll \`GET /v1/events?after=<next_cursor>&wait=30\`, or subscribe a webhook with \`POST /v1/webhooks\`.

@@ -152,6 +152,25 @@ export const OUTPUT_SCHEMAS: Record<ToolName, JsonSchema> = {
       has_more: bool,
     },
   },
+  set_presence: {
+    type: "object",
+    required: ["outcome", "presence"],
+    properties: {
+      outcome: { type: "string", enum: ["set"] },
+      presence: {
+        type: "object",
+        required: ["agent_id", "status", "expires_at"],
+        properties: {
+          agent_id: str,
+          name: str,
+          status: str,
+          note: str,
+          updated_at: utc,
+          expires_at: utc,
+        },
+      },
+    },
+  },
   request_meeting: decision(["confirmed", "pending"], {
     booking,
     expires_at: utc,

@@ -25,15 +25,18 @@ import {
 } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
+import { setPresence } from "../../people/index.js";
 import { MAX_WAIT_MS } from "../../webhooks/index.js";
 import type {
   BookingRequest,
   CounterRequest,
   HoldRequest,
   MeetingRequest,
+  PresenceRequest,
 } from "../api-types.gen.js";
 import { whoamiJson } from "../v1/agents.js";
 import { rangeParams } from "../v1/params.js";
+import { presenceJson } from "../v1/presence.js";
 import { parseInterval } from "../v1/times.js";
 import {
   conflictJson,
@@ -414,6 +417,18 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         longPollSignal(),
       );
       return { events: page.events, next_cursor: String(page.cursor), has_more: page.hasMore };
+    },
+  },
+
+  set_presence: {
+    title: "Say what you are doing",
+    description:
+      "Shows your person what you are doing on their calendar: status reading, thinking, acting or completed, with a short note. It lasts about a minute: call it again every 30 s while you work. Holds and commits show you acting by themselves.",
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    async run(call) {
+      const body = validateInput<PresenceRequest>("set_presence", call.args);
+      const presence = await setPresence(call.ctx.people, call.caller, body);
+      return { outcome: "set", presence: presenceJson(presence) };
     },
   },
 

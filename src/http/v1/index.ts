@@ -8,6 +8,7 @@ import { bookingsRouter } from "./bookings.js";
 import { countersRouter } from "./counters.js";
 import { eventsRouter } from "./events.js";
 import { meetingsRouter } from "./meetings.js";
+import { presenceRouter } from "./presence.js";
 import { webhooksRouter } from "./webhooks.js";
 
 /** The AgentDraft-compatible `/v1` API. */
@@ -22,5 +23,6 @@ export function v1Router(ctx: Context): Router {
   router.use(webhooksRouter(ctx));
   router.use(eventsRouter(ctx));
   router.use(meetingsRouter(ctx));
+  router.use(presenceRouter(ctx));
   return router;
 }

@@ -17,6 +17,7 @@ const EXPECTED_STATUS: Record<string, number> = {
   commit: 201,
   "commit-again": 200,
   "get-booking": 200,
+  presence: 200,
 };
 
 interface Example {

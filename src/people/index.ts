@@ -1,0 +1,19 @@
+/** The person in the loop: their agents' presence, mentions, suggestions and notifications. */
+export type { PeopleDeps } from "./deps.js";
+export {
+  listPresence,
+  MAX_PRESENCE_NOTE,
+  markActing,
+  PRESENCE_STATUSES,
+  type PresenceView,
+  setPresence,
+  watchPresence,
+} from "./presence.js";
+export { PresenceSignal } from "./presence-signal.js";
+export {
+  MemoryPresenceStore,
+  type PresenceEntry,
+  type PresenceStatus,
+  type PresenceStore,
+  RedisPresenceStore,
+} from "./presence-store.js";
