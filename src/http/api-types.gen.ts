@@ -78,6 +78,26 @@ export interface MeetingRequest {
 }
 
 /**
+ * The person (or the admin for them) asks one of their agents to do something.
+ */
+export interface MentionCreateRequest {
+  agent_id: string;
+  text: string;
+}
+
+/**
+ * The agent marks its mentions done.
+ */
+export interface MentionUpdateRequest {
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  mention_ids: string[];
+  status: "done";
+}
+
+/**
  * A request to book a person's time, from a person or agent at another organization (or anonymous, where the profile allows it).
  */
 export interface PeerBookingRequest {
@@ -137,6 +157,29 @@ export interface ProfileInput {
   timezone: string;
   visibility: string;
   [k: string]: unknown;
+}
+
+/**
+ * The agent proposes 1–5 slots to its person, who accepts one (booked as this agent) or rejects them.
+ */
+export interface SuggestionRequest {
+  /**
+   * The mention this answers
+   */
+  mention_id?: string;
+  /**
+   * @minItems 1
+   * @maxItems 5
+   */
+  slots: {
+    start: string;
+    end: string;
+  }[];
+  note?: string;
+  /**
+   * Someone at another organization to meet (user@domain): accepting books both calendars or neither
+   */
+  with?: string;
 }
 
 export interface WebhookCreateRequest {

@@ -1,6 +1,14 @@
 /** The person in the loop: their agents' presence, mentions, suggestions and notifications. */
 export type { PeopleDeps } from "./deps.js";
 export {
+  createMention,
+  listMentions,
+  MAX_MENTION_TEXT,
+  type Mention,
+  type MentionStatus,
+  markMentionsDone,
+} from "./mentions.js";
+export {
   listPresence,
   MAX_PRESENCE_NOTE,
   markActing,
@@ -17,3 +25,13 @@ export {
   type PresenceStore,
   RedisPresenceStore,
 } from "./presence-store.js";
+export {
+  type AcceptSuggestionResult,
+  acceptSuggestion,
+  createSuggestion,
+  listSuggestions,
+  rejectSuggestion,
+  type Suggestion,
+  type SuggestionInput,
+  type SuggestionStatus,
+} from "./suggestions.js";

@@ -2,6 +2,7 @@ import { Router } from "express";
 import type { Context } from "../../context.js";
 import { requireAdmin } from "../auth.js";
 import { adminAgentsRouter } from "./agents.js";
+import { adminMentionsRouter } from "./mentions.js";
 import { adminRequestsRouter } from "./requests.js";
 import { adminUsersRouter } from "./users.js";
 
@@ -12,5 +13,6 @@ export function adminRouter(ctx: Context): Router {
   router.use(adminUsersRouter(ctx));
   router.use(adminAgentsRouter(ctx));
   router.use(adminRequestsRouter(ctx));
+  router.use(adminMentionsRouter(ctx));
   return router;
 }

@@ -338,6 +338,45 @@ export const ROUTES: readonly Route[] = [
     responses: { "201": "Booking", "202": "Booking", "409": "Conflict", "422": "RuleViolation" },
   },
   {
+    method: "get",
+    path: "/v1/mentions",
+    summary: "The agent's mentions: what its person asked it to do (status sent or done)",
+    tag: "agents",
+    security: ["agent"],
+    query: [{ name: "status", description: "sent or done (default: both)" }],
+    responses: { "200": "Mentions" },
+  },
+  {
+    method: "patch",
+    path: "/v1/mentions",
+    summary: "Mark mentions done",
+    tag: "agents",
+    security: ["agent"],
+    body: "MentionUpdateRequest",
+    responses: { "200": "Mentions" },
+  },
+  {
+    method: "post",
+    path: "/v1/suggestions",
+    summary:
+      "Propose 1-5 slots to the person, who accepts one (booked as this agent) or rejects them",
+    tag: "agents",
+    security: ["agent"],
+    body: "SuggestionRequest",
+    responses: { "201": "Suggestion" },
+  },
+  {
+    method: "get",
+    path: "/v1/suggestions",
+    summary: "The agent's suggestions and how the person decided them",
+    tag: "agents",
+    security: ["agent"],
+    query: [
+      { name: "status", description: "open, accepting, accepted or rejected (default: all)" },
+    ],
+    responses: { "200": "Suggestions" },
+  },
+  {
     method: "post",
     path: "/v1/presence",
     summary:
@@ -493,6 +532,13 @@ function adminRoutes(): Route[] {
     admin("get", `${u}/rules`, "A user's node-level rules", { "200": "UserRulesAnswer" }),
     admin("put", `${u}/rules`, "Replace a user's rules", { "200": "UserRulesAnswer" }, "UserRules"),
     admin("get", `${u}/requests`, "Requests waiting for the person", { "200": "Requests" }),
+    admin(
+      "post",
+      `${u}/mentions`,
+      "Ask one of the user's agents to do something (a mention), for the person",
+      { "201": "Mention" },
+      "MentionCreateRequest",
+    ),
     ...(["accept", "decline"] as const).map((d) =>
       admin(
         "post",

@@ -167,6 +167,12 @@ To meet someone at another organization, \`POST /v1/meetings\` with ${fields("Me
 Your person sees what you are doing. While you work, say so every 30 s: \`POST /v1/presence\` with ${fields("PresenceRequest")} (it fades after a minute; holds and commits show you \`acting\` by themselves). \`GET /v1/presence\` lists what your user's agents are doing.
 
 ${example("presence", "http", request("POST", "/v1/presence", { status: "thinking", note: "Comparing slots for the intro call" }))}
+Your person may ask you to do something: a **mention** (event \`mention.created\`). Read the open ones with \`GET /v1/mentions?status=sent\`:
+
+${example("mentions", "http", request("GET", "/v1/mentions?status=sent"))}
+Do the work, then answer with a **suggestion** instead of booking on your own: \`POST /v1/suggestions\` with ${fields("SuggestionRequest")} (1–5 slots; \`with\` for someone at another organization). Your person accepts one slot — the node books it as you — or rejects it: you receive \`suggestion.accepted\` (with \`booking_id\`) or \`suggestion.rejected\`. Mark the mention done with \`PATCH /v1/mentions\` \`{"mention_ids": [...], "status": "done"}\`.
+
+${example("suggestion", "http", request("POST", "/v1/suggestions", { slots: [{ start, end }], note: "Intro call" }))}
 ## Events
 
 Poll \`GET /v1/events?after=<next_cursor>&wait=30\`, or subscribe a webhook with \`POST /v1/webhooks\`.

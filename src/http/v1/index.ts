@@ -8,6 +8,7 @@ import { bookingsRouter } from "./bookings.js";
 import { countersRouter } from "./counters.js";
 import { eventsRouter } from "./events.js";
 import { meetingsRouter } from "./meetings.js";
+import { mentionsRouter } from "./mentions.js";
 import { presenceRouter } from "./presence.js";
 import { webhooksRouter } from "./webhooks.js";
 
@@ -24,5 +25,6 @@ export function v1Router(ctx: Context): Router {
   router.use(eventsRouter(ctx));
   router.use(meetingsRouter(ctx));
   router.use(presenceRouter(ctx));
+  router.use(mentionsRouter(ctx));
   return router;
 }

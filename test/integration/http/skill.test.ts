@@ -18,6 +18,8 @@ const EXPECTED_STATUS: Record<string, number> = {
   "commit-again": 200,
   "get-booking": 200,
   presence: 200,
+  mentions: 200,
+  suggestion: 201,
 };
 
 interface Example {
