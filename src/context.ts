@@ -32,8 +32,12 @@ import {
 } from "./identity/index.js";
 import { createLogger, type Logger } from "./logger.js";
 import {
+  createMailer,
   MemoryPresenceStore,
+  type MintLoginLink,
   markActing,
+  type NotifyDeps,
+  notifyPendingRequest,
   type PeopleDeps,
   PresenceSignal,
   RedisPresenceStore,
@@ -49,6 +53,8 @@ export interface ContextOverrides {
   webhooks?: WebhooksOverrides;
   /** DNS lookup for every outbound request (tests resolve names without a DNS server). */
   lookup?: Outbound["lookup"];
+  /** Makes the sign-in links of notification emails (the inbox's login links). */
+  mintLoginLink?: MintLoginLink;
 }
 
 interface ContextParts {
@@ -66,6 +72,7 @@ interface ContextParts {
   redis: SharedRedis | undefined;
   outbound: Outbound;
   profiles: RemoteProfiles;
+  mintLoginLink: MintLoginLink | undefined;
 }
 
 /** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
@@ -94,6 +101,8 @@ export class Context {
   readonly booking: BookingDeps;
   /** What the person's use cases (presence, mentions, suggestions) need, built once. */
   readonly people: PeopleDeps;
+  /** How a person is told of requests waiting for them (their profile's notify channels). */
+  readonly notify: NotifyDeps;
   /** What profile publishing needs, built once. */
   readonly publishDeps: PublishDeps;
   /** DNS, the SSRF-safe fetch and discovery, for every request to another organization. */
@@ -137,6 +146,29 @@ export class Context {
         clock: parts.clock,
       },
       activity: { acting: (agent, now) => markActing(this.people, agent, now) },
+      notifier: {
+        requested: (username, booking) => {
+          notifyPendingRequest(this.notify, username, booking).catch((err: Error) =>
+            parts.logger.warn(
+              { username, bookingId: booking.id, err: err.message },
+              "notify failed",
+            ),
+          );
+        },
+      },
+    };
+    const publicUrl = parts.cfg.service.publicUrl;
+    this.notify = {
+      store: parts.store,
+      webhooks: parts.webhooks,
+      mailer: createMailer(parts.cfg.smtp),
+      mintLoginLink:
+        parts.mintLoginLink ??
+        // Stand-in until the inbox's login links are wired here: it opens the sign-in page
+        // with the request as destination, but does not sign the person in by itself.
+        ((_username, next) =>
+          Promise.resolve(`${publicUrl}/inbox/login?next=${encodeURIComponent(next)}`)),
+      logger: parts.logger,
     };
     // Presence lives beside the arbiter's state, on the same Redis connection when there is one.
     const connection =
@@ -243,6 +275,7 @@ export class Context {
       redis,
       outbound: net,
       profiles,
+      mintLoginLink: overrides.mintLoginLink,
     });
   }
 
@@ -273,6 +306,7 @@ export class Context {
       await this.webhooks.stop();
     } finally {
       try {
+        this.notify.mailer?.close();
         await this.store.close();
       } finally {
         if (this.redis?.isOpen) await this.redis.close();

@@ -151,8 +151,11 @@ export interface AuditQuery {
   archive?: number;
 }
 
-/** The person's exchanges with their agents (src/people/): instructions and answers. */
-export type PersonRecordKind = "mentions" | "suggestions";
+/**
+ * The person's exchanges with their agents (src/people/): instructions and answers, and
+ * how the person was told of each request that waits for them.
+ */
+export type PersonRecordKind = "mentions" | "suggestions" | "notifications";
 
 /** One record of the person's exchanges, written with its audit event in one atomic step. */
 export interface PersonRecordWrite {

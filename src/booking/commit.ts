@@ -144,8 +144,10 @@ export async function commitResult(
   switch (outcome.status) {
     case "committed": {
       const { booking, displacedHolds, evicted, auditRef, replay } = outcome;
-      if (booking.status === "pending" && booking.pendingUntil !== undefined)
+      if (booking.status === "pending" && booking.pendingUntil !== undefined) {
+        if (!replay) deps.notifier?.requested(agent.username, booking);
         return { outcome: "pending", booking, expiresAt: booking.pendingUntil, auditRef, replay };
+      }
       return { outcome: "committed", booking, displacedHolds, evicted, auditRef, replay };
     }
     case "conflict":

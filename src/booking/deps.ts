@@ -1,4 +1,4 @@
-import type { Agent, Store } from "../arbiter/index.js";
+import type { Agent, Booking, Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import type { FreeBusyCache, RemoteProfiles, SafeFetch } from "../federation/index.js";
 import type { Signer } from "../identity/index.js";
@@ -33,6 +33,12 @@ export interface AgentActivity {
   acting(agent: Agent, now: number): Promise<void>;
 }
 
+/** Tells the person that a request waits for them (people/ notifications). */
+export interface RequestNotifier {
+  /** A pending booking was just recorded. Returns at once; failures are the notifier's. */
+  requested(username: string, booking: Booking): void;
+}
+
 /** What the use cases need from the node. */
 export interface BookingDeps {
   store: Store;
@@ -42,4 +48,6 @@ export interface BookingDeps {
   peers: PeerDeps;
   /** Absent: nothing shows agents at work. */
   activity?: AgentActivity;
+  /** Absent: nobody is told of requests beyond the events. */
+  notifier?: RequestNotifier;
 }

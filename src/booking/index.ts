@@ -15,7 +15,12 @@ export {
 } from "./commit.js";
 export * from "./counter.js";
 export * from "./decide.js";
-export type { AgentActivity, BookingDeps, BookingSettings } from "./deps.js";
+export type {
+  AgentActivity,
+  BookingDeps,
+  BookingSettings,
+  RequestNotifier,
+} from "./deps.js";
 export { fingerprint } from "./fingerprint.js";
 export * from "./meet.js";
 export * from "./peer-bookings.js";

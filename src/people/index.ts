@@ -1,5 +1,6 @@
 /** The person in the loop: their agents' presence, mentions, suggestions and notifications. */
 export type { PeopleDeps } from "./deps.js";
+export { createMailer, type Mail, type Mailer } from "./mailer.js";
 export {
   createMention,
   listMentions,
@@ -8,6 +9,17 @@ export {
   type MentionStatus,
   markMentionsDone,
 } from "./mentions.js";
+export {
+  type ChannelNotice,
+  type ChannelStatus,
+  listRequestNotices,
+  type MintLoginLink,
+  type NotifyDeps,
+  notifyPendingRequest,
+  type RequestNotice,
+  requestNotice,
+  requestPath,
+} from "./notify.js";
 export {
   listPresence,
   MAX_PRESENCE_NOTE,

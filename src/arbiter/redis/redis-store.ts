@@ -168,7 +168,9 @@ export class RedisStore implements Store {
       await this.client.sRem(USERS_KEY, username);
       await this.client.zRem(PENDING_DUE_KEY, username);
       // The person's mentions and suggestions (same slot; a record without its user is inert).
-      await this.client.del([userKey(username, "mentions"), userKey(username, "suggestions")]);
+      await this.client.del(
+        ["mentions", "suggestions", "notifications"].map((kind) => userKey(username, kind)),
+      );
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
