@@ -62,6 +62,26 @@ for (const kind of storeKinds()) {
       expect(await store.getPersonRecord("jane", "mentions", "mnt_a")).toBe(write().value);
     });
 
+    it("forgets the records with their user", async () => {
+      await store.putUser(
+        {
+          username: "jane",
+          input: {},
+          published: "{}",
+          etag: '"x"',
+          visibility: "public",
+          source: "admin",
+          updatedAt: 0,
+        },
+        "admin",
+      );
+      await store.putPersonRecord(write());
+      await store.putPersonRecord(write({ kind: "notifications", id: "bkg_a" }));
+      expect(await store.deleteUser("jane", "admin")).toBe(true);
+      expect(await store.listPersonRecords("jane", "mentions")).toEqual([]);
+      expect(await store.getPersonRecord("jane", "notifications", "bkg_a")).toBeNull();
+    });
+
     it("lets exactly one of concurrent writes from the same read through", async () => {
       await store.putPersonRecord(write({ kind: "suggestions", id: "sug_a" }));
       const read = (await store.getPersonRecord("jane", "suggestions", "sug_a"))!;
