@@ -402,7 +402,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
 
   wait_for_events: {
     title: "Wait for events",
-    description: `This agent's events (bookings made, bumped, cancelled, counter-proposals, …) after the cursor, waiting up to wait_seconds (≤ ${MAX_WAIT_MS / 1000}, default ${DEFAULT_WAIT_SECONDS}) for one to come. Pass next_cursor back as after.`,
+    description: `This agent's events (bookings made, bumped, cancelled, counter-proposals, its person's mentions and decisions on its suggestions, …) after the cursor, waiting up to wait_seconds (≤ ${MAX_WAIT_MS / 1000}, default ${DEFAULT_WAIT_SECONDS}) for one to come. Pass next_cursor back as after.`,
     annotations: READ,
     async run({ ctx, caller, args, longPollSignal }) {
       const input = validateInput<{ after?: string; limit?: number; wait_seconds?: number }>(
