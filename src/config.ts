@@ -40,6 +40,7 @@ export interface ServerEnvironment {
   shutdownTimeoutSeconds?: string;
   metricsPort?: string;
   metricsHost?: string;
+  presenceTtlSeconds?: string;
   smtpUrl?: string;
   smtpFrom?: string;
 }
@@ -73,6 +74,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): ServerEnvironment
     shutdownTimeoutSeconds: pick("SHUTDOWN_TIMEOUT_SECONDS"),
     metricsPort: pick("METRICS_PORT"),
     metricsHost: pick("METRICS_HOST"),
+    presenceTtlSeconds: pick("PRESENCE_TTL_SECONDS"),
     smtpUrl: pick("SMTP_URL"),
     smtpFrom: pick("SMTP_FROM"),
   };
@@ -133,6 +135,12 @@ export interface OutboundConfig {
   dnsServers: DnsServer[];
 }
 
+/** Agents' presence on the person's calendar (reading, thinking, acting, completed). */
+export interface PresenceConfig {
+  /** How long a presence lasts unless the agent refreshes it. */
+  ttlSeconds: number;
+}
+
 export interface WebhooksConfig {
   /** How long a webhook receiver has to answer a delivery. */
   timeoutMs: number;
@@ -151,6 +159,7 @@ export interface Config {
   outbound: OutboundConfig;
   webhooks: WebhooksConfig;
   metrics: MetricsConfig;
+  presence: PresenceConfig;
   log: { level: LogLevel };
   mail: MailConfig;
 }
@@ -294,6 +303,9 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
           ? undefined
           : integer("METRICS_PORT", env.metricsPort, 0, 0, 65535),
       host: env.metricsHost ?? host,
+    },
+    presence: {
+      ttlSeconds: integer("PRESENCE_TTL_SECONDS", env.presenceTtlSeconds, 60, 1, 3600),
     },
     log: { level: logLevel },
     mail: parseMail(env, domain),

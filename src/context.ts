@@ -41,12 +41,21 @@ import {
 import { createLogger, type Logger } from "./logger.js";
 import { createOperations, instrumentStore, type Operations } from "./operations/index.js";
 import {
-  type LoginMailer,
+  createMailer,
+  type Mailer,
   MemoryPeopleStore,
+  MemoryPresenceStore,
+  type MintLoginLink,
+  markActing,
+  mintLoginLink,
+  type NotifyDeps,
+  notifyPendingRequest,
   type PeopleDeps,
   type PeopleStore,
+  PresenceSignal,
   RedisPeopleStore,
-  smtpLoginMailer,
+  RedisPresenceStore,
+  type SignInDeps,
 } from "./people/index.js";
 import type { PublishDeps } from "./profile/publish.js";
 import { StartupError } from "./startup-error.js";
@@ -62,6 +71,8 @@ export interface ContextOverrides {
   lookup?: Outbound["lookup"];
   /** Where sign-in state is kept (default: the node's Redis, or memory). */
   people?: PeopleStore;
+  /** Makes the sign-in links of notification emails (the inbox's login links). */
+  mintLoginLink?: MintLoginLink;
 }
 
 interface ContextParts {
@@ -81,7 +92,8 @@ interface ContextParts {
   profiles: RemoteProfiles;
   operations: Operations;
   people: PeopleStore;
-  mailer: (LoginMailer & { close(): void }) | undefined;
+  mailer: Mailer | undefined;
+  mintLoginLink: MintLoginLink | undefined;
 }
 
 /** The one Redis connection, shared by the arbiter and the webhooks; the context closes it. */
@@ -147,6 +159,10 @@ export class Context {
   readonly webhooks: Webhooks;
   /** What the booking use cases need, built once. */
   readonly booking: BookingDeps;
+  /** What the person's use cases (presence, mentions, suggestions) need, built once. */
+  readonly people: PeopleDeps;
+  /** How a person is told of requests waiting for them (their profile's notify channels). */
+  readonly notify: NotifyDeps;
   /** What profile publishing needs, built once. */
   readonly publishDeps: PublishDeps;
   /** DNS, the SSRF-safe fetch and discovery, for every request to another organization. */
@@ -158,10 +174,9 @@ export class Context {
   /** Phase (readiness), store health and metrics. */
   readonly operations: Operations;
   /** The person's sign-in: login links and sessions. */
-  readonly people: PeopleDeps;
-  /** Sends login links by email; undefined without SMTP_URL. */
-  readonly mailer: LoginMailer | undefined;
-  private readonly closeMailer: () => void;
+  readonly signIn: SignInDeps;
+  /** Sends login links and request notifications by email; undefined without SMTP_URL. */
+  readonly mailer: Mailer | undefined;
   private readonly orgKey: JWK;
   private readonly redis: SharedRedis | undefined;
   private readonly sweeper: PendingSweeper;
@@ -182,14 +197,13 @@ export class Context {
     this.outbound = parts.outbound;
     this.profiles = parts.profiles;
     this.operations = parts.operations;
-    this.people = {
+    this.signIn = {
       people: parts.people,
       users: parts.store,
       clock: parts.clock,
       publicUrl: parts.cfg.service.publicUrl,
     };
     this.mailer = parts.mailer;
-    this.closeMailer = () => parts.mailer?.close();
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
     this.sweeper = startPendingSweeper(parts.store, parts.logger);
     const { metrics } = parts.operations;
@@ -207,6 +221,38 @@ export class Context {
         domain: parts.cfg.service.domain,
         clock: parts.clock,
       },
+      activity: { acting: (agent, now) => markActing(this.people, agent, now) },
+      notifier: {
+        requested: (username, booking) => {
+          notifyPendingRequest(this.notify, username, booking).catch((err: Error) =>
+            parts.logger.warn(
+              { username, bookingId: booking.id, err: err.message },
+              "notify failed",
+            ),
+          );
+        },
+      },
+    };
+    this.notify = {
+      store: parts.store,
+      webhooks: parts.webhooks,
+      mailer: parts.mailer,
+      // The email's link signs the person in and then opens the request.
+      mintLoginLink:
+        parts.mintLoginLink ??
+        (async (username, next) =>
+          `${(await mintLoginLink(this.signIn, username)).url}&next=${encodeURIComponent(next)}`),
+      logger: parts.logger,
+    };
+    // Presence lives beside the arbiter's state, on the same Redis connection when there is one.
+    const connection =
+      parts.redis ?? (parts.store instanceof RedisStore ? parts.store.connection : undefined);
+    this.people = {
+      store: parts.store,
+      booking: this.booking,
+      presence: connection ? new RedisPresenceStore(connection) : new MemoryPresenceStore(),
+      presenceSignal: new PresenceSignal(),
+      presenceTtlMs: parts.cfg.presence.ttlSeconds * 1000,
     };
     this.publishDeps = {
       publicUrl: parts.cfg.service.publicUrl,
@@ -317,7 +363,8 @@ export class Context {
       operations,
       people:
         overrides.people ?? (redis ? new RedisPeopleStore(redis) : new MemoryPeopleStore(clock)),
-      mailer: cfg.mail.smtpUrl ? smtpLoginMailer(cfg.mail.smtpUrl, cfg.mail.from) : undefined,
+      mailer: createMailer(cfg.mail),
+      mintLoginLink: overrides.mintLoginLink,
     });
   }
 
@@ -354,9 +401,9 @@ export class Context {
       // The background loops read the store: they stop first.
       await this.sweeper.stop();
       await this.webhooks.stop();
-      this.closeMailer();
     } finally {
       try {
+        this.mailer?.close();
         await this.store.close();
       } finally {
         if (this.redis?.isOpen) await this.redis.close();

@@ -37,7 +37,9 @@ export type NotFoundCode =
   | "slot_not_found"
   | "webhook_not_found"
   | "resource_not_found"
-  | "archive_not_found";
+  | "archive_not_found"
+  | "mention_not_found"
+  | "suggestion_not_found";
 
 /** Another system did not answer as it must (502). */
 export type UpstreamCode =

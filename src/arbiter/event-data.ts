@@ -19,6 +19,8 @@ export function agentData(agent: Agent): Record<string, unknown> {
     name: agent.name,
     priority: agent.priority,
     scopes: agent.scopes,
+    // Only when set: the events of agents without it keep their earlier shape.
+    ...(agent.requiresAck === true && { requires_ack: true }),
   };
 }
 

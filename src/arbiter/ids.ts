@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 
-export type IdPrefix = "usr" | "agt" | "hld" | "bkg" | "ctr" | "evt" | "whk";
+export type IdPrefix = "usr" | "agt" | "hld" | "bkg" | "ctr" | "evt" | "whk" | "mnt" | "sug";
 
 /** A random id with its kind as prefix, e.g. `bkg_3f9…` (96 bits, base64url). */
 export function newId(prefix: IdPrefix): string {

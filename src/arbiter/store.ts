@@ -151,6 +151,32 @@ export interface AuditQuery {
   archive?: number;
 }
 
+/**
+ * The person's exchanges with their agents (src/people/): instructions and answers, and
+ * how the person was told of each request that waits for them.
+ */
+export type PersonRecordKind = "mentions" | "suggestions" | "notifications";
+
+/** One record of the person's exchanges, written with its audit event in one atomic step. */
+export interface PersonRecordWrite {
+  username: string;
+  kind: PersonRecordKind;
+  id: string;
+  /** The record, serialized. */
+  value: string;
+  /**
+   * Compare-and-set: the value the record must still have (as it was read), or null when
+   * it must not exist yet. Of concurrent writes from one read, exactly one is recorded.
+   */
+  expected: string | null;
+  event: { type: string; actor: string; resource: string; data: Record<string, unknown> };
+}
+
+export type PersonRecordOutcome =
+  | { status: "recorded"; auditRef: string }
+  /** The record changed since it was read (or already exists): nothing written. */
+  | { status: "stale" };
+
 export interface Store {
   readonly kind: "memory" | "redis";
 
@@ -279,6 +305,12 @@ export interface Store {
   decideCounter(cmd: CounterDecisionCommand): Promise<CounterDecisionOutcome>;
   getCounter(username: string, counterId: string): Promise<CounterProposal | null>;
   listCounters(username: string, bookingId: string): Promise<CounterProposal[]>;
+
+  /** Writes a mention or suggestion and appends its event (compare-and-set, atomic). */
+  putPersonRecord(write: PersonRecordWrite): Promise<PersonRecordOutcome>;
+  getPersonRecord(username: string, kind: PersonRecordKind, id: string): Promise<string | null>;
+  /** Every record of the kind, in no particular order. */
+  listPersonRecords(username: string, kind: PersonRecordKind): Promise<string[]>;
 
   readAudit(username: string, query?: AuditQuery): Promise<AuditEvent[]>;
   auditHead(

@@ -15,6 +15,8 @@ export interface Agent {
   scopes: string[];
   /** A remote DID this rank applies to (federation). */
   did?: string;
+  /** Its commits wait for the person's acknowledgement (pending bookings). */
+  requiresAck?: boolean;
   createdAt: number;
 }
 

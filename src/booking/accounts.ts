@@ -28,7 +28,14 @@ export async function existingAgent(
 export async function createAgent(
   deps: BookingDeps,
   caller: AdminCaller,
-  input: { username: string; name: string; priority: number; scopes?: string[]; did?: string },
+  input: {
+    username: string;
+    name: string;
+    priority: number;
+    scopes?: string[];
+    did?: string;
+    requires_ack?: boolean;
+  },
 ): Promise<{ agent: Agent; apiKey: string }> {
   const username = await existingUser(deps, input.username);
   const { key, keyHash } = newAgentKey();
@@ -39,6 +46,7 @@ export async function createAgent(
     priority: input.priority,
     scopes: input.scopes ?? DEFAULT_AGENT_SCOPES,
     ...(input.did !== undefined && { did: input.did }),
+    ...(input.requires_ack === true && { requiresAck: true }),
     createdAt: await deps.store.now(),
   };
   await deps.store.createAgent(agent, keyHash, actorOf(caller));
@@ -48,14 +56,22 @@ export async function createAgent(
 export async function updateAgent(
   deps: BookingDeps,
   caller: AdminCaller,
-  input: { username: string; agentId: string; name?: string; priority?: number },
+  input: {
+    username: string;
+    agentId: string;
+    name?: string;
+    priority?: number;
+    requires_ack?: boolean;
+  },
 ): Promise<Agent> {
   const username = await existingUser(deps, input.username);
-  const agent = await existingAgent(deps, username, input.agentId);
+  const { requiresAck: _was, ...agent } = await existingAgent(deps, username, input.agentId);
+  const requiresAck = input.requires_ack ?? _was === true;
   const updated: Agent = {
     ...agent,
     ...(input.name !== undefined && { name: input.name }),
     ...(input.priority !== undefined && { priority: input.priority }),
+    ...(requiresAck && { requiresAck: true }),
   };
   await deps.store.updateAgent(updated, actorOf(caller));
   return updated;

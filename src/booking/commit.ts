@@ -78,19 +78,22 @@ export async function placeHold(
   ]);
   const checked = await checkRules(deps, view, agent, "hold", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
-  const outcome =
+  const [outcome] = await Promise.all([
     (checked.prior as HoldOutcome | undefined) ??
-    (await deps.store.hold({
-      username: agent.username,
-      agentId: agent.id,
-      priority: agent.priority,
-      start: input.start,
-      end: input.end,
-      holdId: newId("hld"),
-      ttlMs: deps.settings.holdTtlSeconds * 1000,
-      idempotencyKey: input.idempotencyKey,
-      fingerprint: fingerprint(input.request),
-    }));
+      deps.store.hold({
+        username: agent.username,
+        agentId: agent.id,
+        priority: agent.priority,
+        start: input.start,
+        end: input.end,
+        holdId: newId("hld"),
+        ttlMs: deps.settings.holdTtlSeconds * 1000,
+        idempotencyKey: input.idempotencyKey,
+        fingerprint: fingerprint(input.request),
+      }),
+    // Beside the decision, not before it: showing the agent at work costs no wait.
+    deps.activity?.acting(agent, now),
+  ]);
   if (outcome.status === "conflict")
     return conflictOf(deps.store, view, outcome.winner, input, now, agent.id);
   if (outcome.status !== "held") return ruleViolation("idempotency_key_reused");
@@ -141,6 +144,10 @@ export async function commitResult(
   switch (outcome.status) {
     case "committed": {
       const { booking, displacedHolds, evicted, auditRef, replay } = outcome;
+      if (booking.status === "pending" && booking.pendingUntil !== undefined) {
+        if (!replay) deps.notifier?.requested(agent.username, booking);
+        return { outcome: "pending", booking, expiresAt: booking.pendingUntil, auditRef, replay };
+      }
       return { outcome: "committed", booking, displacedHolds, evicted, auditRef, replay };
     }
     case "conflict":
@@ -157,6 +164,20 @@ export async function commitResult(
 async function outranksEveryone(deps: BookingDeps, agent: Agent): Promise<boolean> {
   const agents = await deps.store.listAgents(agent.username);
   return agents.every((a) => a.id === agent.id || a.priority > agent.priority);
+}
+
+/**
+ * When a request waiting for the person expires: after the pending TTL, and never past
+ * the slot's start minus the profile's notice.
+ */
+export function pendingExpiry(
+  settings: BookingSettings,
+  view: CalendarView,
+  start: number,
+  now: number,
+): number {
+  const noticeMs = (view.profile.min_notice_hours ?? 0) * 3_600_000;
+  return Math.min(now + settings.pendingTtlSeconds * 1000, start - noticeMs);
 }
 
 /** A commit: through the arbitration window when another agent could outrank it. */
@@ -176,11 +197,14 @@ export async function commitBooking(
   const checked = await checkRules(deps, view, agent, "commit", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
   const cmd = commitCommand(deps.settings, view, agent, input);
-  const outcome =
+  // An agent the person must acknowledge asks: its commit waits as a pending booking.
+  if (agent.requiresAck === true)
+    cmd.pending = { expiresAt: pendingExpiry(deps.settings, view, input.start, now) };
+  const [outcome] = await Promise.all([
     (checked.prior as CommitOutcome | undefined) ??
-    (windowMs === 0 || outranks
-      ? await deps.store.commit(cmd)
-      : await deps.store.arbitrate(cmd, windowMs));
+      (windowMs === 0 || outranks ? deps.store.commit(cmd) : deps.store.arbitrate(cmd, windowMs)),
+    deps.activity?.acting(agent, now),
+  ]);
   return commitResult(deps, view, agent, input, outcome, now);
 }
 

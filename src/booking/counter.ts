@@ -88,7 +88,7 @@ export type CounterAcceptResult =
       counter: CounterProposal;
       commit: Extract<CommitResult, { outcome: "committed" }>;
     }
-  | Exclude<CommitResult, { outcome: "committed" }>;
+  | Exclude<CommitResult, { outcome: "committed" | "pending" }>;
 
 /** A refusal of the store's atomic decision: the counter changed since it was read. */
 function decisionRefused(reason: CounterRefusal, counterId: string, bookingId: string): never {
@@ -161,7 +161,7 @@ export async function acceptCounter(
   if (outcome.status !== "decided")
     return (await commitResult(deps, view, agent, commitInput, outcome, now)) as Exclude<
       CommitResult,
-      { outcome: "committed" }
+      { outcome: "committed" | "pending" }
     >;
   const committed = await commitResult(deps, view, agent, commitInput, outcome.commit!, now);
   return {

@@ -1,4 +1,4 @@
-import type { Store } from "../arbiter/index.js";
+import type { Agent, Booking, Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
 import type { FreeBusyCache, RemoteProfiles, SafeFetch } from "../federation/index.js";
 import type { Signer } from "../identity/index.js";
@@ -28,6 +28,18 @@ export interface PeerDeps {
   clock: Clock;
 }
 
+/** Tells the person's inbox that an agent is at work (people/ presence); advisory. */
+export interface AgentActivity {
+  /** The agent places a hold or commits at `now`: it shows as acting. Never throws. */
+  acting(agent: Agent, now: number): Promise<void>;
+}
+
+/** Tells the person that a request waits for them (people/ notifications). */
+export interface RequestNotifier {
+  /** A pending booking was just recorded. Returns at once; failures are the notifier's. */
+  requested(username: string, booking: Booking): void;
+}
+
 /** What the use cases need from the node. */
 export interface BookingDeps {
   store: Store;
@@ -37,4 +49,8 @@ export interface BookingDeps {
   peers: PeerDeps;
   /** Told each decision's outcome (metrics). */
   decisions?: DecisionObserver;
+  /** Absent: nothing shows agents at work. */
+  activity?: AgentActivity;
+  /** Absent: nobody is told of requests beyond the events. */
+  notifier?: RequestNotifier;
 }

@@ -4,10 +4,21 @@ export { availableSlots, freeBusy } from "./availability.js";
 export { type CalendarView, loadCalendar } from "./calendar.js";
 export * from "./callbacks.js";
 export * from "./caller.js";
-export { type CommitInput, commitCommand, commitResult, type HoldInput } from "./commit.js";
+export {
+  type CommitInput,
+  commitCommand,
+  commitResult,
+  type HoldInput,
+  pendingExpiry,
+} from "./commit.js";
 export * from "./counter.js";
 export * from "./decide.js";
-export type { BookingDeps, BookingSettings } from "./deps.js";
+export type {
+  AgentActivity,
+  BookingDeps,
+  BookingSettings,
+  RequestNotifier,
+} from "./deps.js";
 export { fingerprint } from "./fingerprint.js";
 export * from "./meet.js";
 export * from "./peer-bookings.js";

@@ -130,9 +130,10 @@ export async function requestBooking(
       : await deps.store.commit(cmd);
   switch (outcome.status) {
     case "committed":
-      return outcome.booking.status === "pending"
-        ? { outcome: "pending", booking: outcome.booking, view, expiresAt }
-        : { outcome: "confirmed", booking: outcome.booking, view };
+      if (outcome.booking.status !== "pending")
+        return { outcome: "confirmed", booking: outcome.booking, view };
+      deps.notifier?.requested(input.username, outcome.booking);
+      return { outcome: "pending", booking: outcome.booking, view, expiresAt };
     case "conflict":
       return conflictOf(deps.store, view, outcome.winner, slot, now);
     case "rejected":

@@ -68,8 +68,18 @@ export interface Committed {
   replay: boolean;
 }
 
+/** A commit of an agent that needs the person's acknowledgement: a pending booking. */
+export interface PendingCommit {
+  outcome: "pending";
+  booking: Booking;
+  /** When the request expires unless the person decides it. */
+  expiresAt: number;
+  auditRef: string;
+  replay: boolean;
+}
+
 export type HoldResult = Held | Conflict | RuleViolation;
-export type CommitResult = Committed | Conflict | RuleViolation;
+export type CommitResult = Committed | PendingCommit | Conflict | RuleViolation;
 
 export interface Released {
   outcome: "released";

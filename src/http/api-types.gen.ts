@@ -8,11 +8,19 @@ export interface AgentCreateRequest {
    */
   scopes?: ("availability" | "holds" | "bookings" | "audit" | "webhooks")[];
   did?: string;
+  /**
+   * Its commits wait for the person's acknowledgement: 202 pending, decided in the inbox.
+   */
+  requires_ack?: boolean;
 }
 
 export interface AgentUpdateRequest {
   name?: string;
   priority?: number;
+  /**
+   * Its commits wait for the person's acknowledgement: 202 pending, decided in the inbox.
+   */
+  requires_ack?: boolean;
 }
 
 export interface BookingRequest {
@@ -70,6 +78,26 @@ export interface MeetingRequest {
 }
 
 /**
+ * The person (or the admin for them) asks one of their agents to do something.
+ */
+export interface MentionCreateRequest {
+  agent_id: string;
+  text: string;
+}
+
+/**
+ * The agent marks its mentions done.
+ */
+export interface MentionUpdateRequest {
+  /**
+   * @minItems 1
+   * @maxItems 100
+   */
+  mention_ids: string[];
+  status: "done";
+}
+
+/**
  * A request to book a person's time, from a person or agent at another organization (or anonymous, where the profile allows it).
  */
 export interface PeerBookingRequest {
@@ -109,6 +137,17 @@ export interface PendingDecisionRequest {
 }
 
 /**
+ * The agent says what it is doing on its person's calendar; it lasts PRESENCE_TTL_SECONDS (60 s by default): refresh it every 30 s.
+ */
+export interface PresenceRequest {
+  status: "reading" | "thinking" | "acting" | "completed";
+  /**
+   * What the agent is doing, in a few words the person reads
+   */
+  note?: string;
+}
+
+/**
  * A profile as calendario-schema-v0.1.json describes it, unsigned: the node derives self, signs self_proof and organization_proof, and checks the rest against that schema (400 invalid_profile with pointers).
  */
 export interface ProfileInput {
@@ -118,6 +157,29 @@ export interface ProfileInput {
   timezone: string;
   visibility: string;
   [k: string]: unknown;
+}
+
+/**
+ * The agent proposes 1–5 slots to its person, who accepts one (booked as this agent) or rejects them.
+ */
+export interface SuggestionRequest {
+  /**
+   * The mention this answers
+   */
+  mention_id?: string;
+  /**
+   * @minItems 1
+   * @maxItems 5
+   */
+  slots: {
+    start: string;
+    end: string;
+  }[];
+  note?: string;
+  /**
+   * Someone at another organization to meet (user@domain): accepting books both calendars or neither
+   */
+  with?: string;
 }
 
 export interface WebhookCreateRequest {

@@ -32,6 +32,8 @@ export const STATUS_OF_CODE: Readonly<Record<ErrorCode, number>> = {
   webhook_not_found: 404,
   resource_not_found: 404,
   archive_not_found: 404,
+  mention_not_found: 404,
+  suggestion_not_found: 404,
   conflict: 409,
   managed_by_file: 409,
   payload_too_large: 413,

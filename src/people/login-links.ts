@@ -5,7 +5,7 @@
  */
 import { NotFoundError } from "../errors.js";
 import { USERNAME_RE } from "../profile/index.js";
-import type { PeopleDeps } from "./deps.js";
+import type { SignInDeps } from "./deps.js";
 import { newSecret, SECRET_RE, secretHash } from "./secret.js";
 
 export const LOGIN_LINK_TTL_MS = 15 * 60_000;
@@ -23,7 +23,7 @@ export interface LoginLink {
 }
 
 /** A new login link for `username`; unknown user: NotFoundError `unknown_user`. */
-export async function mintLoginLink(deps: PeopleDeps, username: string): Promise<LoginLink> {
+export async function mintLoginLink(deps: SignInDeps, username: string): Promise<LoginLink> {
   if (!USERNAME_RE.test(username) || !(await deps.users.getUser(username)))
     throw new NotFoundError(`No user "${username}"`, "unknown_user");
   const token = newSecret();
@@ -46,7 +46,7 @@ export type LoginLinkUse =
   | { status: "invalid" };
 
 /** Spends the link: only the first call with a live link gets `valid`. */
-export async function consumeLoginLink(deps: PeopleDeps, token: string): Promise<LoginLinkUse> {
+export async function consumeLoginLink(deps: SignInDeps, token: string): Promise<LoginLinkUse> {
   if (!SECRET_RE.test(token)) return { status: "invalid" };
   const link = await deps.people.takeLoginLink(secretHash(token));
   if (!link) return { status: "invalid" };

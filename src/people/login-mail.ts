@@ -4,26 +4,11 @@
  * told the same thing, so the form does not reveal who has an account; the mail is sent
  * after the answer, so its timing reveals nothing either.
  */
-import nodemailer from "nodemailer";
 import type { Logger } from "../logger.js";
 import { USERNAME_RE } from "../profile/index.js";
-import type { PeopleDeps } from "./deps.js";
+import type { SignInDeps } from "./deps.js";
 import { LOGIN_LINK_TTL_MS, mintLoginLink } from "./login-links.js";
-
-export interface LoginMailer {
-  send(message: { to: string[]; subject: string; text: string }): Promise<void>;
-}
-
-/** A mailer on the SMTP relay of `smtpUrl` (nodemailer), From `from`. */
-export function smtpLoginMailer(smtpUrl: string, from: string): LoginMailer & { close(): void } {
-  const transport = nodemailer.createTransport(smtpUrl);
-  return {
-    async send(message) {
-      await transport.sendMail({ from, ...message });
-    },
-    close: () => transport.close(),
-  };
-}
+import type { Mailer } from "./mailer.js";
 
 /** The email addresses a profile lists under `response_channel.notify`. */
 export function notifyEmails(published: string): string[] {
@@ -53,7 +38,7 @@ export function usernameFromInput(input: string, domain: string): string | undef
  * whether or not anything was sent; failures are logged without the link.
  */
 export async function mailLoginLink(
-  deps: PeopleDeps & { mailer: LoginMailer; logger: Logger },
+  deps: SignInDeps & { mailer: Mailer; logger: Logger },
   username: string,
 ): Promise<boolean> {
   const user = await deps.users.getUser(username);

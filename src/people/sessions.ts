@@ -2,7 +2,7 @@
  * Sessions of signed-in people: a random id in a cookie, the store keeping its hash. A
  * session lasts 12 hours from sign-in (fixed, not sliding) or until sign-out.
  */
-import type { PeopleDeps } from "./deps.js";
+import type { SignInDeps } from "./deps.js";
 import { newSecret, SECRET_RE, secretHash } from "./secret.js";
 
 export const SESSION_TTL_MS = 12 * 3_600_000;
@@ -15,7 +15,7 @@ export interface Session {
 }
 
 /** A new session (always a fresh id: signing in never reuses one the browser brought). */
-export async function startSession(deps: PeopleDeps, username: string): Promise<Session> {
+export async function startSession(deps: SignInDeps, username: string): Promise<Session> {
   const id = newSecret();
   const now = deps.clock.now();
   const expiresAt = now + SESSION_TTL_MS;
@@ -29,7 +29,7 @@ export async function startSession(deps: PeopleDeps, username: string): Promise<
 
 /** The username of a live session, or null (unknown, ended, expired, or its user deleted). */
 export async function sessionUser(
-  deps: PeopleDeps,
+  deps: SignInDeps,
   id: string | undefined,
 ): Promise<string | null> {
   if (id === undefined || !SECRET_RE.test(id)) return null;
@@ -40,7 +40,7 @@ export async function sessionUser(
 }
 
 /** Sign-out: the session ends on every node process at once. */
-export async function endSession(deps: PeopleDeps, id: string | undefined): Promise<void> {
+export async function endSession(deps: SignInDeps, id: string | undefined): Promise<void> {
   if (id === undefined || !SECRET_RE.test(id)) return;
   await deps.people.deleteSession(secretHash(id));
 }

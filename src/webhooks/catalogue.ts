@@ -78,6 +78,28 @@ export const EVENT_CATALOGUE: readonly EventTypeInfo[] = [
     audience: "agent",
     description: "The booking's agent rejected a counter-proposal.",
   },
+  {
+    type: "mention.created",
+    audience: "agent",
+    description: "The person asked this agent to do something (a mention, status sent).",
+  },
+  {
+    type: "suggestion.accepted",
+    audience: "agent",
+    description:
+      "The person accepted one slot of this agent's suggestion: it is booked as the agent (booking_id).",
+  },
+  {
+    type: "suggestion.rejected",
+    audience: "agent",
+    description: "The person rejected this agent's suggestion (with their message, if any).",
+  },
+  { type: "mention.done", audience: "user", description: "An agent marked a mention done." },
+  {
+    type: "suggestion.created",
+    audience: "user",
+    description: "An agent proposed slots to the person (a suggestion, status open).",
+  },
   { type: "hold.created", audience: "user", description: "An agent placed a hold." },
   {
     type: "hold.released",

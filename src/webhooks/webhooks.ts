@@ -2,7 +2,7 @@
  * The webhooks part as the rest of the node sees it: subscriptions, deliveries, polling,
  * and the dispatcher running in the background. Built once, in the context.
  */
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { LookupFunction } from "node:net";
 import type { Store } from "../arbiter/index.js";
 import type { Clock } from "../clock.js";
@@ -25,7 +25,9 @@ import { type EventsPage, waitForEvents } from "./polling.js";
 import type { WebhookRedisClient } from "./redis/client.js";
 import { RedisWebhookStore } from "./redis/redis-webhook-store.js";
 import { AGENT_REVOKED, type DeliveryAttemptObserver, disableSubscription } from "./sender.js";
+import { newSigningSecret } from "./signature.js";
 import {
+  checkSubscriptionUrl,
   createSubscription,
   rotateSecret,
   type Subscriber,
@@ -190,6 +192,44 @@ export class Webhooks {
     const deps = { webhookStore: this.webhookStore, store: this.subscriptionDeps.store };
     if (await ensureCallbacksSubscription(deps, username, this.subscriptionDeps.clock.now()))
       this.dispatcher?.watchChanged();
+  }
+
+  /**
+   * The user-level subscription carrying the person's `webhook` notify channel (their
+   * profile's `response_channel.notify`) at `url`: one per URL, created on first use so
+   * that it delivers events after `fromSeq` (pass the seq just before the event that
+   * needs delivering). Delivered, signed and retried like any subscription; the admin
+   * lists it and rotates its secret through the webhook API.
+   */
+  async ensureNotifySubscription(
+    username: string,
+    url: string,
+    events: string[],
+    fromSeq: number,
+  ): Promise<{ subscription: Subscription; created: boolean }> {
+    const id = `whk_notify_${createHash("sha256").update(url).digest("base64url").slice(0, 24)}`;
+    const existing = await this.webhookStore.getSubscription(username, id);
+    if (existing) return { subscription: existing, created: false };
+    const checked = await checkSubscriptionUrl(
+      url,
+      this.subscriptionDeps.allowInsecure,
+      this.subscriptionDeps.lookup,
+    );
+    const now = this.subscriptionDeps.clock.now();
+    const subscription: Subscription = {
+      id,
+      username,
+      agentId: null,
+      url: checked,
+      events,
+      secrets: [{ secret: newSigningSecret(), createdAt: now, expiresAt: null }],
+      status: "active",
+      fromSeq,
+      createdAt: now,
+    };
+    await this.webhookStore.putSubscription(subscription);
+    this.dispatcher?.watchChanged();
+    return { subscription, created: true };
   }
 
   async forgetAgent(username: string, agentId: string): Promise<number> {

@@ -288,6 +288,8 @@ const CHECKED = [
   "audit-response",
   "checkpoint-jws-header",
   "checkpoint-jws-payload",
+  "presence-request",
+  "presence-response",
 ];
 
 describe("docs/PROTOCOL.md", () => {
@@ -645,6 +647,9 @@ describe.each(STORES)("examples answered by a node (%s store)", (store) => {
     auditAnswer = audit.body;
     janeChain = (await admin(request(node.app).get("/v1/audit").query({ user_id: "jane" }))).body
       .events;
+
+    // §14
+    check("presence-response", await send("presence-request", "assistant"));
   });
   afterAll(() => stop?.());
 
@@ -672,6 +677,7 @@ describe.each(STORES)("examples answered by a node (%s store)", (store) => {
     "counter-response",
     "counter-accept-response",
     "audit-response",
+    "presence-response",
   ])("%s is what the node answers", (name) => {
     expect(results.get(name)).toEqual([]);
   });

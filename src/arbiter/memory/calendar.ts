@@ -56,6 +56,8 @@ export class Calendar {
   readonly dayCount = new Map<string, number>();
   readonly events: AuditEvent[] = [];
   readonly counters = new Map<string, CounterProposal>();
+  /** Mentions and suggestions, by `<kind>:<id>`, serialized. */
+  readonly personRecords = new Map<string, string>();
   private readonly idempotency = new Map<
     string,
     { fingerprint: string; answer: Answer; until: number }

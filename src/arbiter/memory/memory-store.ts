@@ -10,6 +10,9 @@ import type {
   Interval,
   PendingDecisionCommand,
   PendingDecisionOutcome,
+  PersonRecordKind,
+  PersonRecordOutcome,
+  PersonRecordWrite,
   RateLimitOutcome,
   ReleaseOutcome,
   RemoteStatusOutcome,
@@ -470,6 +473,27 @@ export class MemoryStore implements Store {
     return w.count > limit
       ? { allowed: false, retryAfterMs: w.start + windowMs - now }
       : { allowed: true, retryAfterMs: 0 };
+  }
+
+  async putPersonRecord(write: PersonRecordWrite): Promise<PersonRecordOutcome> {
+    const cal = this.calendar(write.username);
+    const field = `${write.kind}:${write.id}`;
+    if ((cal.personRecords.get(field) ?? null) !== write.expected) return { status: "stale" };
+    cal.personRecords.set(field, write.value);
+    const { type, actor, resource, data } = write.event;
+    return {
+      status: "recorded",
+      auditRef: cal.audit(this.clock.now(), type, actor, resource, data),
+    };
+  }
+
+  async getPersonRecord(username: string, kind: PersonRecordKind, id: string) {
+    return this.calendars.get(username)?.personRecords.get(`${kind}:${id}`) ?? null;
+  }
+
+  async listPersonRecords(username: string, kind: PersonRecordKind): Promise<string[]> {
+    const records = this.calendars.get(username)?.personRecords ?? new Map<string, string>();
+    return [...records].filter(([field]) => field.startsWith(`${kind}:`)).map(([, v]) => v);
   }
 
   async putCounter(

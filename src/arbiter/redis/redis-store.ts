@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { RedisScripts } from "redis";
 import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
@@ -12,6 +13,9 @@ import type {
   Interval,
   PendingDecisionCommand,
   PendingDecisionOutcome,
+  PersonRecordKind,
+  PersonRecordOutcome,
+  PersonRecordWrite,
   RateLimitOutcome,
   ReleaseOutcome,
   RemoteStatusOutcome,
@@ -144,6 +148,11 @@ export class RedisStore implements Store {
     return new RedisStore(client, opts.clock, true, opts.leaveUnsealed);
   }
 
+  /** Its Redis connection, for the parts that keep state beside the arbiter's. */
+  get connection(): Client {
+    return this.client;
+  }
+
   /** A store on the node's shared connection (see `connectArbiterClient`). */
   static fromClient<S extends RedisScripts>(
     client: Client<S>,
@@ -258,6 +267,10 @@ export class RedisStore implements Store {
       await Promise.all(keyHashes.map((h) => this.client.del(agentKeyIndex(h))));
       await this.client.sRem(USERS_KEY, username);
       await this.client.zRem(PENDING_DUE_KEY, username);
+      // The person's mentions and suggestions (same slot; a record without its user is inert).
+      await this.client.del(
+        ["mentions", "suggestions", "notifications"].map((kind) => userKey(username, kind)),
+      );
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
@@ -618,6 +631,37 @@ export class RedisStore implements Store {
       [this.clock ? String(this.clock.now()) : "", String(limit), String(windowMs)],
     );
     return JSON.parse(reply as string) as RateLimitOutcome;
+  }
+
+  async putPersonRecord(write: PersonRecordWrite): Promise<PersonRecordOutcome> {
+    const { type, actor, resource, data } = write.event;
+    const expected =
+      write.expected === null ? "-" : createHash("sha1").update(write.expected).digest("hex");
+    const reply = await this.client.record(
+      [...calendarKeys(write.username), userKey(write.username, write.kind)],
+      [
+        ...this.common(),
+        type,
+        actor,
+        resource,
+        canonicalJson(data),
+        write.id,
+        write.value,
+        expected,
+      ],
+    );
+    const outcome = JSON.parse(reply as string) as { status: string; auditRef?: string };
+    return outcome.status === "recorded"
+      ? { status: "recorded", auditRef: outcome.auditRef! }
+      : { status: "stale" };
+  }
+
+  async getPersonRecord(username: string, kind: PersonRecordKind, id: string) {
+    return (await this.client.hGet(userKey(username, kind), id)) ?? null;
+  }
+
+  async listPersonRecords(username: string, kind: PersonRecordKind): Promise<string[]> {
+    return this.client.hVals(userKey(username, kind));
   }
 
   async putCounter(

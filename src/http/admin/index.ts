@@ -3,6 +3,7 @@ import type { Context } from "../../context.js";
 import { requireAdmin } from "../auth.js";
 import { adminAgentsRouter } from "./agents.js";
 import { adminLoginLinksRouter } from "./login-links.js";
+import { adminMentionsRouter } from "./mentions.js";
 import { adminRequestsRouter } from "./requests.js";
 import { adminUsersRouter } from "./users.js";
 
@@ -14,5 +15,6 @@ export function adminRouter(ctx: Context): Router {
   router.use(adminAgentsRouter(ctx));
   router.use(adminRequestsRouter(ctx));
   router.use(adminLoginLinksRouter(ctx));
+  router.use(adminMentionsRouter(ctx));
   return router;
 }

@@ -281,11 +281,12 @@ export const ROUTES: readonly Route[] = [
   {
     method: "post",
     path: "/v1/bookings",
-    summary: "Commit a booking (201; 200 when an idempotent replay)",
+    summary:
+      "Commit a booking (201; 200 when an idempotent replay; 202 pending when the agent requires the person's acknowledgement)",
     tag: "agents",
     security: ["agent"],
     body: "BookingRequest",
-    responses: { "201": "Booking", "200": "Booking", ...AGENT_WRITE },
+    responses: { "201": "Booking", "200": "Booking", "202": "Booking", ...AGENT_WRITE },
   },
   {
     method: "get",
@@ -354,6 +355,63 @@ export const ROUTES: readonly Route[] = [
     security: ["agent"],
     body: "MeetingRequest",
     responses: { "201": "Booking", "202": "Booking", "409": "Conflict", "422": "RuleViolation" },
+  },
+  {
+    method: "get",
+    path: "/v1/mentions",
+    summary: "The agent's mentions: what its person asked it to do (status sent or done)",
+    tag: "agents",
+    security: ["agent"],
+    query: [{ name: "status", description: "sent or done (default: both)" }],
+    responses: { "200": "Mentions" },
+  },
+  {
+    method: "patch",
+    path: "/v1/mentions",
+    summary: "Mark mentions done",
+    tag: "agents",
+    security: ["agent"],
+    body: "MentionUpdateRequest",
+    responses: { "200": "Mentions" },
+  },
+  {
+    method: "post",
+    path: "/v1/suggestions",
+    summary:
+      "Propose 1-5 slots to the person, who accepts one (booked as this agent) or rejects them",
+    tag: "agents",
+    security: ["agent"],
+    body: "SuggestionRequest",
+    responses: { "201": "Suggestion" },
+  },
+  {
+    method: "get",
+    path: "/v1/suggestions",
+    summary: "The agent's suggestions and how the person decided them",
+    tag: "agents",
+    security: ["agent"],
+    query: [
+      { name: "status", description: "open, accepting, accepted or rejected (default: all)" },
+    ],
+    responses: { "200": "Suggestions" },
+  },
+  {
+    method: "post",
+    path: "/v1/presence",
+    summary:
+      "Say what the agent is doing on its user's calendar (reading, thinking, acting, completed); lasts 60 s, refresh every 30 s",
+    tag: "agents",
+    security: ["agent"],
+    body: "PresenceRequest",
+    responses: { "200": "Presence" },
+  },
+  {
+    method: "get",
+    path: "/v1/presence",
+    summary: "The live presence of the user's agents",
+    tag: "agents",
+    security: ["agent"],
+    responses: { "200": "PresenceList" },
   },
   {
     method: "get",
@@ -512,6 +570,13 @@ function adminRoutes(): Route[] {
       {
         "201": "LoginLink",
       },
+    ),
+    admin(
+      "post",
+      `${u}/mentions`,
+      "Ask one of the user's agents to do something (a mention), for the person",
+      { "201": "Mention" },
+      "MentionCreateRequest",
     ),
     ...(["accept", "decline"] as const).map((d) =>
       admin(

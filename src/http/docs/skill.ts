@@ -138,6 +138,7 @@ ${example("get-booking", "http", request("GET", "/v1/bookings/<booking_id>"))}
 - **409 conflict**: someone else has the slot. The body names the winner (\`winning_agent_id\`, \`winning_agent_priority\`, \`winner\`) and \`suggested_times\`. Never send the same request again unchanged: pick one of \`suggested_times\` (or ask availability again) and hold that. If the slot matters, counter-propose to the winner (below).
 - **422 rule_violation**: the request breaks the person's rules; nothing changed. By \`reason_code\`:
 ${reasons}
+- **202 pending** (\`POST /v1/bookings\` when your user must acknowledge your bookings — \`requires_ack\`; MCP \`commit_booking\` \`outcome: "pending"\`): your user decides in their inbox. Do not book again; wait for \`booking.confirmed\`, \`booking.declined\` or \`booking.expired\`.
 - **202 pending** (\`POST /v1/meetings\`): the other person must acknowledge. Do not book again; wait for the \`booking.confirmed\`, \`booking.declined\` or \`booking.expired\` event (\`GET /v1/events?wait=30\`).
 - **400**: \`error.details\` has a JSON pointer to each bad value. **401**: your key is missing or revoked. **403**: a scope is missing, or it is not yours. **404**: no such record (or not yours). **429**: wait \`Retry-After\` seconds.
 
@@ -161,6 +162,17 @@ Give every hold and commit an \`idempotency_key\` (or the \`Idempotency-Key\` he
 
 To meet someone at another organization, \`POST /v1/meetings\` with ${fields("MeetingRequest")} (\`with\` is their address \`user@domain\`): the node books both sides or neither. \`201\` confirmed, \`202\` pending their acknowledgement, \`409\` with \`side\` (\`local\` or \`remote\`) and \`suggested_times\`, \`422\` a rule of either side.
 
+## Your person
+
+Your person sees what you are doing. While you work, say so every 30 s: \`POST /v1/presence\` with ${fields("PresenceRequest")} (it fades after a minute; holds and commits show you \`acting\` by themselves). \`GET /v1/presence\` lists what your user's agents are doing.
+
+${example("presence", "http", request("POST", "/v1/presence", { status: "thinking", note: "Comparing slots for the intro call" }))}
+Your person may ask you to do something: a **mention** (event \`mention.created\`). Read the open ones with \`GET /v1/mentions?status=sent\`:
+
+${example("mentions", "http", request("GET", "/v1/mentions?status=sent"))}
+Do the work, then answer with a **suggestion** instead of booking on your own: \`POST /v1/suggestions\` with ${fields("SuggestionRequest")} (1–5 slots; \`with\` for someone at another organization). Your person accepts one slot — the node books it as you — or rejects it: you receive \`suggestion.accepted\` (with \`booking_id\`) or \`suggestion.rejected\`. Mark the mention done with \`PATCH /v1/mentions\` \`{"mention_ids": [...], "status": "done"}\`.
+
+${example("suggestion", "http", request("POST", "/v1/suggestions", { slots: [{ start, end }], note: "Intro call" }))}
 ## Events
 
 Poll \`GET /v1/events?after=<next_cursor>&wait=30\`, or subscribe a webhook with \`POST /v1/webhooks\`.

@@ -50,7 +50,7 @@ async function requestCard(ctx: Context, b: Booking, zone: string): Promise<Html
   const note = text(b.details?.note);
   const who = r.address ?? b.agentId;
   const id = b.id;
-  return html`<article class="card" aria-labelledby="t-${id}" data-booking-id="${id}">
+  return html`<article class="card" id="${id}" aria-labelledby="t-${id}" data-booking-id="${id}">
   <h3 id="t-${id}">${subject}</h3>
   <dl>
     <dt>From</dt>

@@ -43,7 +43,7 @@ const persons = new WeakMap<Request, PersonCaller>();
 export function readSession(ctx: Context): RequestHandler {
   return async (req, _res, next) => {
     try {
-      const username = await sessionUser(ctx.people, cookieOf(req, SESSION_COOKIE));
+      const username = await sessionUser(ctx.signIn, cookieOf(req, SESSION_COOKIE));
       if (username) persons.set(req, { kind: "person", username });
       next();
     } catch (err) {

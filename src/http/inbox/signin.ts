@@ -34,6 +34,13 @@ const formValue = (body: unknown, name: string): string | undefined => {
   return typeof v === "string" ? v : undefined;
 };
 
+/** Where to go after signing in: a page of the inbox (a notification email names one), else the inbox. */
+function pageAfterSignIn(next: unknown): string {
+  return typeof next === "string" && /^\/inbox(\/[A-Za-z0-9_-]+)*(#[A-Za-z0-9_-]+)?$/.test(next)
+    ? next
+    : "/inbox";
+}
+
 export function signinRouter(ctx: Context): Router {
   const router = Router();
 
@@ -45,6 +52,7 @@ export function signinRouter(ctx: Context): Router {
         body: html`<p>Sign in to your Calendario inbox. The link works once.</p>
 <form method="post" action="/inbox/signin">
   <input type="hidden" name="token" value="${token}">
+  <input type="hidden" name="next" value="${pageAfterSignIn(req.query.next)}">
   <button type="submit" class="primary">Sign in</button>
 </form>`,
       }),
@@ -52,7 +60,7 @@ export function signinRouter(ctx: Context): Router {
   });
 
   router.post("/inbox/signin", async (req, res) => {
-    const use = await consumeLoginLink(ctx.people, formValue(req.body, "token") ?? "");
+    const use = await consumeLoginLink(ctx.signIn, formValue(req.body, "token") ?? "");
     if (use.status === "expired") {
       res
         .status(410)
@@ -80,15 +88,15 @@ export function signinRouter(ctx: Context): Router {
       return;
     }
     // Whatever session the browser brought ends: the person gets a new id.
-    await endSession(ctx.people, cookieOf(req, SESSION_COOKIE));
-    const session = await startSession(ctx.people, use.username);
+    await endSession(ctx.signIn, cookieOf(req, SESSION_COOKIE));
+    const session = await startSession(ctx.signIn, use.username);
     setSessionCookie(ctx, res, session.id);
     ctx.logger.info({ username: use.username }, "person signed in");
-    res.redirect(303, "/inbox");
+    res.redirect(303, pageAfterSignIn(formValue(req.body, "next")));
   });
 
   router.post("/inbox/signout", async (req, res) => {
-    await endSession(ctx.people, cookieOf(req, SESSION_COOKIE));
+    await endSession(ctx.signIn, cookieOf(req, SESSION_COOKIE));
     clearSessionCookie(ctx, res);
     res.type("html").send(messagePage("Signed out", "You are signed out."));
   });
@@ -157,7 +165,7 @@ export function signinRouter(ctx: Context): Router {
       );
     // Sent after the answer, and the answer is the same either way: nothing tells who exists.
     if (username && byUser.allowed)
-      void mailLoginLink({ ...ctx.people, mailer, logger: ctx.logger }, username).catch((err) =>
+      void mailLoginLink({ ...ctx.signIn, mailer, logger: ctx.logger }, username).catch((err) =>
         ctx.logger.warn({ err: (err as Error).message }, "login link email failed"),
       );
     res

@@ -112,8 +112,9 @@ export const OUTPUT_SCHEMAS: Record<ToolName, JsonSchema> = {
   },
   create_hold: decision(["held"], { hold, audit_ref: str, replay: bool }),
   release_hold: decision(["released"], { hold, audit_ref: str }),
-  commit_booking: decision(["committed"], {
+  commit_booking: decision(["committed", "pending"], {
     booking,
+    expires_at: utc,
     audit_ref: str,
     replay: bool,
     displaced_holds: { type: "array", items: hold },
@@ -149,6 +150,25 @@ export const OUTPUT_SCHEMAS: Record<ToolName, JsonSchema> = {
       events: { type: "array", items: { type: "object" } },
       next_cursor: str,
       has_more: bool,
+    },
+  },
+  set_presence: {
+    type: "object",
+    required: ["outcome", "presence"],
+    properties: {
+      outcome: { type: "string", enum: ["set"] },
+      presence: {
+        type: "object",
+        required: ["agent_id", "status", "expires_at"],
+        properties: {
+          agent_id: str,
+          name: str,
+          status: str,
+          note: str,
+          updated_at: utc,
+          expires_at: utc,
+        },
+      },
     },
   },
   request_meeting: decision(["confirmed", "pending"], {

@@ -63,6 +63,7 @@ export const INPUT_SCHEMAS = {
   get_audit: toolInputs.tools.get_audit!,
   wait_for_events: toolInputs.tools.wait_for_events!,
   request_meeting: fromApiBody("meeting-request"),
+  set_presence: fromApiBody("presence-request"),
 } satisfies Record<string, JsonSchema>;
 
 export type ToolName = keyof typeof INPUT_SCHEMAS;

@@ -25,15 +25,18 @@ import {
 } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { InvalidRequestError, NotFoundError } from "../../errors.js";
+import { setPresence } from "../../people/index.js";
 import { MAX_WAIT_MS } from "../../webhooks/index.js";
 import type {
   BookingRequest,
   CounterRequest,
   HoldRequest,
   MeetingRequest,
+  PresenceRequest,
 } from "../api-types.gen.js";
 import { whoamiJson } from "../v1/agents.js";
 import { rangeParams } from "../v1/params.js";
+import { presenceJson } from "../v1/presence.js";
 import { parseInterval } from "../v1/times.js";
 import {
   conflictJson,
@@ -195,7 +198,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
   commit_booking: {
     title: "Book a slot",
     description:
-      "Books [start, end) (over this agent's hold_id, if it has one). outcome: committed; conflict when another agent won the slot (the winner, suggested_times: pick one and retry); rule_violation (reason). Pass idempotency_key to retry safely: a retry gets the first answer.",
+      "Books [start, end) (over this agent's hold_id, if it has one). outcome: committed; pending when the person must acknowledge this agent's bookings (expires_at; booking.confirmed, booking.declined or booking.expired follows); conflict when another agent won the slot (the winner, suggested_times: pick one and retry); rule_violation (reason). Pass idempotency_key to retry safely: a retry gets the first answer.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     async run(call) {
       const body = validateInput<BookingRequest>("commit_booking", call.args);
@@ -227,6 +230,14 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
             evicted: result.evicted.map((b) => mcpBooking(b, now, zone)),
           };
         }
+        case "pending":
+          return {
+            outcome: "pending",
+            booking: mcpBooking(result.booking, result.booking.committedAt, zone),
+            expires_at: new Date(result.expiresAt).toISOString(),
+            audit_ref: result.auditRef,
+            replay: result.replay,
+          };
         case "conflict":
           return conflictJson(result, zone);
         case "rule_violation":
@@ -391,7 +402,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
 
   wait_for_events: {
     title: "Wait for events",
-    description: `This agent's events (bookings made, bumped, cancelled, counter-proposals, …) after the cursor, waiting up to wait_seconds (≤ ${MAX_WAIT_MS / 1000}, default ${DEFAULT_WAIT_SECONDS}) for one to come. Pass next_cursor back as after.`,
+    description: `This agent's events (bookings made, bumped, cancelled, counter-proposals, its person's mentions and decisions on its suggestions, …) after the cursor, waiting up to wait_seconds (≤ ${MAX_WAIT_MS / 1000}, default ${DEFAULT_WAIT_SECONDS}) for one to come. Pass next_cursor back as after.`,
     annotations: READ,
     async run({ ctx, caller, args, longPollSignal }) {
       const input = validateInput<{ after?: string; limit?: number; wait_seconds?: number }>(
@@ -406,6 +417,18 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         longPollSignal(),
       );
       return { events: page.events, next_cursor: String(page.cursor), has_more: page.hasMore };
+    },
+  },
+
+  set_presence: {
+    title: "Say what you are doing",
+    description:
+      "Shows your person what you are doing on their calendar: status reading, thinking, acting or completed, with a short note. It lasts about a minute: call it again every 30 s while you work. Holds and commits show you acting by themselves.",
+    annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
+    async run(call) {
+      const body = validateInput<PresenceRequest>("set_presence", call.args);
+      const presence = await setPresence(call.ctx.people, call.caller, body);
+      return { outcome: "set", presence: presenceJson(presence) };
     },
   },
 

@@ -50,16 +50,21 @@ export function bookingsRouter(ctx: Context): Router {
     if (body.invitee !== undefined) details.invitee = body.invitee;
     if (body.metadata !== undefined) details.metadata = body.metadata;
     const { idempotency_key: _key, ...request } = body;
-    const committed = orThrow(
-      await commitBooking(deps, caller, {
-        ...interval,
-        holdId: body.hold_id,
-        details: Object.keys(details).length > 0 ? details : undefined,
-        idempotencyKey: idempotencyKey(req, body.idempotency_key),
-        request: { ...request, start: interval.start, end: interval.end },
-      }),
-      "committed",
-    );
+    const result = await commitBooking(deps, caller, {
+      ...interval,
+      holdId: body.hold_id,
+      details: Object.keys(details).length > 0 ? details : undefined,
+      idempotencyKey: idempotencyKey(req, body.idempotency_key),
+      request: { ...request, start: interval.start, end: interval.end },
+    });
+    if (result.outcome === "pending") {
+      // The person must acknowledge this agent's bookings: it waits for them (202, also on a replay).
+      res
+        .status(202)
+        .json(bookingJson(result.booking, result.booking.committedAt, result.auditRef));
+      return;
+    }
+    const committed = orThrow(result, "committed");
     // A fresh booking is judged at its commit instant (no extra round trip); a replay, now.
     const now = committed.replay ? await ctx.store.now() : committed.booking.committedAt;
     res

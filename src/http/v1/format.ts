@@ -67,6 +67,7 @@ export function agentJson(a: Agent) {
     priority: a.priority,
     scopes: a.scopes,
     ...(a.did !== undefined && { did: a.did }),
+    ...(a.requiresAck === true && { requires_ack: true }),
     created_at: isoUtc(a.createdAt),
   };
 }

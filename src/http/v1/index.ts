@@ -8,6 +8,8 @@ import { bookingsRouter } from "./bookings.js";
 import { countersRouter } from "./counters.js";
 import { eventsRouter } from "./events.js";
 import { meetingsRouter } from "./meetings.js";
+import { mentionsRouter } from "./mentions.js";
+import { presenceRouter } from "./presence.js";
 import { webhooksRouter } from "./webhooks.js";
 
 /** The AgentDraft-compatible `/v1` API. */
@@ -22,5 +24,7 @@ export function v1Router(ctx: Context): Router {
   router.use(webhooksRouter(ctx));
   router.use(eventsRouter(ctx));
   router.use(meetingsRouter(ctx));
+  router.use(presenceRouter(ctx));
+  router.use(mentionsRouter(ctx));
   return router;
 }

@@ -17,6 +17,9 @@ const EXPECTED_STATUS: Record<string, number> = {
   commit: 201,
   "commit-again": 200,
   "get-booking": 200,
+  presence: 200,
+  mentions: 200,
+  suggestion: 201,
 };
 
 interface Example {

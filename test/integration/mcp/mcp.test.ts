@@ -30,6 +30,7 @@ const TOOLS = [
   "get_audit",
   "wait_for_events",
   "request_meeting",
+  "set_presence",
 ];
 
 afterAll(() => stopSharedRedis());
