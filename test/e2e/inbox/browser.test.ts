@@ -218,7 +218,7 @@ describe("the inbox in Chromium", { timeout: 90_000 }, () => {
     expect(a!.body.winning_agent_id).toBe(second.id);
   });
 
-  it("refuses a POST without Origin and another person's request id", async () => {
+  it("honours the session on every process; refuses a POST without Origin and another person's request id", async () => {
     await fed.acme.putProfile("bob", { response_channel: { human_ack_required: true } });
     const bobRequest = await call(`${annaBot.url}/v1/meetings`, "POST", annaBot.key, {
       with: fed.acme.address("bob"),
@@ -232,6 +232,9 @@ describe("the inbox in Chromium", { timeout: 90_000 }, () => {
     )!.resource;
     const cookie = (await context.cookies()).find((c) => c.name === "calendario_session")!;
     const headers = { cookie: `${cookie.name}=${cookie.value}` };
+    // The session lives in Redis: acme's other process honours it too.
+    const elsewhere = await fetch(`${fed.acme.url(1)}/inbox`, { headers, redirect: "manual" });
+    expect(elsewhere.status).toBe(200);
     const noOrigin = await fetch(`${fed.acme.url()}/inbox/requests/${bobId}/accept`, {
       method: "POST",
       headers,
