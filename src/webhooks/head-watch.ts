@@ -34,12 +34,7 @@ export class AuditHeadWatch {
    * Resolves true once the user's head seq is past `after`; false after `waitMs` or
    * when `signal` aborts, whichever comes first.
    */
-  waitPast(
-    username: string,
-    after: number,
-    waitMs: number,
-    signal: AbortSignal,
-  ): Promise<boolean> {
+  waitPast(username: string, after: number, waitMs: number, signal: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       let watch = this.users.get(username);
       if (!watch) {
@@ -78,8 +73,7 @@ export class AuditHeadWatch {
     } catch {
       // The store is away: polls keep waiting until their deadline; try again next tick.
     }
-    if (seq !== undefined)
-      for (const w of [...watch.waiters]) if (seq > w.after) w.wake(true);
+    if (seq !== undefined) for (const w of [...watch.waiters]) if (seq > w.after) w.wake(true);
     if (this.users.get(username) === watch && watch.waiters.size > 0)
       this.schedule(username, watch);
     else watch.timer = undefined;

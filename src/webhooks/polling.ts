@@ -65,8 +65,7 @@ export async function waitForEvents(
   let page = await readEvents(store, who, after, limit);
   while (page.events.length === 0 && !signal.aborted && performance.now() < deadline) {
     const before = page.cursor;
-    if (!(await watch.waitPast(who.username, before, deadline - performance.now(), signal)))
-      break;
+    if (!(await watch.waitPast(who.username, before, deadline - performance.now(), signal))) break;
     page = await readEvents(store, who, before, limit);
   }
   return page;
