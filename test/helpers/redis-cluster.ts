@@ -16,8 +16,9 @@ export interface RedisClusterOptions {
   /** Replicas per primary (default 0). */
   replicas?: 0 | 1;
   /**
-   * Milliseconds before a silent node is taken as failed (default 1000): with replicas,
-   * how soon one takes over from a dead primary.
+   * Milliseconds before a silent node is taken as failed (default 5000, so a loaded
+   * machine does not fail a node that was only slow): with replicas, how soon one takes
+   * over from a dead primary.
    */
   nodeTimeoutMs?: number;
 }
@@ -50,25 +51,33 @@ export async function startRedisCluster(
   options: RedisClusterOptions = {},
 ): Promise<TestRedisCluster> {
   const replicas = options.replicas ?? 0;
-  const nodeTimeout = options.nodeTimeoutMs ?? 1000;
-  const servers = await Promise.all(
-    Array.from({ length: PRIMARIES * (1 + replicas) }, () =>
-      startRedisServer({
-        connect: true,
-        args: [
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          "nodes.conf",
-          "--cluster-node-timeout",
-          String(nodeTimeout),
-          // A replica may always take over, however long its link was down.
-          "--cluster-replica-validity-factor",
-          "0",
-        ],
-      }),
-    ),
-  );
+  const nodeTimeout = options.nodeTimeoutMs ?? 5000;
+  // One after the other: six servers starting at once on a loaded 2-core machine can miss
+  // their start deadline.
+  const servers: RedisServer[] = [];
+  const stopStarted = () => Promise.all(servers.map((server) => server.stop()));
+  try {
+    for (let i = 0; i < PRIMARIES * (1 + replicas); i++)
+      servers.push(
+        await startRedisServer({
+          connect: true,
+          args: [
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            "nodes.conf",
+            "--cluster-node-timeout",
+            String(nodeTimeout),
+            // A replica may always take over, however long its link was down.
+            "--cluster-replica-validity-factor",
+            "0",
+          ],
+        }),
+      );
+  } catch (err) {
+    await stopStarted();
+    throw err;
+  }
   const nodes = servers.map((server) => ({ server, address: `127.0.0.1:${server.port}` }));
   const dead = new Set<RedisClusterNode>();
   const live = () => nodes.filter((n) => !dead.has(n));

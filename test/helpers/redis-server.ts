@@ -31,7 +31,8 @@ export interface RedisServer {
   restart(): Promise<void>;
 }
 
-const START_TIMEOUT_MS = 5_000;
+/** Generous: the machine running the tests may be loaded. */
+const START_TIMEOUT_MS = 15_000;
 const PROBE_TIMEOUT_MS = 250;
 const PORT_ATTEMPTS = 10;
 
@@ -201,7 +202,9 @@ async function launch(
     await sleep(20);
   }
   return fail(
-    new Error(`redis-server on port ${port} did not answer within 5 s: ${output.trim()}`),
+    new Error(
+      `redis-server on port ${port} did not answer within ${START_TIMEOUT_MS / 1000} s: ${output.trim()}`,
+    ),
   );
 }
 

@@ -20,7 +20,7 @@ export function adminRequestsRouter(ctx: Context): Router {
 
   router.get("/admin/v1/users/:username/requests", async (req, res) => {
     const username = await existingUser(deps, req.params.username as string);
-    const now = await ctx.store.now();
+    const now = await ctx.store.now(username);
     const pending = await ctx.store.listPending(username, {
       start: now,
       end: now + PENDING_LOOKAHEAD_MS,

@@ -40,7 +40,7 @@ export function publicApiRouter(ctx: Context): Router {
 
   router.get("/api/freebusy/:username", async (req, res) => {
     const { username } = await visibleUser(ctx, req);
-    const now = await ctx.store.now();
+    const now = await ctx.store.now(username);
     const details: { pointer: string; message: string }[] = [];
     const read = (name: "start" | "end", fallback: number) => {
       const raw = req.query[name];

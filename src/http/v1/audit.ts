@@ -57,7 +57,7 @@ export function auditRouter(ctx: Context): Router {
     const [events, head, now] = await Promise.all([
       ctx.store.readAudit(username, { resource, afterSeq, limit: max, archive }),
       ctx.store.auditHead(username, { archive }),
-      ctx.store.now(),
+      ctx.store.now(username),
     ]);
     if (resource !== undefined && events.length === 0 && afterSeq === 0)
       throw new NotFoundError(`No audit events for ${resource}`, "resource_not_found");

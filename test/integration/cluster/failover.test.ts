@@ -18,7 +18,7 @@ let cluster: TestRedisCluster;
 let node: TestNode | undefined;
 
 beforeAll(async () => {
-  cluster = await startRedisCluster({ replicas: 1, nodeTimeoutMs: 1000 });
+  cluster = await startRedisCluster({ replicas: 1, nodeTimeoutMs: 2000 });
 }, 90_000);
 afterAll(async () => {
   await node?.close();
