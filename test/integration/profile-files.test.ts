@@ -1,0 +1,36 @@
+/** Profile files (PROFILES_DIR) enter the node like admin API bodies: a repeated member is refused. */
+import { mkdir, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createLogger } from "../../src/logger.js";
+import { loadProfilesFromDir } from "../../src/profile/index.js";
+import { createTestNode, sampleProfileInput, type TestNode } from "../helpers/node.js";
+
+let node: TestNode;
+beforeAll(async () => {
+  node = await createTestNode();
+});
+afterAll(async () => {
+  await node.close();
+});
+
+it("skips a profile file that repeats a member, logging the member's path", async () => {
+  const dir = path.join(node.dataDir, "profiles");
+  await mkdir(dir);
+  await writeFile(path.join(dir, "ok.json"), JSON.stringify(sampleProfileInput("ok")));
+  const twice = JSON.stringify(sampleProfileInput("twice")).replace(
+    '"human_ack_required":false',
+    '"human_ack_required":false,"human_ack_required":true',
+  );
+  await writeFile(path.join(dir, "twice.json"), twice);
+  const logs: { msg: string; file?: string; error?: string }[] = [];
+  const logger = createLogger("info", { write: (line: string) => logs.push(JSON.parse(line)) });
+  const result = await loadProfilesFromDir(dir, node.ctx.store, node.ctx.publishDeps, logger);
+  expect(result).toEqual({ loaded: ["ok"], failed: ["twice"] });
+  expect(await node.ctx.store.getUser("twice")).toBeNull();
+  const logged = logs.find((l) => l.msg === "profile not loaded");
+  expect(path.basename(logged?.file ?? "")).toBe("twice.json");
+  expect(logged?.error).toMatch(
+    /"human_ack_required" appears twice at \/response_channel\/human_ack_required/,
+  );
+});
