@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createLogger } from "../../src/logger.js";
-import { loadProfilesFromDir } from "../../src/profile/index.js";
+import { loadProfilesFromDir, putUserProfile } from "../../src/profile/index.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../helpers/node.js";
 
 let node: TestNode;
@@ -33,4 +33,23 @@ it("skips a profile file that repeats a member, logging the member's path", asyn
   expect(logged?.error).toMatch(
     /"human_ack_required" appears twice at \/response_channel\/human_ack_required/,
   );
+});
+
+it("signs again an unchanged profile whose served form lacks what the official schema requires", async () => {
+  const input = sampleProfileInput("old");
+  const { ctx } = node;
+  const first = await putUserProfile(ctx.store, ctx.publishDeps, "old", input, "file");
+  // As a node before this version served it: no notify, no messages.
+  const served = JSON.parse(first.record.published);
+  delete served.response_channel.notify;
+  delete served.response_channel.booking_error_message;
+  await ctx.store.putUser({ ...first.record, published: JSON.stringify(served) }, "system");
+  const again = await putUserProfile(ctx.store, ctx.publishDeps, "old", input, "file");
+  expect(again.changed).toBe(true);
+  expect(JSON.parse(again.record.published).response_channel).toMatchObject({
+    notify: [],
+    booking_error_message: expect.any(String),
+  });
+  const unchanged = await putUserProfile(ctx.store, ctx.publishDeps, "old", input, "file");
+  expect(unchanged.changed).toBe(false);
 });
