@@ -4,7 +4,7 @@ export const USAGE = `calendario — a Calendario node and its tools
 
 Usage:
   calendario serve                     run the node (configured by environment variables)
-  calendario validate <file | https URL | username@domain> [--json] [--no-proofs]
+  calendario validate <file | https URL | username@domain> [--json] [--no-proofs] [--allow-unverified-org]
                                        check a profile: schema, semantics and proofs
   calendario keygen [--out <file>]     create an Ed25519 key (JWK) and print its did:key
   calendario sign --key <jwk file> <profile.json> [--out <file>]

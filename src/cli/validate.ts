@@ -5,33 +5,48 @@ import { checkProfile, type ProfileReport } from "../profile/index.js";
 import { type CliOutbound, cliOutbound } from "./request.js";
 
 export const VALIDATE_USAGE =
-  "usage: calendario validate <file | https URL | username@domain> [--json] [--no-proofs]\n";
+  "usage: calendario validate <file | https URL | username@domain> [--json] [--no-proofs] [--allow-unverified-org]\n" +
+  "       exits 1 for an invalid profile, and for an organization claimed without a valid\n" +
+  "       organization_proof unless --allow-unverified-org\n";
 
 class FetchProblem extends Error {}
 
 interface Loaded {
   source: string;
   doc: unknown;
+  /** The JSON text, so that a repeated member (which JSON.parse hides) is found. */
+  text: string;
   discoveredDomain?: string;
   url?: string;
 }
 
 async function loadInput(input: string, outbound: CliOutbound): Promise<Loaded> {
   const fetchDoc = async (url: string) => {
+    let text: string;
     try {
-      return await outbound.fetch.fetchJson(url, { headers: { accept: "application/json" } });
+      const answer = await outbound.fetch.fetchRaw(url, {
+        headers: { accept: "application/json" },
+      });
+      if (answer.status < 200 || answer.status > 299)
+        throw new Error(`${answer.url} answered HTTP ${answer.status}`);
+      text = answer.body.toString("utf8");
     } catch (err) {
       throw new FetchProblem(`cannot fetch ${url}: ${(err as Error).message}`);
     }
+    try {
+      return { text, doc: JSON.parse(text) as unknown };
+    } catch {
+      throw new FetchProblem(`${url} did not answer JSON`);
+    }
   };
-  if (/^https?:\/\//i.test(input)) return { source: input, url: input, doc: await fetchDoc(input) };
+  if (/^https?:\/\//i.test(input)) return { source: input, url: input, ...(await fetchDoc(input)) };
   if (parseAddress(input) && !input.includes("/")) {
     const found = await discoverProfile(input, outbound.discovery);
     if (!found) throw new FetchProblem(`cannot resolve ${input}`);
     return {
       source: `${input} (${found.profileUrl}, via ${found.via === "txt" ? `TXT ${found.txtName}` : "default path"})`,
       url: found.profileUrl,
-      doc: await fetchDoc(found.profileUrl),
+      ...(await fetchDoc(found.profileUrl)),
       discoveredDomain: found.domain,
     };
   }
@@ -42,19 +57,37 @@ async function loadInput(input: string, outbound: CliOutbound): Promise<Loaded> 
     throw new FetchProblem(`cannot read ${input}: ${(err as Error).message}`);
   }
   try {
-    return { source: input, doc: JSON.parse(text) };
+    return { source: input, text, doc: JSON.parse(text) };
   } catch (err) {
     throw new FetchProblem(`${input} is not valid JSON: ${(err as Error).message}`);
   }
 }
 
-function formatReport(source: string, report: ProfileReport): string {
+/** The organization line comes first: a claimed but unproven organization is the risk to see. */
+function organizationLine(report: ProfileReport): string | undefined {
+  const org = report.organization;
+  switch (org.status) {
+    case "none":
+      return undefined;
+    case "verified":
+      return `✓ organization: ${org.organization} (verified by its organization_proof)`;
+    case "unchecked":
+      return `- organization: ${org.organization} (not checked: --no-proofs)`;
+    case "unverified":
+      return `✗ UNVERIFIED ORGANIZATION: ${org.organization} — ${org.reason ?? "its organization_proof does not verify"}`;
+  }
+}
+
+function formatReport(source: string, report: ProfileReport, allowUnverifiedOrg: boolean): string {
   const lines = [`Profile: ${source}`];
+  const org = organizationLine(report);
+  if (org) lines.push(org);
   const section = (name: string, ok: boolean, errors: { pointer: string; message: string }[]) => {
     lines.push(`${ok ? "✓" : "✗"} ${name}${ok ? "" : `: ${errors.length} error(s)`}`);
     for (const e of errors) lines.push(`    ${e.pointer || "/"}: ${e.message}`);
   };
   section("schema", report.schema.valid, report.schema.errors);
+  for (const w of report.warnings) lines.push(`  ! warning ${w.pointer}: ${w.message}`);
   if (report.semantics.checked)
     section("semantics", report.semantics.valid, report.semantics.errors);
   else lines.push("- semantics: not checked (fix the schema errors first)");
@@ -69,12 +102,30 @@ function formatReport(source: string, report: ProfileReport): string {
   } else {
     lines.push("- proofs: not checked (--no-proofs)");
   }
-  lines.push(report.valid ? "Result: VALID" : "Result: INVALID");
+  if (!report.valid) lines.push("Result: INVALID");
+  else if (report.organization.status === "unverified")
+    lines.push(
+      allowUnverifiedOrg
+        ? "Result: VALID, with an UNVERIFIED organization (allowed by --allow-unverified-org)"
+        : "Result: UNVERIFIED ORGANIZATION (valid otherwise; --allow-unverified-org to accept)",
+    );
+  else lines.push("Result: VALID");
   return `${lines.join("\n")}\n`;
 }
 
+/** 0 for a valid profile whose organization, if any, is proven (or allowed unproven); else 1. */
+function exitCode(report: ProfileReport, allowUnverifiedOrg: boolean): number {
+  if (!report.valid) return 1;
+  return report.organization.status === "unverified" && !allowUnverifiedOrg ? 1 : 0;
+}
+
 export async function runValidate(args: string[]): Promise<number> {
-  let values: { json?: boolean; "no-proofs"?: boolean; help?: boolean };
+  let values: {
+    json?: boolean;
+    "no-proofs"?: boolean;
+    "allow-unverified-org"?: boolean;
+    help?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -82,6 +133,7 @@ export async function runValidate(args: string[]): Promise<number> {
       options: {
         json: { type: "boolean" },
         "no-proofs": { type: "boolean" },
+        "allow-unverified-org": { type: "boolean" },
         help: { type: "boolean" },
       },
       allowPositionals: true,
@@ -114,9 +166,11 @@ export async function runValidate(args: string[]): Promise<number> {
   const report = await checkProfile(loaded.doc, {
     resolver,
     discoveredDomain: loaded.discoveredDomain,
+    text: loaded.text,
   });
+  const allowUnverifiedOrg = values["allow-unverified-org"] === true;
   if (values.json)
     process.stdout.write(`${JSON.stringify({ source: loaded.source, ...report }, null, 2)}\n`);
-  else process.stdout.write(formatReport(loaded.source, report));
-  return report.valid ? 0 : 1;
+  else process.stdout.write(formatReport(loaded.source, report, allowUnverifiedOrg));
+  return exitCode(report, allowUnverifiedOrg);
 }

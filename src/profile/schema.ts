@@ -146,6 +146,10 @@ const STRICTER_BECAUSE: Record<string, string> = {
   range: "a range block needs both ends to know which days it covers",
   currency: "a price without its currency cannot be read",
   proof: "only this proof type and purpose are defined by Calendario v0.1",
+  day: "weekdays are lowercase English names, so every node reads them alike",
+  hours: "a block without hours offers no time",
+  days: "a block with an empty list of days offers no time",
+  meta: "meta holds named tags and hints, so it is an object",
 };
 
 const BOUND_KEYWORDS = new Set([
@@ -178,6 +182,10 @@ function stricterBecause(
   }
   if (issue.keyword === "required" && /^\/pricing$/.test(at)) return STRICTER_BECAUSE.currency;
   if (issue.keyword === "minItems" && at === "/scheduling") return STRICTER_BECAUSE.scheduling;
+  if (issue.keyword === "minItems" && /\/hours$/.test(at)) return STRICTER_BECAUSE.hours;
+  if (issue.keyword === "minItems" && /\/days$/.test(at)) return STRICTER_BECAUSE.days;
+  if (issue.keyword === "enum" && /\/days\/\d+$/.test(at)) return STRICTER_BECAUSE.day;
+  if (issue.keyword === "type" && at === "/meta") return STRICTER_BECAUSE.meta;
   if (issue.keyword === "const" && PROOF_RE.test(at)) return STRICTER_BECAUSE.proof;
   if (
     Object.hasOwn(STRICTER_BECAUSE, at) &&

@@ -476,6 +476,8 @@ describe.sequential("federation: two organizations over DNS, HTTP and Redis", ()
         booking_id: expect.stringMatching(/^bkg_/),
         start_time: iso(r.start),
         duration_minutes: 30,
+        // The node fills the message the official schema requires of jane's profile.
+        confirmation_message: "Your booking is confirmed.",
       });
       await refused(() => post(0, token, body), 401, "token_replayed");
       await refused(() => post(1, token, body), 401, "token_replayed");

@@ -144,6 +144,60 @@ describe("calendario validate", () => {
     });
   });
 
+  it("reports an organization without organization_proof as unverified, exit 1 unless allowed", async () => {
+    const file = path.join(dir, "copied.json");
+    const { organization_proof: _dropped, ...copied } = (
+      await request(node.server).get("/.well-known/calendario/jane")
+    ).body;
+    await writeFile(file, JSON.stringify(copied));
+    const res = await cli(["validate", file], env);
+    expect(res.code).toBe(1);
+    // Prominent: right under the profile line, and in the result.
+    expect(res.stdout.split("\n")[1]).toMatch(
+      /^✗ UNVERIFIED ORGANIZATION: http:\/\/localhost:\d+ — the profile has no organization_proof/,
+    );
+    expect(res.stdout).toContain("Result: UNVERIFIED ORGANIZATION");
+    const json = JSON.parse((await cli(["validate", file, "--json"], env)).stdout);
+    expect(json.valid).toBe(true);
+    expect(json.organization).toMatchObject({ status: "unverified" });
+    const allowed = await cli(["validate", file, "--allow-unverified-org"], env);
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain("UNVERIFIED organization (allowed by --allow-unverified-org)");
+  });
+
+  it("reports a verified organization as verified", async () => {
+    const res = await cli(
+      ["validate", `http://localhost:${port}/.well-known/calendario/jane`],
+      env,
+    );
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/✓ organization: http:\/\/localhost:\d+ \(verified/);
+  });
+
+  it("refuses a profile that repeats a member, naming its path", async () => {
+    const file = path.join(dir, "duplicate.json");
+    const text = JSON.stringify(
+      (await request(node.server).get("/.well-known/calendario/jane")).body,
+    ).replace('"display_name":"Jane Doe"', '"display_name":"Jane Doe","display_name":"Mallory"');
+    await writeFile(file, text);
+    const res = await cli(["validate", file, "--json"], env);
+    expect(res.code).toBe(1);
+    expect(JSON.parse(res.stdout).schema.errors[0]).toMatchObject({
+      pointer: "/display_name",
+      message: expect.stringMatching(/appears twice/),
+    });
+  });
+
+  it("warns about an unknown nested member without failing", async () => {
+    const file = path.join(dir, "extra.json");
+    const published = (await request(node.server).get("/.well-known/calendario/jane")).body;
+    published.scheduling[0].note = "mornings";
+    await writeFile(file, JSON.stringify(published));
+    const res = await cli(["validate", file, "--no-proofs"], env);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(/! warning \/scheduling\/0\/note: unknown member "note"/);
+  });
+
   it("exits 2 on usage errors and fetch errors", async () => {
     expect((await cli(["validate"])).code).toBe(2);
     expect((await cli(["validate", "a", "b"])).code).toBe(2);

@@ -34,6 +34,8 @@ export type HostName = (typeof HOSTS)[number];
 export interface Served {
   status?: number;
   body?: unknown;
+  /** The exact text to answer instead of `body` serialized (e.g. JSON with a repeated member). */
+  text?: string;
   cacheControl?: string;
 }
 
@@ -74,7 +76,7 @@ export async function startFakePeers(txt: Record<string, string[]> = {}): Promis
       res.writeHead(404, { "content-type": "application/json" });
       return res.end('{"error":{"code":"not_found"}}');
     }
-    const body = JSON.stringify(served.body ?? {});
+    const body = served.text ?? JSON.stringify(served.body ?? {});
     const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 16)}"`;
     const headers: Record<string, string> = { "content-type": "application/json", etag };
     if (served.cacheControl) headers["cache-control"] = served.cacheControl;

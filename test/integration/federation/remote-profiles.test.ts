@@ -137,6 +137,20 @@ describe("createRemoteProfiles", () => {
     );
   });
 
+  it("answers peer_unverified for a profile that repeats a member, whatever its proofs", async () => {
+    const body = (await peers.profile("ida", "acme.test")) as Record<string, unknown>;
+    const text = JSON.stringify(body).replace(
+      `"display_name":${JSON.stringify(body.display_name)}`,
+      `"display_name":"The CEO","display_name":${JSON.stringify(body.display_name)}`,
+    );
+    expect(text).toContain('"display_name":"The CEO"');
+    peers.serve("acme.test", PATH("ida"), { text });
+    const { profiles: remote } = profiles();
+    const failure = await upstreamFailure(remote.get(peers.address("ida", "acme.test")));
+    expect(failure.code).toBe("peer_unverified");
+    expect(failure.message).toMatch(/repeats the member \/display_name/);
+  });
+
   it("answers peer_unreachable for a domain that does not resolve", async () => {
     const { profiles: remote } = profiles();
     const err = await upstreamFailure(remote.get(`ann@nowhere.test:${peers.port}`));
