@@ -303,6 +303,17 @@ export class MemoryStore implements Store {
     windowMs: number,
     who?: ArbitrationField,
   ): Promise<CommitOutcome> {
+    // Overlapping a booking nobody can evict (a top-priority agent's), it cannot win
+    // whatever else arrives: decided at once, as the Redis script does.
+    if (who) {
+      const range = { start: cmd.start, end: cmd.end };
+      const [committed, pending] = [
+        await this.listBookings(cmd.username, range),
+        await this.listPending(cmd.username, range),
+      ];
+      if ([...committed, ...pending].some((b) => b.priority <= who.topPriority))
+        return this.commitOn(this.calendar(cmd.username), cmd);
+    }
     return new Promise((resolve, reject) => {
       let batch = this.windows.get(cmd.username);
       if (!batch) {

@@ -94,6 +94,19 @@ for (const kind of storeKinds()) {
       }
     });
 
+    it("decides at once a commit over a top-ranked agent's booking: it cannot win", async () => {
+      const who = { agents: 3, topPriority: 1 };
+      expect(
+        (await store.commit(commitCmd({ agentId: "agt_1", priority: 1, ...slot }))).status,
+      ).toBe("committed");
+      const { value, ms } = await timed(
+        store.arbitrate(commitCmd({ agentId: "agt_3", priority: 3, ...slot }), LONG_WINDOW_MS, who),
+      );
+      expect(value.status).toBe("conflict");
+      if (value.status === "conflict") expect(value.winner.agentId).toBe("agt_1");
+      expect(ms).toBeLessThan(EARLY_MS);
+    });
+
     it("waits out the window while someone who could win has not arrived", async () => {
       const who = { agents: 3, topPriority: 1 };
       const windowMs = 400;

@@ -4,7 +4,9 @@
   arb-settle-16.lua: each arrival moves the deadline to arrival + window, but never past
   the first arrival + MAX_WINDOWS × window, so a steady stream still settles.
   The window settles at once when nobody left could win it: every agent of the user has
-  arrived (ARGV 8), or the best arrival has the user's top priority (ARGV 9).
+  arrived (ARGV 8), or the best arrival has the user's top priority (ARGV 9). A commit
+  that overlaps a booking of a top-priority agent, which nobody can evict, cannot win
+  whatever else arrives: it is decided at once (a conflict), without waiting.
   KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms,
@@ -15,6 +17,7 @@
 ]]
 --@include lib/canonical.lua
 --@include core/common.lua
+--@include core/commit.lua
 --@include core/arbitration.lua
 
 local request_id, priority, command, window = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
@@ -22,6 +25,13 @@ local agents, top = tonumber(ARGV[8] or "0") or 0, tonumber(ARGV[9] or "")
 local c = cjson.decode(command)
 local replay = idem_replay(c.idemField or "", c.fingerprint)
 if replay then return cjson.encode(replay) end
+
+if top then
+  expire_pending()
+  for _, b in ipairs(overlapping_bookings(tonumber(c.start), tonumber(c["end"]))) do
+    if b.priority <= top then return cjson.encode(commit_one(c)) end
+  end
+end
 
 expire_stale_window()
 local MAX_WINDOWS = 20
