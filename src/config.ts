@@ -283,7 +283,7 @@ export function envToConfig(env: ServerEnvironment, cwd = process.cwd()): Config
     booking: {
       holdTtlSeconds: integer("HOLD_TTL_SECONDS", env.holdTtlSeconds, 30, 1, 3600),
       bumpWindowSeconds: integer("BUMP_WINDOW_SECONDS", env.bumpWindowSeconds, 30, 0, 86400),
-      arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 50, 0, 5000),
+      arbitrationWindowMs: integer("ARBITRATION_WINDOW_MS", env.arbitrationWindowMs, 250, 0, 5000),
       pendingTtlSeconds: integer(
         "PENDING_TTL_SECONDS",
         env.pendingTtlSeconds,

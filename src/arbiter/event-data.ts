@@ -2,13 +2,13 @@
  * What both stores put in audit events beyond the arbiter's own decisions (which the
  * Lua scripts and memory/calendar.ts build), so the two chains hold the same data.
  */
-import { randomBytes } from "node:crypto";
+import { randomToken } from "./ids.js";
 import type { CounterProposal } from "./store.js";
 import type { Agent } from "./types.js";
 
 /** Event ids of one atomic step share a random prefix and end in a counter. */
 export function newEventPrefix(): string {
-  return `evt_${randomBytes(9).toString("base64url")}_`;
+  return `evt_${randomToken(9)}_`;
 }
 
 /** The audit data of an agent change: never its key. */

@@ -1,10 +1,26 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, randomBytes, randomFillSync } from "node:crypto";
+
+/** Random bytes for ids, drawn from a pool refilled 4 KB at a time (not for secrets). */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+
+/** `bytes` random bytes as base64url: a fresh draw for every call, a refill every few hundred. */
+export function randomToken(bytes: number): string {
+  if (bytes > pool.length) return randomBytes(bytes).toString("base64url");
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const token = pool.toString("base64url", used, used + bytes);
+  used += bytes;
+  return token;
+}
 
 export type IdPrefix = "usr" | "agt" | "hld" | "bkg" | "ctr" | "evt" | "whk" | "mnt" | "sug";
 
 /** A random id with its kind as prefix, e.g. `bkg_3f9…` (96 bits, base64url). */
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(12).toString("base64url")}`;
+  return `${prefix}_${randomToken(12)}`;
 }
 
 export const ID_RE = /^(?:usr|agt|hld|bkg|ctr|evt|whk)_[A-Za-z0-9_-]{1,64}$/;

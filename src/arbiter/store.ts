@@ -84,6 +84,14 @@ export type CounterDecisionOutcome =
   | Exclude<CommitOutcome, { status: "committed" }>;
 
 /** An audit chain closed when its user was deleted. */
+/** Who could still enter a user's arbitration window. */
+export interface ArbitrationField {
+  /** How many agents the user has. */
+  agents: number;
+  /** The highest priority among them (the lowest number). */
+  topPriority: number;
+}
+
 export interface AuditArchive {
   /** 1 for the user's first deletion, then 2, … */
   archive: number;
@@ -232,8 +240,11 @@ export interface Store {
   /**
    * Commits through the calendar's arbitration window: commits arriving within
    * `windowMs` of the first are decided together, in priority order (ties: arrival).
+   * With `who`, the window settles as soon as nobody left could win it: every one of the
+   * user's agents has arrived, or an arrival has the user's top priority. A commit
+   * (`commit`) closes an open window too: its agent outranks everyone.
    */
-  arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome>;
+  arbitrate(cmd: CommitCommand, windowMs: number, who?: ArbitrationField): Promise<CommitOutcome>;
   /**
    * Cancels a committed or pending booking. `agentId` undefined: the administrator, who
    * may cancel any booking; else it must be the booking's agentId (a peer's request is

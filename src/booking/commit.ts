@@ -2,7 +2,13 @@
  * Hold and commit: the person's rules first, then one atomic decision in the store, then
  * the result — with suggestions when the request lost.
  */
-import type { Agent, CommitCommand, CommitOutcome, HoldOutcome } from "../arbiter/index.js";
+import type {
+  Agent,
+  ArbitrationField,
+  CommitCommand,
+  CommitOutcome,
+  HoldOutcome,
+} from "../arbiter/index.js";
 import { newId } from "../arbiter/index.js";
 import { localDayKey } from "../availability/index.js";
 import { type CalendarView, loadCalendar } from "./calendar.js";
@@ -74,7 +80,7 @@ export async function placeHold(
   const { agent } = caller;
   const [view, now] = await Promise.all([
     loadCalendar(deps.store, agent.username),
-    deps.store.now(),
+    deps.store.now(agent.username),
   ]);
   const checked = await checkRules(deps, view, agent, "hold", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
@@ -158,12 +164,22 @@ export async function commitResult(
 }
 
 /**
- * True when no other agent of the user ranks as high: nobody could win the window
- * against it, so its commit need not wait (ties wait, to keep arrival order).
+ * Whether the agent's commit need not wait (no other agent of the user ranks as high:
+ * nobody could win the window against it; ties wait, to keep arrival order), and who
+ * could enter the window, so that it settles as soon as nobody left could win it.
  */
-async function outranksEveryone(deps: BookingDeps, agent: Agent): Promise<boolean> {
+async function arbitrationOf(
+  deps: BookingDeps,
+  agent: Agent,
+): Promise<{ outranks: boolean; who: ArbitrationField }> {
   const agents = await deps.store.listAgents(agent.username);
-  return agents.every((a) => a.id === agent.id || a.priority > agent.priority);
+  return {
+    outranks: agents.every((a) => a.id === agent.id || a.priority > agent.priority),
+    who: {
+      agents: agents.length,
+      topPriority: Math.min(agent.priority, ...agents.map((a) => a.priority)),
+    },
+  };
 }
 
 /**
@@ -189,10 +205,10 @@ export async function commitBooking(
   const { agent } = caller;
   const windowMs = deps.settings.arbitrationWindowMs;
   // Independent reads, one round trip of waiting instead of three.
-  const [view, now, outranks] = await Promise.all([
+  const [view, now, arbitration] = await Promise.all([
     loadCalendar(deps.store, agent.username),
-    deps.store.now(),
-    windowMs === 0 ? true : outranksEveryone(deps, agent),
+    deps.store.now(agent.username),
+    windowMs === 0 ? undefined : arbitrationOf(deps, agent),
   ]);
   const checked = await checkRules(deps, view, agent, "commit", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
@@ -202,7 +218,9 @@ export async function commitBooking(
     cmd.pending = { expiresAt: pendingExpiry(deps.settings, view, input.start, now) };
   const [outcome] = await Promise.all([
     (checked.prior as CommitOutcome | undefined) ??
-      (windowMs === 0 || outranks ? deps.store.commit(cmd) : deps.store.arbitrate(cmd, windowMs)),
+      (arbitration === undefined || arbitration.outranks
+        ? deps.store.commit(cmd)
+        : deps.store.arbitrate(cmd, windowMs, arbitration.who)),
     deps.activity?.acting(agent, now),
   ]);
   return commitResult(deps, view, agent, input, outcome, now);

@@ -6,7 +6,7 @@
  * The window is 300 ms here, wider than race.test.ts's 150 ms for the same reason: on a loaded
  * 2-core machine (CI runs this after the whole suite) a node process is sometimes
  * descheduled for more than 50 ms between two of the racers' requests, and the test then
- * measures the machine, not the rule. The default 50 ms window is proven on both stores
+ * measures the machine, not the rule. The default window (250 ms) is proven on both stores
  * in test/integration/booking/arbitration-window.test.ts; TWO_NODES_WINDOW_MS=50 runs
  * this file at it.
  */

@@ -18,7 +18,7 @@ describe("configuration", () => {
       booking: {
         holdTtlSeconds: 30,
         bumpWindowSeconds: 30,
-        arbitrationWindowMs: 50,
+        arbitrationWindowMs: 250,
         pendingTtlSeconds: 86_400,
       },
       store: { provider: "memory" },

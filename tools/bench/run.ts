@@ -8,6 +8,7 @@ import { benchCommit } from "./commit.js";
 import { benchFederation } from "./federation.js";
 import { benchMcp } from "./mcp.js";
 import { benchProfileGet } from "./profile-get.js";
+import { benchRaceExact } from "./race-exact.js";
 import { benchRequestToken } from "./request-token.js";
 import { benchWebhooks } from "./webhooks.js";
 
@@ -15,6 +16,9 @@ const benches: Record<string, () => Promise<unknown>> = {
   "profile-get": () => benchProfileGet(),
   "profile-get-logged": () => benchProfileGet(2, "info"),
   commit: () => benchCommit(),
+  "race-exact": () => benchRaceExact(),
+  /** Several windows in one run, to choose the default from. */
+  "race-windows": () => benchRaceExact([50, 100, 250]),
   mcp: () => benchMcp(),
   "availability-pure": () => benchAvailabilityPure(),
   "availability-http": () => benchAvailabilityHttp(),

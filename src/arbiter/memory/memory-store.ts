@@ -1,6 +1,7 @@
 import type { Clock } from "../../clock.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
+  ArbitrationField,
   AuditArchive,
   AuditQuery,
   CancelOutcome,
@@ -43,8 +44,11 @@ const MAX_WINDOWS = 20;
 
 interface ArbitrationBatch {
   pending: PendingCommit[];
+  /** The agents that arrived. */
+  agents: Set<string>;
   first: number;
   timer: NodeJS.Timeout | undefined;
+  settleNow(): void;
 }
 
 interface PendingCommit {
@@ -302,7 +306,10 @@ export class MemoryStore implements Store {
   }
 
   async commit(cmd: CommitCommand): Promise<CommitOutcome> {
-    return this.commitOn(this.calendar(cmd.username), cmd);
+    const outcome = this.commitOn(this.calendar(cmd.username), cmd);
+    // Its agent outranks everyone: the open window settles now, after this commit.
+    this.windows.get(cmd.username)?.settleNow();
+    return outcome;
   }
 
   /** A commit within the atomic step `cal` has begun. */
@@ -323,36 +330,73 @@ export class MemoryStore implements Store {
     };
   }
 
-  async arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome> {
+  async arbitrate(
+    cmd: CommitCommand,
+    windowMs: number,
+    who?: ArbitrationField,
+  ): Promise<CommitOutcome> {
+    // Overlapping a booking nobody can evict (a top-priority agent's), it cannot win
+    // whatever else arrives: decided at once, as the Redis script does.
+    if (who) {
+      const range = { start: cmd.start, end: cmd.end };
+      const [committed, pending] = [
+        await this.listBookings(cmd.username, range),
+        await this.listPending(cmd.username, range),
+      ];
+      if ([...committed, ...pending].some((b) => b.priority <= who.topPriority))
+        return this.commitOn(this.calendar(cmd.username), cmd);
+    }
     return new Promise((resolve, reject) => {
       let batch = this.windows.get(cmd.username);
       if (!batch) {
-        batch = { pending: [], first: Date.now(), timer: undefined };
+        const created: ArbitrationBatch = {
+          pending: [],
+          agents: new Set(),
+          first: Date.now(),
+          timer: undefined,
+          settleNow: () => {
+            if (created.timer) clearTimeout(created.timer);
+            created.timer = undefined;
+            this.settle(cmd.username, created);
+          },
+        };
+        batch = created;
         this.windows.set(cmd.username, batch);
       }
       const current = batch;
       current.pending.push({ cmd, arrival: current.pending.length, resolve, reject });
+      current.agents.add(cmd.agentId);
+      // Nobody left could win it (see Store.arbitrate): as the Redis script, at once.
+      const best = Math.min(...current.pending.map((p) => p.cmd.priority));
+      if (
+        who &&
+        ((who.agents > 0 && current.agents.size >= who.agents) || best <= who.topPriority)
+      ) {
+        setTimeout(current.settleNow, 0);
+        return;
+      }
       // Each arrival moves the deadline (commits within the window of each other are
       // decided together), capped like the Redis script.
       const deadline = Math.min(Date.now() + windowMs, current.first + MAX_WINDOWS * windowMs);
       if (current.timer) clearTimeout(current.timer);
-      current.timer = setTimeout(
-        () => {
-          this.windows.delete(cmd.username);
-          current.pending.sort((a, b) => a.cmd.priority - b.cmd.priority || a.arrival - b.arrival);
-          // The whole batch is one atomic step, as in the Redis settle script: its events share a prefix.
-          const cal = this.calendar(cmd.username);
-          for (const p of current.pending) {
-            try {
-              p.resolve(this.commitOn(cal, p.cmd));
-            } catch (err) {
-              p.reject(err);
-            }
-          }
-        },
-        Math.max(0, deadline - Date.now()),
-      );
+      current.timer = setTimeout(current.settleNow, Math.max(0, deadline - Date.now()));
     });
+  }
+
+  /** Decides a window's batch, in priority order (ties: arrival), as one atomic step. */
+  private settle(username: string, batch: ArbitrationBatch): void {
+    if (this.windows.get(username) !== batch) return;
+    this.windows.delete(username);
+    batch.pending.sort((a, b) => a.cmd.priority - b.cmd.priority || a.arrival - b.arrival);
+    // The whole batch is one atomic step, as in the Redis settle script: its events share a prefix.
+    const cal = this.calendar(username);
+    for (const p of batch.pending) {
+      try {
+        p.resolve(this.commitOn(cal, p.cmd));
+      } catch (err) {
+        p.reject(err);
+      }
+    }
   }
 
   async cancelBooking(

@@ -4,6 +4,7 @@ import type { Clock } from "../../clock.js";
 import { canonicalJson } from "../../identity/index.js";
 import { agentData, counterData, newEventPrefix } from "../event-data.js";
 import type {
+  ArbitrationField,
   AuditArchive,
   AuditQuery,
   CancelOutcome,
@@ -78,6 +79,9 @@ export interface RedisStoreOptions {
   leaveUnsealed?: boolean;
 }
 
+/** Where arb-settle and commit announce that a window settled (or may settle now). */
+const SETTLED_CHANNEL = "cal:arb:settled";
+
 /** Agent keys known to this process, to their user: positive answers only, bounded. */
 const MAX_KEY_INDEX = 20_000;
 
@@ -90,6 +94,8 @@ export class RedisStore implements Store {
   readonly kind = "redis" as const;
   private readonly records = new UserRecordsCache((username) => this.loadRecords(username));
   private readonly keyIndex = new Map<string, string>();
+  /** Requests waiting in an arbitration window, by the window's arb_meta key. */
+  private readonly windowWaiters = new Map<string, Set<() => void>>();
   private subscriber: Client | undefined;
   private closed = false;
 
@@ -115,6 +121,9 @@ export class RedisStore implements Store {
     await sub.connect();
     if (this.closed) return void (await sub.close());
     await sub.subscribe(RECORDS_CHANNEL, (username) => this.forget(username));
+    await sub.subscribe(SETTLED_CHANNEL, (metaKey) => {
+      for (const wake of this.windowWaiters.get(metaKey) ?? []) wake();
+    });
     // node-redis subscribes again before it is ready after a reconnection.
     sub.on("ready", () => this.records.setLive(true));
     this.records.setLive(true);
@@ -458,7 +467,11 @@ export class RedisStore implements Store {
    * Commits through the calendar's arbitration window: enter, wait for the window to
    * close, then settle. Any process may settle; the batch is decided once, in Redis.
    */
-  async arbitrate(cmd: CommitCommand, windowMs: number): Promise<CommitOutcome> {
+  async arbitrate(
+    cmd: CommitCommand,
+    windowMs: number,
+    who?: ArbitrationField,
+  ): Promise<CommitOutcome> {
     const keys = calendarKeys(cmd.username);
     const requestId = cmd.bookingId;
     let reply = JSON.parse(
@@ -468,11 +481,13 @@ export class RedisStore implements Store {
         String(cmd.priority),
         JSON.stringify(luaCommand(cmd)),
         String(windowMs),
+        String(who?.agents ?? 0),
+        who ? String(who.topPriority) : "",
       ])) as string,
     );
     for (let attempt = 0; reply.status === "wait"; attempt++) {
       if (attempt > 1000) throw new Error("arbitration did not settle");
-      await sleep(Math.max(1, reply.ms));
+      if (reply.ms > 0) await this.waitForWindow(keys[14]!, reply.ms);
       reply = JSON.parse(
         (await this.client.arbSettle(keys, [...this.common(), requestId])) as string,
       );
@@ -486,6 +501,23 @@ export class RedisStore implements Store {
     if (reply.status === "lost")
       return { status: "rejected", reason: "arbitration_expired", replay: false };
     return this.noteRequest(cmd.username, normalizeCommitOutcome(reply));
+  }
+
+  /** Sleeps until the window's deadline, or until it is announced settled, if sooner. */
+  private waitForWindow(metaKey: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.windowWaiters.get(metaKey) ?? new Set<() => void>();
+      this.windowWaiters.set(metaKey, waiters);
+      const wake = () => {
+        clearTimeout(timer);
+        waiters.delete(wake);
+        if (waiters.size === 0 && this.windowWaiters.get(metaKey) === waiters)
+          this.windowWaiters.delete(metaKey);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      waiters.add(wake);
+    });
   }
 
   async cancelBooking(
@@ -774,5 +806,3 @@ export class RedisStore implements Store {
     }
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,7 +3,7 @@
  * tests that fire many /v1 requests at once. Unlike supertest (one server per request),
  * every request goes to one listener over connections opened beforehand, so requests
  * sent in one tick reach the node within a few milliseconds of each other — well inside
- * the default 50 ms arbitration window.
+ * the default 250 ms arbitration window.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -63,7 +63,7 @@ export { sharedRedis, stopSharedRedis };
 
 /**
  * A fresh node on `kind`'s store (Redis flushed), on a manual clock at NOW, listening on
- * 127.0.0.1. `env` is the node's configuration (ARBITRATION_WINDOW_MS defaults to 50).
+ * 127.0.0.1. `env` is the node's configuration (ARBITRATION_WINDOW_MS defaults to 250).
  */
 export async function startListeningNode(
   kind: "memory" | "redis",

@@ -1,6 +1,7 @@
 /**
  * The node opens one Redis connection, shared by the arbiter and the webhooks, plus one
- * subscriber connection (changes of users' records, for the store's cache), and closes
+ * subscriber connection (changes of users' records, for the store's cache, and settled
+ * arbitration windows, to wake the commits waiting in them), and closes
  * both when it stops.
  */
 import request from "supertest";
@@ -47,8 +48,8 @@ describe("the node's Redis connection", () => {
       expect(hook.status).toBe(201);
       const lines = await nodeConnectionLines();
       expect(lines.length).toBe(before + 2);
-      // The second is the subscriber: subscribed to one channel, sending no commands.
-      expect(lines.filter((l) => / sub=1 /.test(l))).toHaveLength(1);
+      // The second is the subscriber: to record changes and settled arbitration windows.
+      expect(lines.filter((l) => / sub=2 /.test(l))).toHaveLength(1);
     } finally {
       await node.close();
     }

@@ -3,20 +3,35 @@
   `window` ms of each other are decided together, in priority order (ties: arrival), by
   arb-settle-16.lua: each arrival moves the deadline to arrival + window, but never past
   the first arrival + MAX_WINDOWS × window, so a steady stream still settles.
+  The window settles at once when nobody left could win it: every agent of the user has
+  arrived (ARGV 8), or the best arrival has the user's top priority (ARGV 9). A commit
+  that overlaps a booking of a top-priority agent, which nobody can evict, cannot win
+  whatever else arrives: it is decided at once (a conflict), without waiting.
   KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
-        4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms
-  Returns JSON: {status="wait", ms} — settle after ms — or, for an idempotent retry,
-                the first answer.
+        4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms,
+        8 how many agents the user has (0 = unknown), 9 the highest priority (lowest
+        number) of the user's agents ("" = unknown)
+  Returns JSON: {status="wait", ms} — settle after ms (0: at once) — or, for an
+                idempotent retry, the first answer.
 ]]
 --@include lib/canonical.lua
 --@include core/common.lua
+--@include core/commit.lua
 --@include core/arbitration.lua
 
 local request_id, priority, command, window = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
+local agents, top = tonumber(ARGV[8] or "0") or 0, tonumber(ARGV[9] or "")
 local c = cjson.decode(command)
 local replay = idem_replay(c.idemField or "", c.fingerprint)
 if replay then return cjson.encode(replay) end
+
+if top then
+  expire_pending()
+  for _, b in ipairs(overlapping_bookings(tonumber(c.start), tonumber(c["end"]))) do
+    if b.priority <= top then return cjson.encode(commit_one(c)) end
+  end
+end
 
 expire_stale_window()
 local MAX_WINDOWS = 20
@@ -29,4 +44,16 @@ local arrival = rcall("HINCRBY", K_ARB_META, "arrivals", 1)
 -- Lower score first: priority, then arrival (the member, see core/arbitration.lua).
 rcall("ZADD", K_ARB_PENDING, priority, arb_member(arrival, request_id))
 rcall("HSET", K_ARB_CMDS, request_id, command)
+-- Nobody left could win: settle now (the caller settles at once and wakes the others).
+local settle_now = false
+if rcall("HSETNX", K_ARB_META, "in:" .. c.agentId, 1) == 1 then
+  local arrived = rcall("HINCRBY", K_ARB_META, "distinct", 1)
+  settle_now = agents > 0 and arrived >= agents
+end
+local best = rcall("ZRANGE", K_ARB_PENDING, 0, 0, "WITHSCORES")
+if top and best[2] and tonumber(best[2]) <= top then settle_now = true end
+if settle_now then
+  deadline = REAL_NOW
+  rcall("HSET", K_ARB_META, "deadline", deadline)
+end
 return cjson.encode({ status = "wait", ms = math.max(0, deadline - REAL_NOW) })

@@ -2,6 +2,9 @@
   Commits one booking (core/commit.lua), all or nothing.
   KEYS: the 16 calendar keys (core/common.lua).
   ARGV: 1 time override, 2 event prefix, 3 max span ms, 4 the command as JSON
+  A commit that does not wait (its agent outranks every other) closes the user's open
+  arbitration window: nobody left could win it. Its requests are woken (cal:arb:settled)
+  and settle after this commit.
   Returns the answer as JSON (see commit_one), with `seal`: the events for the node to
   seal (see pending_audit in core/common.lua), absent when none are pending.
 ]]
@@ -10,6 +13,10 @@
 --@include core/commit.lua
 
 local answer = commit_one(cjson.decode(ARGV[4]))
+if tonumber(rcall("HGET", K_ARB_META, "deadline") or "0") > 0 then
+  rcall("HSET", K_ARB_META, "deadline", redis_time())
+  rcall("PUBLISH", "cal:arb:settled", K_ARB_META)
+end
 -- Not part of the answer kept for idempotent retries: added after idem_store.
 answer.seal = pending_audit()
 return cjson.encode(answer)

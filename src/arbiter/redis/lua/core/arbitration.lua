@@ -24,7 +24,6 @@ local function expire_stale_window()
   for _, member in ipairs(rcall("ZRANGE", K_ARB_PENDING, 0, -1)) do
     rcall("HSET", K_ARB_RESULTS, arb_request_id(member), expired)
   end
-  rcall("DEL", K_ARB_PENDING, K_ARB_CMDS)
-  rcall("HDEL", K_ARB_META, "deadline", "first", "window")
+  rcall("DEL", K_ARB_PENDING, K_ARB_CMDS, K_ARB_META)
   rcall("PEXPIRE", K_ARB_RESULTS, 60000)
 end

@@ -15,7 +15,8 @@
 --  12 arb_pending  zset  "<arrival, 15 digits>:<request id>" by priority
 --  13 arb_cmds     hash  request id -> commit command JSON
 --  14 arb_results  hash  request id -> decided answer JSON
---  15 arb_meta     hash  deadline (ms), arrivals (counter)
+--  15 arb_meta     hash  deadline (ms), first, window, arrivals (counter), distinct (agents
+--                        arrived), in:<agent id> (arrived); deleted when the window settles
 --  16 pending_exp  zset  pending booking id by pendingUntil
 -- and ARGV[1] = time override in ms ("" in production: time comes from TIME),
 --     ARGV[2] = event id prefix (random, unique per call), ARGV[3] = max span in ms.

@@ -1,0 +1,132 @@
+/**
+ * Race exactness at a given arbitration window, with the public AgentDraft collision
+ * benchmark's pattern: RACERS agents of one user (ranks 1..RACERS) fire at the same slot
+ * at once, as a thread pool does, each request on a new connection (`agent: false`);
+ * ROUNDS rounds. A round is exact when it answers exactly one 201, rank 1's.
+ * Latency of the lower-ranked agents is reported against the harness floor: the same
+ * client against a server that does no work (bare express), measured in the same run.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { startRedisServer } from "../../test/helpers/redis-server.js";
+import { ADMIN_TOKEN, createUser } from "./bench-users.js";
+import { ratio, startServer } from "./http-load.js";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const RACERS = 5;
+const ROUNDS = 100;
+const SLOT_MS = 30 * 60_000;
+const DAY_MS = 86_400_000;
+
+/** One POST on a connection of its own, as a thread of a pool with no shared session. */
+function post(url: string, key: string, body: string): Promise<{ status: number; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: "POST",
+        agent: false,
+        headers: {
+          authorization: `Bearer ${key}`,
+          "content-type": "application/json",
+          "content-length": Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0 }));
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+async function rounds(baseUrl: string, keys: string[], base: number) {
+  let exact = 0;
+  const lower: number[] = [];
+  const rank1: number[] = [];
+  const misses: string[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const start = base + r * 2 * SLOT_MS;
+    const body = JSON.stringify({
+      start: new Date(start).toISOString(),
+      end: new Date(start + SLOT_MS).toISOString(),
+    });
+    const answers = await Promise.all(keys.map((k) => post(`${baseUrl}/v1/bookings`, k, body)));
+    const created = answers.flatMap((a, i) => (a.status === 201 ? [i + 1] : []));
+    if (created.length === 1 && created[0] === 1) exact++;
+    else misses.push(`round ${r}: 201 for ${created.join(",") || "none"}`);
+    rank1.push(answers[0]!.ms);
+    lower.push(...answers.slice(1).map((a) => a.ms));
+  }
+  return { exact, misses: misses.slice(0, 5), lower, rank1 };
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0).toFixed(1));
+};
+
+export async function benchRaceExact(windows = [Number(process.env.RACE_WINDOW_MS ?? 0) || 250]) {
+  const dir = await mkdtemp(path.join(tmpdir(), "calendario-bench-race-"));
+  const redis = await startRedisServer();
+  const stops: Array<() => Promise<void>> = [];
+  try {
+    const bare = await startServer(path.join(HERE, "servers/bare-express.ts"));
+    stops.push(() => bare.stop());
+    const floorRun = await rounds(
+      `http://127.0.0.1:${bare.port}`,
+      Array.from({ length: RACERS }, () => "x"),
+      0,
+    );
+    const floor = { p50Ms: pct(floorRun.lower, 0.5), p99Ms: pct(floorRun.lower, 0.99) };
+    const results: Record<string, unknown>[] = [];
+    for (const windowMs of windows) {
+      const node = await startServer(path.join(HERE, "servers/node.ts"), {
+        REDIS_URL: redis.url,
+        DATA_DIR: path.join(dir, `data-${windowMs}`),
+        PROFILES_DIR: path.join(dir, "no-profiles"),
+        LOG_LEVEL: "warn",
+        ADMIN_TOKEN,
+        PUBLIC_URL: "https://bench.example",
+        ARBITRATION_WINDOW_MS: String(windowMs),
+      });
+      try {
+        const url = `http://127.0.0.1:${node.port}`;
+        const keys = await createUser(
+          url,
+          `race${windowMs}`,
+          Array.from({ length: RACERS }, (_, i) => i + 1),
+        );
+        const base = Math.ceil(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
+        const run = await rounds(url, keys, base);
+        const p50 = pct(run.lower, 0.5);
+        results.push({
+          windowMs,
+          exactRounds: `${run.exact}/${ROUNDS}`,
+          misses: run.misses,
+          rank1P50Ms: pct(run.rank1, 0.5),
+          lowerRanksP50Ms: p50,
+          lowerRanksP99Ms: pct(run.lower, 0.99),
+          lowerRanksP50ToFloor: ratio(p50, floor.p50Ms),
+        });
+      } finally {
+        await node.stop();
+      }
+    }
+    return {
+      name: `race exactness: ${RACERS} agents x ${ROUNDS} rounds, a new connection per request`,
+      harnessFloor: floor,
+      windows: results,
+    };
+  } finally {
+    for (const stop of stops.reverse()) await stop();
+    await redis.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
