@@ -96,6 +96,12 @@ export class RedisStore implements Store {
   private readonly keyIndex = new Map<string, string>();
   /** Requests waiting in an arbitration window, by the window's arb_meta key. */
   private readonly windowWaiters = new Map<string, Set<() => void>>();
+  /**
+   * When each window was last announced settled (performance.now()): an announcement may
+   * arrive on the subscriber's socket before the entering request's reply is handled, and
+   * must not be lost, or that request would sleep out the whole window.
+   */
+  private readonly settledAt = new Map<string, number>();
   private subscriber: Client | undefined;
   private closed = false;
 
@@ -122,6 +128,8 @@ export class RedisStore implements Store {
     if (this.closed) return void (await sub.close());
     await sub.subscribe(RECORDS_CHANNEL, (username) => this.forget(username));
     await sub.subscribe(SETTLED_CHANNEL, (metaKey) => {
+      if (this.settledAt.size >= 10_000) this.settledAt.clear();
+      this.settledAt.set(metaKey, performance.now());
       for (const wake of this.windowWaiters.get(metaKey) ?? []) wake();
     });
     // node-redis subscribes again before it is ready after a reconnection.
@@ -474,6 +482,7 @@ export class RedisStore implements Store {
   ): Promise<CommitOutcome> {
     const keys = calendarKeys(cmd.username);
     const requestId = cmd.bookingId;
+    let since = performance.now();
     let reply = JSON.parse(
       (await this.client.arbEnter(keys, [
         ...this.common(),
@@ -487,7 +496,8 @@ export class RedisStore implements Store {
     );
     for (let attempt = 0; reply.status === "wait"; attempt++) {
       if (attempt > 1000) throw new Error("arbitration did not settle");
-      if (reply.ms > 0) await this.waitForWindow(keys[14]!, reply.ms);
+      if (reply.ms > 0) await this.waitForWindow(keys[14]!, reply.ms, since);
+      since = performance.now();
       reply = JSON.parse(
         (await this.client.arbSettle(keys, [...this.common(), requestId])) as string,
       );
@@ -503,8 +513,13 @@ export class RedisStore implements Store {
     return this.noteRequest(cmd.username, normalizeCommitOutcome(reply));
   }
 
-  /** Sleeps until the window's deadline, or until it is announced settled, if sooner. */
-  private waitForWindow(metaKey: string, ms: number): Promise<void> {
+  /**
+   * Sleeps until the window's deadline, or until it is announced settled, if sooner —
+   * including an announcement heard since `since`, before this wait began.
+   */
+  private waitForWindow(metaKey: string, ms: number, since: number): Promise<void> {
+    if ((this.settledAt.get(metaKey) ?? Number.NEGATIVE_INFINITY) >= since)
+      return Promise.resolve();
     return new Promise((resolve) => {
       const waiters = this.windowWaiters.get(metaKey) ?? new Set<() => void>();
       this.windowWaiters.set(metaKey, waiters);
