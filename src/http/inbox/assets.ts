@@ -28,6 +28,18 @@ input[type=text] { font: inherit; padding: .35rem .5rem; min-width: 16rem; }
 .error { background: #fde8e4; }
 ol.activity { padding-left: 1.25rem; }
 code { overflow-wrap: anywhere; }
+section { margin-top: 2rem; }
+fieldset { border: 1px solid #d8dce3; border-radius: 6px; }
+label.slot { display: block; margin: .25rem 0; color: inherit; }
+select { font: inherit; padding: .3rem; }
+form.ask { display: grid; gap: .5rem; max-width: 40rem; }
+ul.mentions, ul.decided { list-style: none; padding: 0; }
+.presence { color: #1d5fd1; }
+.presence-status { font-weight: 600; }
+.status-sent, .status-open { color: #a45a00; }
+.status-done, .status-accepted, .status-sent_ok { color: #147a3d; }
+.status-failed, .status-unsupported, .status-rejected { color: #a4361c; }
+ul.channels { margin: 0; padding-left: 1rem; }
 `;
 
 /**
@@ -59,6 +71,7 @@ export const INBOX_JS = `
   }
   var source = new EventSource("/inbox/events");
   source.addEventListener("change", refresh);
+  source.addEventListener("presence", refresh);
   source.addEventListener("open", function () { document.body.setAttribute("data-live-connected", "1"); });
 })();
 `;

@@ -9,6 +9,7 @@ import { AppError, AuthRequiredError, NotFoundError, RateLimitedError } from "..
 import { statusOf } from "../error-status.js";
 import { activityRouter } from "./activity.js";
 import { agentsRouter } from "./agents.js";
+import { askRouter } from "./ask.js";
 import { INBOX_CSS, INBOX_JS } from "./assets.js";
 import { bookingsRouter } from "./bookings.js";
 import { inboxEventsRouter } from "./events.js";
@@ -16,6 +17,7 @@ import { messagePage } from "./layout.js";
 import { requestsRouter } from "./requests.js";
 import { readSession, requireSameOrigin } from "./session.js";
 import { signinRouter } from "./signin.js";
+import { suggestionsRouter } from "./suggestions.js";
 
 export const INBOX_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
@@ -97,6 +99,8 @@ export function inboxRouter(ctx: Context): Router {
   router.use(requestsRouter(ctx));
   router.use(bookingsRouter(ctx));
   router.use(agentsRouter(ctx));
+  router.use(askRouter(ctx));
+  router.use(suggestionsRouter(ctx));
   router.use(activityRouter(ctx));
   router.use(inboxEventsRouter(ctx));
   router.use("/inbox", (req, _res, next) => next(new NotFoundError(`No page ${req.path}`)));
