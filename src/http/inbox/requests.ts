@@ -48,7 +48,7 @@ const CHANNEL_WORDS: Record<ChannelNotice["status"], string> = {
   sent: "sent",
   queued: "queued (delivered and retried by the webhook outbox)",
   failed: "failed",
-  unsupported: "unsupported: this node cannot send it",
+  unsupported: "unsupported",
 };
 
 /** How the person was told of the request: each channel of their profile and its outcome. */

@@ -136,7 +136,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
     }
   });
 
-  it("shows a suggestion in the person's zone and UTC, escaped; Accept books the chosen slot as the agent, who is told", async () => {
+  it("shows a suggestion in the person's zone and UTC, escaped, with one radio button per slot", async () => {
     const node = await inboxNode(kind);
     try {
       await putPerson(node, "jane");
@@ -243,6 +243,39 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
     }
   });
 
+  it("a slot a rule of the calendar forbids: a 422 page saying which rule, the suggestion open again", async () => {
+    const node = await inboxNode(kind);
+    try {
+      // Slots are 48 h ahead: a 100 h notice forbids them.
+      await putPerson(node, "jane", { min_notice_hours: 100 });
+      const scout = await makeAgent(node, "jane", "Scout");
+      const [a] = await slots(node, 1);
+      const id = (
+        await request(node.app)
+          .post("/v1/suggestions")
+          .set(scout.auth)
+          .send({ slots: [a] })
+      ).body.suggestion_id as string;
+      const cookie = await signIn(node, "jane");
+      const res = await request(node.app)
+        .post(`/inbox/suggestions/${id}/accept`)
+        .set("Cookie", cookie)
+        .set("Origin", ORIGIN)
+        .type("form")
+        .send({ slot: "0" });
+      expect(res.status).toBe(422);
+      expect(res.text).toContain("minimum notice");
+      expect(res.text).toContain("open again");
+      const audit = await node.ctx.store.readAudit("jane", { resource: id });
+      expect(audit.at(-1)?.type).toBe("suggestion.reopened");
+      expect(await node.ctx.store.listPersonRecords("jane", "suggestions")).toEqual([
+        expect.stringContaining('"status":"open"'),
+      ]);
+    } finally {
+      await node.close();
+    }
+  });
+
   it("answers another person's suggestion with 404 and refuses a POST without Origin, changing nothing", async () => {
     const node = await inboxNode(kind);
     try {
@@ -318,6 +351,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       expect(page.text).toContain("Told you by");
       for (const type of ["sms", "email", "matrix_dm"])
         expect(page.text).toContain(`data-channel="${type}" data-status="unsupported"`);
+      expect(page.text).toContain("<code>+33600000000</code>");
       expect(page.text).toContain("SMTP_URL is not set");
       expect(page.text).toContain("this node has no sms provider");
     } finally {
