@@ -68,6 +68,7 @@ export function agentsRouter(ctx: Context): Router {
       title: "Agents",
       current: "/inbox/agents",
       live: true,
+      livePresence: true,
       body: html`${notice ? html`<p class="notice" role="status">${notice}</p>` : ""}
 <p>When two of your agents want the same time, the higher one wins.</p>
 ${

@@ -45,7 +45,8 @@ ul.channels { margin: 0; padding-left: 1rem; }
 /**
  * Live updates: the page listens to `/inbox/events` (server-sent events; the browser's
  * EventSource resumes with Last-Event-ID) and, on a change, fetches the page again and
- * swaps in its `[data-live]` section. Without JavaScript the page works by reloading.
+ * swaps in its `[data-live]` section; a page marked `data-live-presence` (Agents) also on
+ * the agents' presence changes. Without JavaScript the page works by reloading.
  */
 export const INBOX_JS = `
 (function () {
@@ -71,7 +72,7 @@ export const INBOX_JS = `
   }
   var source = new EventSource("/inbox/events");
   source.addEventListener("change", refresh);
-  source.addEventListener("presence", refresh);
+  if (live.hasAttribute("data-live-presence")) source.addEventListener("presence", refresh);
   source.addEventListener("open", function () { document.body.setAttribute("data-live-connected", "1"); });
 })();
 `;

@@ -60,6 +60,10 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       expect(page.text).toContain(ESCAPED);
       expect(page.text).not.toContain("<script>alert");
       expect(page.text.match(/data-presence=/g)).toHaveLength(1);
+      // Only the Agents page refreshes on presence events.
+      expect(page.text).toContain("<main data-live data-live-presence>");
+      const requests = await request(node.app).get("/inbox").set("Cookie", cookie).expect(200);
+      expect(requests.text).toContain("<main data-live>");
     } finally {
       await node.close();
     }
