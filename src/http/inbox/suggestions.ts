@@ -12,6 +12,7 @@ import { InvalidRequestError } from "../../errors.js";
 import {
   type AcceptSuggestionResult,
   acceptSuggestion,
+  listPersonMentions,
   listSuggestions,
   rejectSuggestion,
   type Suggestion,
@@ -29,21 +30,22 @@ function slotText(slot: { start: number; end: number }, zone: string): string {
   return `${timeRange(slot.start, slot.end, zone)} ${zoneLabel(slot.start, zone)} (${utcRange(slot.start, slot.end)})`;
 }
 
-function details(s: Suggestion, agentName: string, zone: string): Html {
+function details(s: Suggestion, agentName: string, zone: string, askedFor?: string): Html {
   return html`<dl>
     <dt>From</dt><dd>${agentName}</dd>
+    ${askedFor !== undefined ? html`<dt>You asked</dt><dd>${askedFor}</dd>` : ""}
     ${s.note !== undefined ? html`<dt>Note</dt><dd class="suggestion-note">${s.note}</dd>` : ""}
     ${s.with !== undefined ? html`<dt>With</dt><dd>${s.with}</dd>` : ""}
     <dt>Suggested</dt><dd>${instant(s.createdAt, zone)}</dd>
   </dl>`;
 }
 
-function openCard(s: Suggestion, agentName: string, zone: string): Html {
+function openCard(s: Suggestion, agentName: string, zone: string, askedFor?: string): Html {
   const id = s.id;
   const accepting = s.status === "accepting";
   return html`<article class="card suggestion" id="${id}" data-suggestion-id="${id}" data-status="${s.status}" aria-labelledby="st-${id}">
   <h3 id="st-${id}">Suggestion from ${agentName}</h3>
-  ${details(s, agentName, zone)}
+  ${details(s, agentName, zone, askedFor)}
   ${
     accepting
       ? html`<p role="status">Being booked…</p>`
@@ -85,7 +87,11 @@ export async function suggestionsSection(
   agents: Agent[],
   zone: string,
 ): Promise<Html> {
-  const all = await listSuggestions(ctx.people, person);
+  const [all, mentions] = await Promise.all([
+    listSuggestions(ctx.people, person),
+    listPersonMentions(ctx.people, person),
+  ]);
+  const asked = new Map(mentions.map((m) => [m.id, m.text]));
   const names = new Map(agents.map((a) => [a.id, a.name]));
   const nameOf = (s: Suggestion) => names.get(s.agentId) ?? "A revoked agent";
   const open = all.filter((s) => s.status === "open" || s.status === "accepting");
@@ -96,7 +102,9 @@ export async function suggestionsSection(
 <h2 id="sug-h">Suggestions</h2>
 ${
   open.length > 0
-    ? open.map((s) => openCard(s, nameOf(s), zone))
+    ? open.map((s) =>
+        openCard(s, nameOf(s), zone, s.mentionId ? asked.get(s.mentionId) : undefined),
+      )
     : html`<p id="no-suggestions">No suggestions wait for you.</p>`
 }
 ${

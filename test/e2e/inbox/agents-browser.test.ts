@@ -178,6 +178,8 @@ describe("the inbox's agent sections in Chromium", { timeout: 90_000 }, () => {
     expect(await page.evaluate("window.stayed")).toBe(true);
     const text = (await card.textContent()) ?? "";
     expect(text).toContain("Intro with Ana");
+    // In answer to what the person asked.
+    expect(text).toContain("Find 30 minutes with ana@globex.test next week");
     expect(text).toContain("UTC");
     await page.screenshot({ path: path.join(SHOTS, "agents-suggestions.png"), fullPage: true });
 
