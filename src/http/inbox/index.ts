@@ -74,7 +74,13 @@ function errorPages(ctx: Context): ErrorRequestHandler {
       ctx.logger.error({ err, reqId: req.id, path: req.originalUrl }, "inbox page failed");
     if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
       res.set("Retry-After", String(mapped.retryAfterSeconds));
-    const message = status >= 500 ? "Something went wrong; try again shortly." : mapped.message;
+    const message =
+      status === 502 && err instanceof AppError
+        ? // The other organization failed (its code, not its details): worth saying so.
+          `The other organization could not be reached or verified (${mapped.code}); try again later.`
+        : status >= 500
+          ? "Something went wrong; try again shortly."
+          : mapped.message;
     res
       .status(status)
       .type("html")

@@ -280,6 +280,37 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
     }
   });
 
+  it("a meeting suggestion whose peer cannot be reached: a page saying so, the suggestion open again", async () => {
+    // DNS to a closed port: the peer's address resolves to nothing, at once.
+    const node = await inboxNode(kind, { dnsServers: "127.0.0.1:9" });
+    try {
+      await putPerson(node, "jane");
+      const scout = await makeAgent(node, "jane", "Scout");
+      const [a] = await slots(node, 1);
+      const id = (
+        await request(node.app)
+          .post("/v1/suggestions")
+          .set(scout.auth)
+          .send({ slots: [a], with: "ana@globex.invalid" })
+          .expect(201)
+      ).body.suggestion_id as string;
+      const cookie = await signIn(node, "jane");
+      const res = await request(node.app)
+        .post(`/inbox/suggestions/${id}/accept`)
+        .set("Cookie", cookie)
+        .set("Origin", ORIGIN)
+        .type("form")
+        .send({ slot: "0" });
+      expect(res.status).toBe(502);
+      expect(res.headers["content-type"]).toMatch(/^text\/html/);
+      expect(res.text).toContain("The other organization could not be reached or verified");
+      const audit = await node.ctx.store.readAudit("jane", { resource: id });
+      expect(audit.at(-1)?.type).toBe("suggestion.reopened");
+    } finally {
+      await node.close();
+    }
+  });
+
   it("answers another person's suggestion with 404 and refuses a POST without Origin, changing nothing", async () => {
     const node = await inboxNode(kind);
     try {
