@@ -17,6 +17,7 @@ export { MemoryPeopleStore } from "./memory-people-store.js";
 export {
   createMention,
   listMentions,
+  listPersonMentions,
   MAX_MENTION_TEXT,
   type Mention,
   type MentionStatus,

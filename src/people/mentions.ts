@@ -86,6 +86,17 @@ export async function listMentions(
     .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1));
 }
 
+/** The person's mentions to all their agents, newest first: what they asked and whether it is done. */
+export async function listPersonMentions(
+  deps: PeopleDeps,
+  caller: PersonCaller,
+  input: { limit?: number } = {},
+): Promise<Mention[]> {
+  const all = await readRecords<Mention>(deps.store, caller.username, "mentions");
+  const sorted = all.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+  return input.limit === undefined ? sorted : sorted.slice(0, input.limit);
+}
+
 /** One of the agent's mentions, or `404 mention_not_found` (another agent's too). */
 export async function agentMention(deps: PeopleDeps, caller: AgentCaller, mentionId: string) {
   const found = MENTION_ID_RE.test(mentionId)

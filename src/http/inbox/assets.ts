@@ -28,12 +28,25 @@ input[type=text] { font: inherit; padding: .35rem .5rem; min-width: 16rem; }
 .error { background: #fde8e4; }
 ol.activity { padding-left: 1.25rem; }
 code { overflow-wrap: anywhere; }
+section { margin-top: 2rem; }
+fieldset { border: 1px solid #d8dce3; border-radius: 6px; }
+label.slot { display: block; margin: .25rem 0; color: inherit; }
+select { font: inherit; padding: .3rem; }
+form.ask { display: grid; gap: .5rem; max-width: 40rem; }
+ul.mentions, ul.decided { list-style: none; padding: 0; }
+.presence { color: #1d5fd1; }
+.presence-status { font-weight: 600; }
+.status-sent, .status-open { color: #a45a00; }
+.status-done, .status-accepted, .status-sent_ok { color: #147a3d; }
+.status-failed, .status-unsupported, .status-rejected { color: #a4361c; }
+ul.channels { margin: 0; padding-left: 1rem; }
 `;
 
 /**
  * Live updates: the page listens to `/inbox/events` (server-sent events; the browser's
  * EventSource resumes with Last-Event-ID) and, on a change, fetches the page again and
- * swaps in its `[data-live]` section. Without JavaScript the page works by reloading.
+ * swaps in its `[data-live]` section; a page marked `data-live-presence` (Agents) also on
+ * the agents' presence changes. Without JavaScript the page works by reloading.
  */
 export const INBOX_JS = `
 (function () {
@@ -59,6 +72,7 @@ export const INBOX_JS = `
   }
   var source = new EventSource("/inbox/events");
   source.addEventListener("change", refresh);
+  if (live.hasAttribute("data-live-presence")) source.addEventListener("presence", refresh);
   source.addEventListener("open", function () { document.body.setAttribute("data-live-connected", "1"); });
 })();
 `;

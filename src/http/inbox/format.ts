@@ -38,3 +38,17 @@ export function actorName(actor: string, names: Names, requester?: string): stri
   if (actor.startsWith("peer:")) return actor.slice("peer:".length);
   return actor;
 }
+
+/** How long ago, in plain words: `just now`, `12 s ago`, `3 min ago`, `2 h ago`. */
+export function ago(at: number, now: number): string {
+  const s = Math.max(0, Math.round((now - at) / 1000));
+  if (s < 2) return "just now";
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+  return `${Math.floor(s / 3600)} h ago`;
+}
+
+/** `Tue 3 Dec 14:00–14:30 UTC`: the same slot in UTC. */
+export function utcRange(start: number, end: number): string {
+  return `${timeRange(start, end, "UTC")} UTC`;
+}

@@ -9,6 +9,7 @@ import { AppError, AuthRequiredError, NotFoundError, RateLimitedError } from "..
 import { statusOf } from "../error-status.js";
 import { activityRouter } from "./activity.js";
 import { agentsRouter } from "./agents.js";
+import { askRouter } from "./ask.js";
 import { INBOX_CSS, INBOX_JS } from "./assets.js";
 import { bookingsRouter } from "./bookings.js";
 import { inboxEventsRouter } from "./events.js";
@@ -16,6 +17,7 @@ import { messagePage } from "./layout.js";
 import { requestsRouter } from "./requests.js";
 import { readSession, requireSameOrigin } from "./session.js";
 import { signinRouter } from "./signin.js";
+import { suggestionsRouter } from "./suggestions.js";
 
 export const INBOX_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
@@ -72,7 +74,13 @@ function errorPages(ctx: Context): ErrorRequestHandler {
       ctx.logger.error({ err, reqId: req.id, path: req.originalUrl }, "inbox page failed");
     if (mapped instanceof RateLimitedError && mapped.retryAfterSeconds !== undefined)
       res.set("Retry-After", String(mapped.retryAfterSeconds));
-    const message = status >= 500 ? "Something went wrong; try again shortly." : mapped.message;
+    const message =
+      status === 502 && err instanceof AppError
+        ? // The other organization failed (its code, not its details): worth saying so.
+          `The other organization could not be reached or verified (${mapped.code}); try again later.`
+        : status >= 500
+          ? "Something went wrong; try again shortly."
+          : mapped.message;
     res
       .status(status)
       .type("html")
@@ -97,6 +105,8 @@ export function inboxRouter(ctx: Context): Router {
   router.use(requestsRouter(ctx));
   router.use(bookingsRouter(ctx));
   router.use(agentsRouter(ctx));
+  router.use(askRouter(ctx));
+  router.use(suggestionsRouter(ctx));
   router.use(activityRouter(ctx));
   router.use(inboxEventsRouter(ctx));
   router.use("/inbox", (req, _res, next) => next(new NotFoundError(`No page ${req.path}`)));

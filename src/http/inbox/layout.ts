@@ -22,6 +22,8 @@ export interface PageOptions {
   current?: string;
   /** Added to `<main>`: `data-live` makes the script refresh it on changes. */
   live?: boolean;
+  /** Also refresh on the agents' presence changes (`data-live-presence`). */
+  livePresence?: boolean;
   body: Html;
 }
 
@@ -50,7 +52,7 @@ ${opts.person ? html`<script src="/inbox/assets/inbox.js" defer></script>` : ""}
 </head>
 <body>
 <header><strong>Calendario</strong>${nav}</header>
-<main${opts.live ? html` data-live` : ""}>
+<main${opts.live ? html` data-live` : ""}${opts.livePresence ? html` data-live-presence` : ""}>
 <h1>${opts.title}</h1>
 ${opts.body}
 </main>

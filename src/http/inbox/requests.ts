@@ -8,6 +8,7 @@ import { type Booking, ID_RE } from "../../arbiter/index.js";
 import { decideRequest, loadCalendar } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { NotFoundError } from "../../errors.js";
+import { type ChannelNotice, listRequestNotices, type RequestNotice } from "../../people/index.js";
 import { instant, timeRange, zoneLabel } from "./format.js";
 import { type Html, html } from "./html.js";
 import { renderPage } from "./render.js";
@@ -43,7 +44,31 @@ async function requesterZone(ctx: Context, r: Requester): Promise<string | undef
   return Promise.race([lookup, timeout]);
 }
 
-async function requestCard(ctx: Context, b: Booking, zone: string): Promise<Html> {
+const CHANNEL_WORDS: Record<ChannelNotice["status"], string> = {
+  sent: "sent",
+  queued: "queued (delivered and retried by the webhook outbox)",
+  failed: "failed",
+  unsupported: "unsupported",
+};
+
+/** How the person was told of the request: each channel of their profile and its outcome. */
+function noticeOf(notice: RequestNotice | undefined): Html {
+  if (!notice) return html`<dd>not yet</dd>`;
+  if (notice.channels.length === 0) return html`<dd>no channels in your profile</dd>`;
+  return html`<dd><ul class="channels">${notice.channels.map(
+    (c) =>
+      html`<li data-channel="${c.type}" data-status="${c.status}">${c.type} <code>${c.value}</code>: <span class="status status-${c.status}">${CHANNEL_WORDS[c.status]}</span>${
+        c.reason !== undefined ? html` (${c.reason})` : ""
+      }</li>`,
+  )}</ul></dd>`;
+}
+
+async function requestCard(
+  ctx: Context,
+  b: Booking,
+  zone: string,
+  notice: RequestNotice | undefined,
+): Promise<Html> {
   const r = requesterOf(b);
   const theirZone = await requesterZone(ctx, r);
   const subject = text(b.details?.title) ?? "(no subject)";
@@ -67,6 +92,7 @@ async function requestCard(ctx: Context, b: Booking, zone: string): Promise<Html
     }</dd>
     ${note ? html`<dt>Note</dt><dd>${note}</dd>` : ""}
     <dt>Expires</dt><dd>${b.pendingUntil ? instant(b.pendingUntil, zone) : "—"}</dd>
+    <dt>Told you by</dt>${noticeOf(notice)}
   </dl>
   <div class="actions">
     <form method="post" action="/inbox/requests/${id}/accept">
@@ -101,7 +127,10 @@ export function requestsRouter(ctx: Context): Router {
       end: now + LOOKAHEAD_MS,
     });
     const live = pending.filter((b) => b.status === "pending" && (b.pendingUntil ?? 0) > now);
-    const cards = await Promise.all(live.map((b) => requestCard(ctx, b, zone)));
+    const notices = new Map(
+      (await listRequestNotices(ctx, person)).map((n) => [n.bookingId, n] as const),
+    );
+    const cards = await Promise.all(live.map((b) => requestCard(ctx, b, zone, notices.get(b.id))));
     const notice = NOTICES[String(req.query.done)];
     await renderPage(res, ctx, person, {
       title: "Requests",
