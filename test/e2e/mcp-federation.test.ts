@@ -37,6 +37,7 @@ for (const store of ["memory", "redis"] as const) {
     beforeAll(async () => {
       fed = await startFederation({ store });
       await fed.acme.putProfile("jane");
+      await fed.acme.putProfile("joe", { response_channel: { human_ack_required: true } });
       await fed.globex.putProfile("bob");
       await fed.globex.putProfile("carol");
       bob = await fed.globex.createAgent("bob", "bob-assistant");
@@ -174,6 +175,29 @@ for (const store of ["memory", "redis"] as const) {
         outcome: "conflict",
         side: "local",
       });
+    });
+
+    it("request_meeting with someone who must answer: pending, and a keyed retry answers the same pending request", async () => {
+      const c = await mcpOf(bob);
+      const args = {
+        with: fed.acme.address("joe"),
+        start: iso(at(14)),
+        end: iso(at(14, 30)),
+        idempotency_key: "joe-1",
+      };
+      const first = await c.call("request_meeting", args);
+      expect(first).toMatchObject({
+        outcome: "pending",
+        expires_at: expect.stringMatching(/Z$/),
+        booking: { status: "pending" },
+        replay: false,
+      });
+      const requests = async () =>
+        (await fed.acme.audit("joe")).filter((e) => e.type === "booking.requested").length;
+      const asked = await requests();
+      expect(asked).toBe(1);
+      expect(await c.call("request_meeting", args)).toEqual({ ...first, replay: true });
+      expect(await requests()).toBe(asked);
     });
   });
 }
