@@ -196,3 +196,67 @@ export async function rejectCounter(
   if (outcome.status !== "decided") throw new Error(`a reject cannot ${outcome.status}`);
   return outcome.counter;
 }
+
+/**
+ * A retry of a counter-proposal (with an idempotency key over MCP): the open
+ * counter-proposal this agent already made on the booking with the same slots and note,
+ * if any. Nothing is stored for the key: the counter-proposal itself is the record.
+ */
+export async function standingCounter(
+  deps: BookingDeps,
+  caller: AgentCaller,
+  input: { bookingId: string; proposed: Interval[]; note?: string },
+): Promise<CounterProposal | null> {
+  const counters = await listCounters(deps, caller, input.bookingId);
+  const same = (c: CounterProposal) =>
+    c.proposedBy === caller.agent.id &&
+    c.status === "open" &&
+    c.note === input.note &&
+    c.proposed.length === input.proposed.length &&
+    c.proposed.every(
+      (p, i) => p.start === input.proposed[i]!.start && p.end === input.proposed[i]!.end,
+    );
+  return counters.find(same) ?? null;
+}
+
+export type RepeatedDecision =
+  | { outcome: "rejected"; counter: CounterProposal }
+  | { outcome: "accepted"; counter: CounterProposal; booking: Booking; auditRef: string };
+
+/**
+ * A retry of a decision on a counter-proposal: when this agent's booking's
+ * counter-proposal was already decided the same way (the same slot, for an accept), the
+ * first answer — the counter, and for an accept the booking it made and the audit event
+ * of its commit. Otherwise null, and the decision is tried as usual.
+ */
+export async function repeatedDecision(
+  deps: BookingDeps,
+  caller: AgentCaller,
+  input: {
+    bookingId: string;
+    counterId: string;
+    decision: "accept" | "reject";
+    slotIndex?: number;
+  },
+): Promise<RepeatedDecision | null> {
+  const { username } = caller.agent;
+  if (!ID_RE.test(input.bookingId) || !ID_RE.test(input.counterId)) return null;
+  const [booking, counter] = await Promise.all([
+    deps.store.getBooking(username, input.bookingId),
+    deps.store.getCounter(username, input.counterId),
+  ]);
+  if (!booking || !counter || counter.bookingId !== booking.id) return null;
+  if (booking.agentId !== caller.agent.id) return null;
+  if (input.decision === "reject")
+    return counter.status === "rejected" ? { outcome: "rejected", counter } : null;
+  if (counter.status !== "accepted" || counter.acceptedIndex !== input.slotIndex) return null;
+  const movedId = counter.acceptedBookingId;
+  if (movedId === undefined) return null;
+  const [moved, events] = await Promise.all([
+    deps.store.getBooking(username, movedId),
+    deps.store.readAudit(username, { resource: movedId, afterSeq: 0, limit: 1000 }),
+  ]);
+  const committed = events.find((e) => e.type === "booking.committed");
+  if (!moved || !committed) return null;
+  return { outcome: "accepted", counter, booking: moved, auditRef: committed.id };
+}

@@ -30,6 +30,12 @@ export interface MeetInput {
   end: number;
   subject?: string;
   note?: string;
+  /**
+   * "first_answer": a meeting this agent already has with `with` over exactly
+   * [start, end), committed or pending, answers the request (`replay: true`) instead of a
+   * second request to the peer (which would lose to the first as a conflict).
+   */
+  repeat?: "first_answer";
 }
 
 export interface MeetConflict {
@@ -44,8 +50,8 @@ export interface MeetConflict {
 }
 
 export type MeetResult =
-  | { outcome: "confirmed"; booking: Booking }
-  | { outcome: "pending"; booking: Booking; expiresAt: number }
+  | { outcome: "confirmed"; booking: Booking; replay?: boolean }
+  | { outcome: "pending"; booking: Booking; expiresAt: number; replay?: boolean }
   | MeetConflict
   | RuleViolation;
 
@@ -111,12 +117,41 @@ async function freeOnBoth(
     .slice(0, 3);
 }
 
+/** This agent's meeting with `input.with` over exactly [start, end), if it still stands. */
+async function standingMeeting(
+  deps: BookingDeps,
+  caller: AgentCaller,
+  input: MeetInput,
+): Promise<MeetResult | null> {
+  const { agent } = caller;
+  const range = { start: input.start, end: input.end };
+  const [committed, pending] = await Promise.all([
+    deps.store.listBookings(agent.username, range),
+    deps.store.listPending(agent.username, range),
+  ]);
+  const same = (b: Booking) =>
+    b.agentId === agent.id &&
+    b.start === input.start &&
+    b.end === input.end &&
+    b.remote?.address === input.with;
+  const booking = committed.find(same);
+  if (booking) return { outcome: "confirmed", booking, replay: true };
+  const asked = pending.find(same);
+  if (asked?.pendingUntil !== undefined)
+    return { outcome: "pending", booking: asked, expiresAt: asked.pendingUntil, replay: true };
+  return null;
+}
+
 export async function requestMeeting(
   deps: BookingDeps,
   caller: AgentCaller,
   input: MeetInput,
 ): Promise<MeetResult> {
   const { agent } = caller;
+  if (input.repeat) {
+    const standing = await standingMeeting(deps, caller, input);
+    if (standing) return standing;
+  }
   const remote = await deps.peers.profiles.get(input.with);
   const endpoints = peerEndpoints(remote);
   const held = await placeHold(deps, caller, {

@@ -85,12 +85,16 @@ export interface Released {
   outcome: "released";
   hold: Hold;
   auditRef: string;
+  /** true: this answers a repeat, from the audit event of the first release. */
+  replay?: boolean;
 }
 
 export interface Cancelled {
   outcome: "cancelled";
   booking: Booking;
   auditRef: string;
+  /** true: this answers a repeat, from the audit event of the first cancellation. */
+  replay?: boolean;
 }
 
 type CommitRefusal = Extract<CommitOutcome, { status: "rejected" }>["reason"];

@@ -145,6 +145,7 @@ ${reasons}
 ## Idempotency
 
 Give every hold and commit an \`idempotency_key\` (or the \`Idempotency-Key\` header): after a timeout, send the same request with the same key; you get the first answer, never a second booking. A key used for a different request is a \`422 idempotency_key_reused\`.
+Over MCP every write tool takes \`idempotency_key\`: a retry with it answers the first answer (\`replay: true\`).
 
 ## Time rules
 

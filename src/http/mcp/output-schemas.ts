@@ -1,179 +1,69 @@
 /**
- * What each MCP tool answers (`structuredContent`), as JSON Schemas published in the tool
- * list so clients can check results. Decisions carry an `outcome`: a lost race or a rule
- * violation is a result like a success, not an error.
+ * What each MCP tool answers (`structuredContent`): the schemas of
+ * `schemas/mcp/tool-outputs.json`, which refer to `schemas/responses/` where a tool answers
+ * what its `/v1` route answers. A tool list must carry self-contained schemas (a client
+ * cannot fetch our files), so every `$ref` is inlined here, once, at load.
  */
-import type { JsonSchema, ToolName } from "./schemas.js";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { SCHEMAS_DIR } from "../../paths.js";
+import { INPUT_SCHEMAS, type JsonSchema, type ToolName } from "./schemas.js";
 
-const str = { type: "string" } as const;
-const int = { type: "integer" } as const;
-const bool = { type: "boolean" } as const;
-const utc = { type: "string", description: "RFC 3339, UTC (Z)" } as const;
-const local = { type: "string", description: "The same instant in the user's time zone" } as const;
+type Json = unknown;
 
-const slot = {
-  type: "object",
-  required: ["start", "end", "local_start", "local_end"],
-  properties: { start: utc, end: utc, local_start: local, local_end: local },
-} as const;
-
-const hold = {
-  type: "object",
-  required: ["hold_id", "agent_id", "start", "end", "expires_at"],
-  properties: {
-    hold_id: str,
-    agent_id: str,
-    priority: int,
-    start: utc,
-    end: utc,
-    local_start: local,
-    local_end: local,
-    expires_at: utc,
-  },
-} as const;
-
-const booking = {
-  type: "object",
-  required: ["booking_id", "status", "start", "end", "agent_id"],
-  properties: {
-    booking_id: str,
-    status: str,
-    start: utc,
-    end: utc,
-    local_start: local,
-    local_end: local,
-    agent_id: str,
-    priority: int,
-    frozen: bool,
-  },
-} as const;
-
-const counter = {
-  type: "object",
-  required: ["counter_id", "booking_id", "proposed", "status"],
-  properties: {
-    counter_id: str,
-    booking_id: str,
-    proposed: { type: "array", items: slot },
-    status: str,
-  },
-} as const;
-
-/** The outcomes every decision may end in besides its success. */
-const conflict = {
-  winner: {
-    type: "object",
-    required: ["agent_id", "priority"],
-    properties: { agent_id: str, priority: int, kind: str, start: utc, end: utc, frozen: bool },
-  },
-  suggested_times: { type: "array", items: slot },
-  reason: str,
-  message: str,
-};
-
-function decision(outcomes: string[], members: Record<string, object>): JsonSchema {
-  return {
-    type: "object",
-    required: ["outcome"],
-    properties: {
-      outcome: { type: "string", enum: [...outcomes, "conflict", "rule_violation"] },
-      ...conflict,
-      ...members,
-    },
-  };
+function readSchemaFile(file: string): Record<string, Json> {
+  return JSON.parse(readFileSync(file, "utf8"));
 }
 
-export const OUTPUT_SCHEMAS: Record<ToolName, JsonSchema> = {
-  whoami: {
-    type: "object",
-    required: ["agent_id", "user_id", "priority", "timezone", "now"],
-    properties: {
-      agent_id: str,
-      name: str,
-      user_id: str,
-      priority: int,
-      scopes: { type: "array", items: str },
-      timezone: str,
-      now: { type: "object", required: ["utc", "local"], properties: { utc, local } },
-      hold_ttl_seconds: int,
-      bump_window_seconds: int,
-    },
-  },
-  get_availability: {
-    type: "object",
-    required: ["user_id", "timezone", "slots"],
-    properties: {
-      user_id: str,
-      timezone: str,
-      duration_minutes: int,
-      with: str,
-      slots: { type: "array", items: slot },
-    },
-  },
-  create_hold: decision(["held"], { hold, audit_ref: str, replay: bool }),
-  release_hold: decision(["released"], { hold, audit_ref: str }),
-  commit_booking: decision(["committed", "pending"], {
-    booking,
-    expires_at: utc,
-    audit_ref: str,
-    replay: bool,
-    displaced_holds: { type: "array", items: hold },
-    evicted: { type: "array", items: booking },
-  }),
-  cancel_booking: decision(["cancelled"], { booking, audit_ref: str }),
-  list_bookings: {
-    type: "object",
-    required: ["user_id", "timezone", "bookings"],
-    properties: { user_id: str, timezone: str, bookings: { type: "array", items: booking } },
-  },
-  get_booking: {
-    type: "object",
-    required: ["booking"],
-    properties: { timezone: str, booking },
-  },
-  propose_times: decision(["proposed"], { counter }),
-  answer_counter: decision(["accepted", "rejected"], { counter, booking, audit_ref: str }),
-  get_audit: {
-    type: "object",
-    required: ["user_id", "events", "checkpoint", "next_after"],
-    properties: {
-      user_id: str,
-      events: { type: "array", items: { type: "object" } },
-      checkpoint: { type: "object" },
-      next_after: int,
-    },
-  },
-  wait_for_events: {
-    type: "object",
-    required: ["events", "next_cursor", "has_more"],
-    properties: {
-      events: { type: "array", items: { type: "object" } },
-      next_cursor: str,
-      has_more: bool,
-    },
-  },
-  set_presence: {
-    type: "object",
-    required: ["outcome", "presence"],
-    properties: {
-      outcome: { type: "string", enum: ["set"] },
-      presence: {
-        type: "object",
-        required: ["agent_id", "status", "expires_at"],
-        properties: {
-          agent_id: str,
-          name: str,
-          status: str,
-          note: str,
-          updated_at: utc,
-          expires_at: utc,
-        },
-      },
-    },
-  },
-  request_meeting: decision(["confirmed", "pending"], {
-    booking,
-    expires_at: utc,
-    side: { type: "string", enum: ["local", "remote"] },
-  }),
-};
+/** A JSON pointer (`/definitions/slot`) in `doc`. */
+function at(doc: Json, pointer: string, where: string): Json {
+  let node = doc;
+  for (const raw of pointer.split("/").slice(1)) {
+    const key = raw.replaceAll("~1", "/").replaceAll("~0", "~");
+    if (typeof node !== "object" || node === null || !Object.hasOwn(node, key))
+      throw new Error(`${where}: no ${pointer}`);
+    node = (node as Record<string, Json>)[key];
+  }
+  return node;
+}
+
+/**
+ * `node` with every `$ref` (to a definition in its file or to another file, relative to
+ * the file that names it) replaced by what it names, without `$schema` and `$id` (a
+ * validator compiling two tools' schemas would otherwise see one `$id` twice).
+ */
+export function inlineRefs(node: Json, file: string, doc: Json, seen: string[] = []): Json {
+  if (Array.isArray(node)) return node.map((n) => inlineRefs(n, file, doc, seen));
+  if (typeof node !== "object" || node === null) return node;
+  const obj = node as Record<string, Json>;
+  if (typeof obj.$ref === "string") {
+    const [target = "", pointer = ""] = obj.$ref.split("#");
+    const targetFile = target === "" ? file : path.resolve(path.dirname(file), target);
+    const key = `${targetFile}#${pointer}`;
+    if (seen.includes(key)) throw new Error(`${file}: $ref cycle through ${key}`);
+    const targetDoc = target === "" ? doc : readSchemaFile(targetFile);
+    return inlineRefs(at(targetDoc, pointer, targetFile), targetFile, targetDoc, [...seen, key]);
+  }
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === "$schema" || k === "$id") continue;
+    out[k] = inlineRefs(v, file, doc, seen);
+  }
+  return out;
+}
+
+const FILE = path.join(SCHEMAS_DIR, "mcp", "tool-outputs.json");
+
+function loadOutputSchemas(): Record<ToolName, JsonSchema> {
+  const doc = readSchemaFile(FILE);
+  const tools = doc.tools as Record<string, Json>;
+  const missing = Object.keys(INPUT_SCHEMAS).filter((name) => !Object.hasOwn(tools, name));
+  const unknown = Object.keys(tools).filter((name) => !Object.hasOwn(INPUT_SCHEMAS, name));
+  if (missing.length > 0 || unknown.length > 0)
+    throw new Error(`${FILE}: no schema for [${missing}], schemas of no tool [${unknown}]`);
+  return Object.fromEntries(
+    Object.keys(tools).map((name) => [name, inlineRefs(tools[name], FILE, doc)]),
+  ) as Record<ToolName, JsonSchema>;
+}
+
+export const OUTPUT_SCHEMAS = loadOutputSchemas();

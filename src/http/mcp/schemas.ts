@@ -58,15 +58,40 @@ export const INPUT_SCHEMAS = {
   cancel_booking: toolInputs.tools.cancel_booking!,
   list_bookings: toolInputs.tools.list_bookings!,
   get_booking: toolInputs.tools.get_booking!,
-  propose_times: fromApiBody("counter-request", { booking_id: PARAM.booking_id! }),
+  propose_times: fromApiBody(
+    "counter-request",
+    { booking_id: PARAM.booking_id! },
+    {
+      optional: retryKey(
+        "A retry with a key answers the open counter-proposal this agent already made on the booking with the same slots and note (replay: true)",
+      ),
+    },
+  ),
   answer_counter: answerCounterSchema(),
   get_audit: toolInputs.tools.get_audit!,
   wait_for_events: toolInputs.tools.wait_for_events!,
-  request_meeting: fromApiBody("meeting-request"),
-  set_presence: fromApiBody("presence-request"),
+  request_meeting: fromApiBody(
+    "meeting-request",
+    {},
+    {
+      optional: retryKey(
+        "A retry with a key answers the meeting this agent already has with the same person over the same times (replay: true)",
+      ),
+    },
+  ),
+  set_presence: fromApiBody(
+    "presence-request",
+    {},
+    { optional: retryKey("Accepted and not stored: setting a presence is idempotent by itself") },
+  ),
 } satisfies Record<string, JsonSchema>;
 
 export type ToolName = keyof typeof INPUT_SCHEMAS;
+
+/** An `idempotency_key` member for a tool whose `/v1` body has none, saying what it does. */
+function retryKey(description: string): Record<string, object> {
+  return { idempotency_key: { ...PARAM.idempotency_key!, description } };
+}
 
 /** `answer_counter`: accept (with the counter-accept body's `slot_index`) or reject. */
 function answerCounterSchema(): JsonSchema {
@@ -80,6 +105,9 @@ function answerCounterSchema(): JsonSchema {
       counter_id: PARAM.counter_id!,
       decision: { type: "string", enum: ["accept", "reject"] },
       ...accept.properties,
+      ...retryKey(
+        "A retry with a key of a decision already taken (the same slot, for an accept) answers the first answer (replay: true)",
+      ),
     },
   };
 }

@@ -20,7 +20,9 @@ import {
   proposeCounter,
   rejectCounter,
   releaseHold,
+  repeatedDecision,
   requestMeeting,
+  standingCounter,
   whoami,
 } from "../../booking/index.js";
 import type { Context } from "../../context.js";
@@ -179,18 +181,26 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
 
   release_hold: {
     title: "Release a hold",
-    description: "Releases a live hold of this agent.",
+    description:
+      "Releases a live hold of this agent. With idempotency_key, a retry of a release already done answers the first answer (replay: true) instead of hold_not_found.",
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run(call) {
-      const { hold_id } = validateInput<{ hold_id: string }>("release_hold", call.args);
+      const { hold_id, idempotency_key } = validateInput<{
+        hold_id: string;
+        idempotency_key?: string;
+      }>("release_hold", call.args);
       const [released, zone] = await Promise.all([
-        releaseHold(call.ctx.booking, call.caller, { holdId: hold_id }),
+        releaseHold(call.ctx.booking, call.caller, {
+          holdId: hold_id,
+          ...(idempotency_key !== undefined && { repeat: "first_answer" as const }),
+        }),
         zoneOf(call),
       ]);
       return {
         outcome: "released",
         hold: mcpHold(released.hold, zone),
         audit_ref: released.auditRef,
+        replay: released.replay ?? false,
       };
     },
   },
@@ -249,18 +259,25 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
   cancel_booking: {
     title: "Cancel a booking",
     description:
-      "Cancels a booking this agent made. Another agent's booking is not yours to cancel: propose_times to it instead.",
+      "Cancels a booking this agent made. Another agent's booking is not yours to cancel: propose_times to it instead. With idempotency_key, a retry of a cancellation already done answers the first answer (replay: true) instead of a conflict.",
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run(call) {
-      const { booking_id } = validateInput<{ booking_id: string }>("cancel_booking", call.args);
+      const { booking_id, idempotency_key } = validateInput<{
+        booking_id: string;
+        idempotency_key?: string;
+      }>("cancel_booking", call.args);
       const [cancelled, zone] = await Promise.all([
-        cancelBooking(call.ctx.booking, call.caller, { bookingId: booking_id }),
+        cancelBooking(call.ctx.booking, call.caller, {
+          bookingId: booking_id,
+          ...(idempotency_key !== undefined && { repeat: "first_answer" as const }),
+        }),
         zoneOf(call),
       ]);
       return {
         outcome: "cancelled",
         booking: mcpBooking(cancelled.booking, await call.ctx.store.now(), zone),
         audit_ref: cancelled.auditRef,
+        replay: cancelled.replay ?? false,
       };
     },
   },
@@ -305,30 +322,31 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
   propose_times: {
     title: "Counter-propose",
     description:
-      "Offers 1–5 other slots for another agent's booking (the polite way to ask for a slot that is taken); its agent accepts one or rejects them.",
+      "Offers 1–5 other slots for another agent's booking (the polite way to ask for a slot that is taken); its agent accepts one or rejects them. Pass idempotency_key to retry safely: a retry answers your open counter-proposal with the same slots (replay: true).",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     async run(call) {
-      const body = validateInput<CounterRequest & { booking_id: string }>(
+      const body = validateInput<CounterRequest & { booking_id: string; idempotency_key?: string }>(
         "propose_times",
         call.args,
       );
       const proposed = body.proposed.map((p, i) => parseInterval(p.start, p.end, `/proposed/${i}`));
+      const input = { bookingId: body.booking_id, proposed, note: body.note };
+      const standing =
+        body.idempotency_key !== undefined
+          ? await standingCounter(call.ctx.booking, call.caller, input)
+          : null;
       const [counter, zone] = await Promise.all([
-        proposeCounter(call.ctx.booking, call.caller, {
-          bookingId: body.booking_id,
-          proposed,
-          note: body.note,
-        }),
+        standing ?? proposeCounter(call.ctx.booking, call.caller, input),
         zoneOf(call),
       ]);
-      return { outcome: "proposed", counter: mcpCounter(counter, zone) };
+      return { outcome: "proposed", counter: mcpCounter(counter, zone), replay: standing !== null };
     },
   },
 
   answer_counter: {
     title: "Answer a counter-proposal",
     description:
-      "Accepts one slot of a counter-proposal on this agent's booking (the booking moves there atomically; slot_index required) or rejects it.",
+      "Accepts one slot of a counter-proposal on this agent's booking (the booking moves there atomically; slot_index required) or rejects it. Pass idempotency_key to retry safely: a retry of a decision already taken answers the first answer (replay: true).",
     annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false },
     async run(call) {
       const input = validateInput<{
@@ -336,12 +354,31 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         counter_id: string;
         decision: "accept" | "reject";
         slot_index?: number;
+        idempotency_key?: string;
       }>("answer_counter", call.args);
       const ids = { bookingId: input.booking_id, counterId: input.counter_id };
       const zone = await zoneOf(call);
+      const repeated =
+        input.idempotency_key !== undefined
+          ? await repeatedDecision(call.ctx.booking, call.caller, {
+              ...ids,
+              decision: input.decision,
+              slotIndex: input.slot_index,
+            })
+          : null;
+      if (repeated?.outcome === "rejected")
+        return { outcome: "rejected", counter: mcpCounter(repeated.counter, zone), replay: true };
+      if (repeated?.outcome === "accepted")
+        return {
+          outcome: "accepted",
+          counter: mcpCounter(repeated.counter, zone),
+          booking: mcpBooking(repeated.booking, await call.ctx.store.now(), zone),
+          audit_ref: repeated.auditRef,
+          replay: true,
+        };
       if (input.decision === "reject") {
         const counter = await rejectCounter(call.ctx.booking, call.caller, ids);
-        return { outcome: "rejected", counter: mcpCounter(counter, zone) };
+        return { outcome: "rejected", counter: mcpCounter(counter, zone), replay: false };
       }
       if (input.slot_index === undefined)
         throw new InvalidRequestError("slot_index is required to accept", [
@@ -358,6 +395,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
             counter: mcpCounter(result.counter, zone),
             booking: mcpBooking(result.commit.booking, await call.ctx.store.now(), zone),
             audit_ref: result.commit.auditRef,
+            replay: false,
           };
         case "conflict":
           return conflictJson(result, zone);
@@ -423,10 +461,12 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
   set_presence: {
     title: "Say what you are doing",
     description:
-      "Shows your person what you are doing on their calendar: status reading, thinking, acting or completed, with a short note. It lasts about a minute: call it again every 30 s while you work. Holds and commits show you acting by themselves.",
+      "Shows your person what you are doing on their calendar: status reading, thinking, acting or completed, with a short note. It lasts about a minute: call it again every 30 s while you work. Holds and commits show you acting by themselves. idempotency_key is accepted and not needed: setting a presence again sets the same presence.",
     annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: true },
     async run(call) {
-      const body = validateInput<PresenceRequest>("set_presence", call.args);
+      const { idempotency_key: _key, ...body } = validateInput<
+        PresenceRequest & { idempotency_key?: string }
+      >("set_presence", call.args);
       const presence = await setPresence(call.ctx.people, call.caller, body);
       return { outcome: "set", presence: presenceJson(presence) };
     },
@@ -435,7 +475,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
   request_meeting: {
     title: "Meet someone elsewhere",
     description:
-      "Books a meeting with someone at another organization (with: user@domain), on both calendars or neither. outcome: confirmed, pending (their person must answer; expires_at), conflict (side, suggested_times free on both) or rule_violation.",
+      "Books a meeting with someone at another organization (with: user@domain), on both calendars or neither. outcome: confirmed, pending (their person must answer; expires_at), conflict (side, suggested_times free on both) or rule_violation. Pass idempotency_key to retry safely: a retry answers the meeting this agent already has with the same person over the same times (replay: true).",
     annotations: {
       readOnlyHint: false,
       destructiveHint: false,
@@ -443,7 +483,10 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
       openWorldHint: true,
     },
     async run(call) {
-      const body = validateInput<MeetingRequest>("request_meeting", call.args);
+      const body = validateInput<MeetingRequest & { idempotency_key?: string }>(
+        "request_meeting",
+        call.args,
+      );
       const interval = parseInterval(body.start, body.end);
       const [result, zone] = await Promise.all([
         requestMeeting(call.ctx.booking, call.caller, {
@@ -451,6 +494,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
           ...interval,
           subject: body.subject,
           note: body.note,
+          ...(body.idempotency_key !== undefined && { repeat: "first_answer" as const }),
         }),
         zoneOf(call),
       ]);
@@ -459,12 +503,14 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
           return {
             outcome: "confirmed",
             booking: mcpBooking(result.booking, result.booking.committedAt, zone),
+            replay: result.replay ?? false,
           };
         case "pending":
           return {
             outcome: "pending",
             booking: mcpBooking(result.booking, result.booking.committedAt, zone),
             expires_at: new Date(result.expiresAt).toISOString(),
+            replay: result.replay ?? false,
           };
         case "conflict":
           return meetConflictJson(result, zone);

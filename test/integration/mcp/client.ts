@@ -1,7 +1,32 @@
 /** MCP clients of the SDK itself, over Streamable HTTP, for the tests of `/mcp`. */
+import { isDeepStrictEqual } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+import { OUTPUT_SCHEMAS } from "../../../src/http/mcp/output-schemas.js";
+
+/**
+ * The tools' output schemas as `schemas/mcp/tool-outputs.json` writes them, compiled here
+ * apart from the server: every structuredContent a test sees is checked against its file,
+ * besides the SDK client's own check against the outputSchema the server published.
+ */
+const ajv = new Ajv({ strict: true, allErrors: true });
+addFormatsModule.default(ajv, { mode: "full" });
+const fileValidators = new Map<string, ValidateFunction>(
+  Object.entries(OUTPUT_SCHEMAS).map(([name, schema]) => [name, ajv.compile(schema)]),
+);
+
+/** Throws unless `content` is what tool `name`'s schema file allows. */
+export function checkAgainstSchemaFile(name: string, content: unknown): void {
+  const validate = fileValidators.get(name);
+  if (!validate) throw new Error(`no output schema file entry for tool ${name}`);
+  if (!validate(content))
+    throw new Error(
+      `${name} structuredContent breaks schemas/mcp/tool-outputs.json: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(content)}`,
+    );
+}
 
 /**
  * The SDK's transport, offering `protocolVersion` in `initialize` instead of the SDK's
@@ -49,7 +74,14 @@ export async function connectMcp(
       ? new StreamableHTTPClientTransport(endpoint, transportOpts)
       : new OlderProtocolTransport(endpoint, transportOpts, opts.protocolVersion);
   await client.connect(transport);
-  await client.listTools();
+  const { tools } = await client.listTools();
+  for (const tool of tools) {
+    const file = OUTPUT_SCHEMAS[tool.name as keyof typeof OUTPUT_SCHEMAS];
+    if (!isDeepStrictEqual(tool.outputSchema, file))
+      throw new Error(
+        `tool ${tool.name} publishes another outputSchema than its schema file: ${JSON.stringify(tool.outputSchema)}`,
+      );
+  }
   return {
     client,
     protocolVersion: transport.protocolVersion,
@@ -59,6 +91,7 @@ export async function connectMcp(
         const text = (result.content as Array<{ type: string; text: string }>)[0]!.text;
         return { isError: true, ...JSON.parse(text) };
       }
+      checkAgainstSchemaFile(name, result.structuredContent);
       return result.structuredContent as Record<string, unknown>;
     },
     close: () => client.close(),

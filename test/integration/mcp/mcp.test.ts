@@ -174,6 +174,68 @@ for (const kind of ["memory", "redis"] as const) {
       );
     });
 
+    it("every write tool takes idempotency_key; a retry with one key has one effect and the same answer", async () => {
+      const c = await mcp(agents[1]!);
+      const { tools } = await c.client.listTools();
+      for (const t of tools.filter((t) => !t.annotations?.readOnlyHint))
+        expect(t.inputSchema.properties, t.name).toHaveProperty("idempotency_key");
+
+      const audit = async () => ((await c.call("get_audit")).events as unknown[]).length;
+      const held = await c.call("create_hold", interval(SLOT));
+      const holdId = (held.hold as { hold_id: string }).hold_id;
+      const released = await c.call("release_hold", { hold_id: holdId, idempotency_key: "r-1" });
+      expect(released).toMatchObject({ outcome: "released", replay: false });
+      const events = await audit();
+      const releasedAgain = await c.call("release_hold", {
+        hold_id: holdId,
+        idempotency_key: "r-1",
+      });
+      expect(releasedAgain).toEqual({ ...released, replay: true });
+      expect(await audit()).toBe(events);
+      // Without a key a second release is what it always was: no such live hold.
+      expect(await c.call("release_hold", { hold_id: holdId })).toMatchObject({
+        isError: true,
+        error: { code: "hold_not_found", status: 404 },
+      });
+
+      const committed = await c.call("commit_booking", interval(SLOT + HOUR));
+      const bookingId = (committed.booking as { booking_id: string }).booking_id;
+      const cancelled = await c.call("cancel_booking", {
+        booking_id: bookingId,
+        idempotency_key: "c-1",
+      });
+      expect(cancelled).toMatchObject({ outcome: "cancelled", replay: false });
+      const afterCancel = await audit();
+      const cancelledAgain = await c.call("cancel_booking", {
+        booking_id: bookingId,
+        idempotency_key: "c-1",
+      });
+      expect(cancelledAgain).toEqual({ ...cancelled, replay: true });
+      expect(await audit()).toBe(afterCancel);
+      expect(await c.call("cancel_booking", { booking_id: bookingId })).toMatchObject({
+        isError: true,
+        error: { status: 409 },
+      });
+
+      // Another agent's release is never answered as this one's.
+      const other = await mcp(agents[2]!);
+      const otherHold = await other.call("create_hold", interval(SLOT + 3 * HOUR));
+      const otherId = (otherHold.hold as { hold_id: string }).hold_id;
+      await other.call("release_hold", { hold_id: otherId });
+      expect(
+        await c.call("release_hold", { hold_id: otherId, idempotency_key: "r-2" }),
+      ).toMatchObject({ isError: true, error: { code: "hold_not_found" } });
+
+      const presence = { status: "thinking", note: "Comparing slots", idempotency_key: "p-1" };
+      const set = await c.call("set_presence", presence);
+      const setAgain = await c.call("set_presence", presence);
+      expect(setAgain).toMatchObject({
+        outcome: "set",
+        presence: { agent_id: agents[1]!.id, status: "thinking", note: "Comparing slots" },
+      });
+      expect(set.presence).toMatchObject(setAgain.presence as object);
+    });
+
     it("wait_for_events waits for the commit of another client", async () => {
       const watcher = await mcp(agents[1]!);
       const cursor = (await watcher.call("wait_for_events", { wait_seconds: 0 })).next_cursor;
@@ -236,6 +298,73 @@ for (const kind of ["memory", "redis"] as const) {
         outcome: "accepted",
         booking: { start: "2026-11-23T14:00:00.000Z", status: "committed" },
       });
+    });
+
+    it("propose_times and answer_counter retried with a key: one counter-proposal, one decision, the same answers", async () => {
+      const [owner, asker] = await Promise.all([mcp(agents[1]!), mcp(agents[2]!)]);
+      const id = (
+        (await owner.call("commit_booking", interval(SLOT))).booking as {
+          booking_id: string;
+        }
+      ).booking_id;
+      const ask = {
+        booking_id: id,
+        proposed: [interval(SLOT + 2 * HOUR), interval(SLOT + 3 * HOUR)],
+        note: "Could we move this?",
+        idempotency_key: "ask-1",
+      };
+      const proposed = await asker.call("propose_times", ask);
+      expect(proposed).toMatchObject({ outcome: "proposed", replay: false });
+      expect(await asker.call("propose_times", ask)).toEqual({ ...proposed, replay: true });
+      const counters = await call(`${n.url}/v1/bookings/${id}/counters`, "GET", agents[1]!.key);
+      expect(counters.status).toBe(200);
+      expect(JSON.stringify(counters.body).match(/"counter_id"/g)).toHaveLength(1);
+      // Other slots are another counter-proposal, key or not.
+      const other = await asker.call("propose_times", {
+        ...ask,
+        proposed: [interval(SLOT + 4 * HOUR)],
+      });
+      expect(other).toMatchObject({ outcome: "proposed", replay: false });
+
+      const counterId = (proposed.counter as { counter_id: string }).counter_id;
+      const decide = {
+        booking_id: id,
+        counter_id: counterId,
+        decision: "accept",
+        slot_index: 1,
+        idempotency_key: "move-1",
+      };
+      const accepted = await owner.call("answer_counter", decide);
+      expect(accepted).toMatchObject({
+        outcome: "accepted",
+        replay: false,
+        booking: { start: new Date(SLOT + 3 * HOUR).toISOString(), status: "committed" },
+      });
+      const events = ((await owner.call("get_audit")).events as unknown[]).length;
+      const again = await owner.call("answer_counter", decide);
+      expect(again).toEqual({ ...accepted, replay: true });
+      expect(((await owner.call("get_audit")).events as unknown[]).length).toBe(events);
+      // Another slot is not a retry of this decision: the counter-proposal is closed.
+      expect(await owner.call("answer_counter", { ...decide, slot_index: 0 })).toMatchObject({
+        isError: true,
+        error: { status: 409 },
+      });
+
+      // The other counter-proposal was on the booking that moved; reject it twice.
+      const movedId = (accepted.booking as { booking_id: string }).booking_id;
+      const third = await asker.call("propose_times", {
+        booking_id: movedId,
+        proposed: [interval(SLOT + 5 * HOUR)],
+      });
+      const reject = {
+        booking_id: movedId,
+        counter_id: (third.counter as { counter_id: string }).counter_id,
+        decision: "reject",
+        idempotency_key: "no-1",
+      };
+      const rejected = await owner.call("answer_counter", reject);
+      expect(rejected).toMatchObject({ outcome: "rejected", replay: false });
+      expect(await owner.call("answer_counter", reject)).toEqual({ ...rejected, replay: true });
     });
 
     it("refuses a missing, wrong or revoked key with 401 before any tool runs", async () => {
