@@ -50,6 +50,14 @@ function fromMalformedRequest(err: {
   return undefined;
 }
 
+/** Any error a route or express raised, as the node's error (unknown ones become a 500). */
+export function appErrorOf(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const raw = err as Parameters<typeof fromBodyParserError>[0] &
+    Parameters<typeof fromMalformedRequest>[0];
+  return fromBodyParserError(raw) ?? fromMalformedRequest(raw) ?? AppError.fromError(err);
+}
+
 export function notFoundHandler(): RequestHandler {
   return (req, _res, next) => next(new NotFoundError(`No route for ${req.method} ${req.path}`));
 }
@@ -78,10 +86,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const mapped =
-      err instanceof AppError
-        ? err
-        : (fromBodyParserError(err) ?? fromMalformedRequest(err) ?? AppError.fromError(err));
+    const mapped = appErrorOf(err);
     const status = statusOf(mapped.code);
     // A 500 gets its own line, with the stack; other failures only mark the request's
     // log line (warn, with the code), so each failed request is one line.

@@ -29,10 +29,15 @@ describe("configuration", () => {
     expect(
       envToConfig(readEnv({ REDIS_CLUSTER_NODES: "redis://a:7000, rediss://b.example:7001" }))
         .store,
-    ).toEqual({ provider: "redis-cluster", nodes: ["redis://a:7000", "rediss://b.example:7001"] });
+    ).toEqual({
+      provider: "redis-cluster",
+      nodes: ["redis://a:7000", "rediss://b.example:7001"],
+      connectTimeoutMs: 30_000,
+    });
     expect(envToConfig(readEnv({ REDIS_URL: "redis://a:6379" })).store).toEqual({
       provider: "redis",
       url: "redis://a:6379",
+      connectTimeoutMs: 30_000,
     });
   });
 

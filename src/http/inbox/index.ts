@@ -7,6 +7,7 @@ import express, { type ErrorRequestHandler, type RequestHandler, Router } from "
 import type { Context } from "../../context.js";
 import { AppError, AuthRequiredError, NotFoundError, RateLimitedError } from "../../errors.js";
 import { statusOf } from "../error-status.js";
+import { appErrorOf } from "../errors.js";
 import { activityRouter } from "./activity.js";
 import { agentsRouter } from "./agents.js";
 import { askRouter } from "./ask.js";
@@ -63,12 +64,8 @@ function errorPages(ctx: Context): ErrorRequestHandler {
       res.redirect(303, "/inbox/login");
       return;
     }
-    const mapped =
-      err instanceof AppError
-        ? err
-        : (err as { type?: string }).type === "entity.too.large"
-          ? new AppError("payload_too_large", "The form is too large")
-          : AppError.fromError(err);
+    // Malformed requests (a path parameter that is not UTF-8, a form too large) as the API maps them.
+    const mapped = appErrorOf(err);
     const status = statusOf(mapped.code);
     if (status >= 500)
       ctx.logger.error({ err, reqId: req.id, path: req.originalUrl }, "inbox page failed");
