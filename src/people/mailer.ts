@@ -1,5 +1,5 @@
 /** Outgoing email through `SMTP_URL` (nodemailer): one message at a time, plain text. */
-import nodemailer from "nodemailer";
+import type { Transporter } from "nodemailer";
 import type { MailConfig } from "../config.js";
 
 export interface Mail {
@@ -13,14 +13,22 @@ export interface Mailer {
   close(): void;
 }
 
-/** A mailer on the configured SMTP server, or undefined when there is none. */
+/**
+ * A mailer on the configured SMTP server, or undefined when there is none. nodemailer is
+ * loaded with the first message, so a node without mail does not load it at start.
+ */
 export function createMailer(mail: MailConfig): Mailer | undefined {
-  if (mail.smtpUrl === undefined) return undefined;
-  const transport = nodemailer.createTransport(mail.smtpUrl);
+  const { smtpUrl } = mail;
+  if (smtpUrl === undefined) return undefined;
+  let transport: Promise<Transporter> | undefined;
+  const transportOf = () =>
+    (transport ??= import("nodemailer").then((m) => m.default.createTransport(smtpUrl)));
   return {
     async send(message) {
-      await transport.sendMail({ from: mail.from, ...message });
+      await (await transportOf()).sendMail({ from: mail.from, ...message });
     },
-    close: () => transport.close(),
+    close: () => {
+      void transport?.then((t) => t.close());
+    },
   };
 }

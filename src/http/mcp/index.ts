@@ -4,31 +4,14 @@
  * The agent key is the bearer token, checked before the MCP layer sees the request.
  */
 
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { hostHeaderValidation } from "@modelcontextprotocol/sdk/server/middleware/hostHeaderValidation.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import {
-  CallToolRequestSchema,
-  type CallToolResult,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from "@modelcontextprotocol/sdk/types.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { type RequestHandler, Router } from "express";
 import { hashAgentKey } from "../../arbiter/index.js";
 import { type AgentCaller, agentCaller } from "../../booking/index.js";
 import type { Context } from "../../context.js";
-import { AppError, AuthRequiredError } from "../../errors.js";
-import { SOFTWARE_VERSION } from "../../version.js";
+import { AuthRequiredError } from "../../errors.js";
 import { bearerToken } from "../auth.js";
-import { statusOf } from "../error-status.js";
-import { logFailure } from "../errors.js";
 import { pollSignal } from "../v1/events.js";
-import { TOOL_LIST, toolNamed } from "./tools.js";
-
-const INSTRUCTIONS =
-  "Calendario books time on one person's calendar for the agents acting for them. Loop: whoami → get_availability → create_hold → commit_booking. A lost race is a result (outcome: conflict, with the winner and suggested_times), not an error: pick a suggested time and try again. Times are RFC 3339 in UTC (Z); local_* labels are in the user's zone.";
 
 /** Hosts a request may name: PUBLIC_URL's, and the listening host for local use. */
 export function allowedHosts(ctx: Context): string[] {
@@ -67,53 +50,6 @@ function authenticateAgent(ctx: Context): RequestHandler {
   };
 }
 
-/** A use case's error as a tool error: the model reads the code and the status. */
-function toolError(err: unknown, ctx: Context): CallToolResult {
-  const mapped = AppError.fromError(err);
-  const status = statusOf(mapped.code);
-  logFailure(ctx.logger, err, mapped, status, { tool: "mcp" });
-  const body = { error: { ...(mapped.payload.error as object), status } };
-  return { isError: true, content: [{ type: "text", text: JSON.stringify(body) }] };
-}
-
-/**
- * One validator for every request's server: the SDK would otherwise build an Ajv instance
- * per server, that is per request (it checks only elicitation answers, which we never ask).
- */
-const sharedValidator = new AjvJsonSchemaValidator();
-
-function mcpServer(ctx: Context, caller: AgentCaller, longPoll: () => AbortSignal): Server {
-  const server = new Server(
-    { name: "calendario", version: SOFTWARE_VERSION },
-    {
-      capabilities: { tools: { listChanged: false } },
-      instructions: INSTRUCTIONS,
-      jsonSchemaValidator: sharedValidator,
-    },
-  );
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOL_LIST }));
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const tool = toolNamed(request.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool ${request.params.name}`);
-    try {
-      const result = await tool.run({
-        ctx,
-        caller,
-        args: request.params.arguments,
-        signal: extra.signal,
-        longPollSignal: () => AbortSignal.any([extra.signal, longPoll()]),
-      });
-      return {
-        structuredContent: result,
-        content: [{ type: "text", text: JSON.stringify(result) }],
-      };
-    } catch (err) {
-      return toolError(err, ctx);
-    }
-  });
-  return server;
-}
-
 const methodNotAllowed: RequestHandler = (_req, res) => {
   res
     .status(405)
@@ -128,6 +64,10 @@ const methodNotAllowed: RequestHandler = (_req, res) => {
     });
 };
 
+let mcpServerModule: Promise<typeof import("./mcp-server.js")> | undefined;
+/** The SDK's server, loaded with the first MCP request. */
+const loadMcpServer = () => (mcpServerModule ??= import("./mcp-server.js"));
+
 export function mcpRouter(ctx: Context): Router {
   const router = Router();
   router.use("/mcp", hostHeaderValidation(allowedHosts(ctx)));
@@ -138,18 +78,8 @@ export function mcpRouter(ctx: Context): Router {
       poll ??= pollSignal(req, res);
       return poll.signal;
     };
-    const server = mcpServer(ctx, caller, longPoll);
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-    });
-    res.on("close", () => {
-      poll?.done();
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res, req.body);
+    const { answerMcpPost } = await loadMcpServer();
+    await answerMcpPost(ctx, caller, longPoll, req, res, req.body, () => poll?.done());
   });
   router.get("/mcp", methodNotAllowed);
   router.delete("/mcp", methodNotAllowed);
