@@ -5,30 +5,19 @@
  * sealers make one chain.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Agent, RedisStore, type UserRecord } from "../../../src/arbiter/index.js";
+import { RedisStore } from "../../../src/arbiter/index.js";
 import { userKey } from "../../../src/arbiter/redis/keys.js";
 import { type AuditEvent, GENESIS_HASH, verifyChain } from "../../../src/audit/index.js";
 import { ManualClock } from "../../../src/clock.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
-import { commitCmd, holdCmd, MIN, T0 } from "./store-harness.js";
-
-const user: UserRecord = {
-  username: "jane",
-  input: { name: "Jane" },
-  published: "{}",
-  etag: '"v1"',
-  visibility: "public",
-  source: "admin",
-  updatedAt: T0,
-};
-const agent = (id: string, priority: number): Agent => ({
-  id,
-  username: "jane",
-  name: id,
-  priority,
-  scopes: ["book"],
-  createdAt: T0,
-});
+import {
+  agentRecord as agent,
+  commitCmd,
+  holdCmd,
+  MIN,
+  T0,
+  janeRecord as user,
+} from "./store-harness.js";
 
 describe("audit sealing outside the scripts (Redis store)", () => {
   let server: RedisServer;

@@ -1,4 +1,10 @@
-import { MemoryStore, RedisStore, type Store } from "../../../src/arbiter/index.js";
+import {
+  type Agent,
+  MemoryStore,
+  RedisStore,
+  type Store,
+  type UserRecord,
+} from "../../../src/arbiter/index.js";
 import type { CommitCommand, HoldCommand } from "../../../src/arbiter/types.js";
 import { ManualClock } from "../../../src/clock.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
@@ -6,6 +12,27 @@ import { type StoreKindName, sharedCluster } from "../../helpers/store-kinds.js"
 
 export const T0 = Date.parse("2026-12-01T15:00:00Z");
 export const MIN = 60_000;
+
+/** A user record as the stores keep it: jane, admin-managed. */
+export const janeRecord: UserRecord = {
+  username: "jane",
+  input: { name: "Jane" },
+  published: "{}",
+  etag: '"v1"',
+  visibility: "public",
+  source: "admin",
+  updatedAt: T0,
+};
+
+/** An agent of jane's, ranked `priority`. */
+export const agentRecord = (id: string, priority: number): Agent => ({
+  id,
+  username: "jane",
+  name: id,
+  priority,
+  scopes: ["book"],
+  createdAt: T0,
+});
 
 export interface StoreKind {
   name: StoreKindName;

@@ -4,28 +4,10 @@
  * a subscriber connection).
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Agent, RedisStore, type UserRecord } from "../../../src/arbiter/index.js";
+import { RedisStore } from "../../../src/arbiter/index.js";
 import { ManualClock } from "../../../src/clock.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
-import { T0 } from "./store-harness.js";
-
-const user: UserRecord = {
-  username: "jane",
-  input: { name: "Jane" },
-  published: "{}",
-  etag: '"v1"',
-  visibility: "public",
-  source: "admin",
-  updatedAt: T0,
-};
-const agent = (id: string, priority: number): Agent => ({
-  id,
-  username: "jane",
-  name: id,
-  priority,
-  scopes: ["book"],
-  createdAt: T0,
-});
+import { agentRecord as agent, T0, janeRecord as user } from "./store-harness.js";
 
 /** Polls until `check` passes: another process hears of a change within milliseconds. */
 async function eventually(check: () => Promise<void>, ms = 3000) {
