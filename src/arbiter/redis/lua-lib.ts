@@ -16,7 +16,7 @@ export interface AssembleOptions {
   origin?: string;
 }
 
-/** `--@include lib/sha256.lua`, alone on its line (surrounding blanks allowed). */
+/** `--@include lib/canonical.lua`, alone on its line (surrounding blanks allowed). */
 const INCLUDE_LINE = /^[ \t]*--@include[ \t]+(\S+)[ \t]*$/;
 
 /**

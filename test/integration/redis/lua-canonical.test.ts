@@ -1,8 +1,7 @@
 /**
- * lib/sha256.lua and lib/canonical.lua, run inside a real redis-server and checked against
- * node:crypto and the `canonicalize` package; plus the --@include assembly of lua-lib.ts.
+ * lib/canonical.lua, run inside a real redis-server and checked against the `canonicalize`
+ * package; plus the --@include assembly of lua-lib.ts.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -20,8 +19,6 @@ import {
 
 // The package's types declare an ES default export, its code is CommonJS `module.exports =`.
 const canonicalize = canonicalizeModule as unknown as (value: unknown) => string | undefined;
-
-const SHA256_SCRIPT = assembleLua("--@include lib/sha256.lua\nreturn sha256_hex(ARGV[1])\n");
 
 /** ARGV: triples (kind, key, value); kind "s" string, "i" integer, "j" canonical JSON text. */
 const JCS_OBJECT_SCRIPT = assembleLua(`--@include lib/canonical.lua
@@ -43,25 +40,22 @@ const JCS_STRING_SCRIPT = assembleLua("--@include lib/canonical.lua\nreturn jcs_
 const JCS_INT_SCRIPT = assembleLua(
   "--@include lib/canonical.lua\nreturn jcs_int(tonumber(ARGV[1]) or ARGV[1])\n",
 );
-/** Both libraries in one script, as the arbiter scripts use them. */
-const AUDIT_SCRIPT = assembleLua(`--@include lib/sha256.lua
+/** An audit event's text, as the arbiter scripts build it (the node hashes and seals it). */
+const AUDIT_SCRIPT = assembleLua(`--@include lib/canonical.lua
 --@include lib/canonical.lua
---@include lib/sha256.lua
 local body = jcs_object({
   { "seq", jcs_int(tonumber(ARGV[1])) },
   { "actor", jcs_string(ARGV[2]) },
   { "data", ARGV[3] },
   { "prev_hash", jcs_string(ARGV[4]) },
 })
-return { body, sha256_hex(body) }
+return body
 `);
 
 type BinaryClient = ReturnType<typeof withBuffers>;
 function withBuffers(client: TestRedisClient) {
   return client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
 }
-
-const sha256 = (input: Buffer | string) => createHash("sha256").update(input).digest("hex");
 
 let server: RedisServer;
 let client: TestRedisClient;
@@ -72,13 +66,7 @@ beforeAll(async () => {
   server = await startRedisServer({ connect: true });
   client = server.client!;
   binary = withBuffers(client);
-  for (const script of [
-    SHA256_SCRIPT,
-    JCS_OBJECT_SCRIPT,
-    JCS_STRING_SCRIPT,
-    JCS_INT_SCRIPT,
-    AUDIT_SCRIPT,
-  ]) {
+  for (const script of [JCS_OBJECT_SCRIPT, JCS_STRING_SCRIPT, JCS_INT_SCRIPT, AUDIT_SCRIPT]) {
     shas.set(script, await client.scriptLoad(script));
   }
 });
@@ -92,79 +80,9 @@ async function run(script: string, args: Array<Buffer | string>): Promise<unknow
   return binary.evalSha(shas.get(script)!, { arguments: args });
 }
 
-async function luaSha256(input: Buffer | string): Promise<string> {
-  return ((await run(SHA256_SCRIPT, [input])) as Buffer).toString("latin1");
-}
-
 async function luaText(script: string, args: Array<Buffer | string>): Promise<string> {
   return ((await run(script, args)) as Buffer).toString("utf8");
 }
-
-describe("sha256_hex inside Redis", () => {
-  it("matches the NIST FIPS 180-2 vectors", async () => {
-    const vectors: Array<[string, string]> = [
-      ["", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"],
-      ["abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"],
-      [
-        "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
-        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1",
-      ],
-      [
-        "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
-        "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1",
-      ],
-      ["a".repeat(1_000_000), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"],
-    ];
-    for (const [input, expected] of vectors) {
-      expect(sha256(input)).toBe(expected);
-      expect(await luaSha256(input)).toBe(expected);
-    }
-  });
-
-  it("is right for every length 0..130 (random, all-zero and all-0xff bytes)", async () => {
-    for (let length = 0; length <= 130; length++) {
-      for (const input of [randomBytes(length), Buffer.alloc(length), Buffer.alloc(length, 0xff)]) {
-        expect(await luaSha256(input), `length ${length}`).toBe(sha256(input));
-      }
-    }
-  });
-
-  it("is right for random binary inputs up to 130 bytes", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 130 }), async (bytes) => {
-        const input = Buffer.from(bytes);
-        expect(await luaSha256(input)).toBe(sha256(input));
-      }),
-      { numRuns: 300 },
-    );
-  });
-
-  it("is right for long inputs (4-6 KB)", async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ minLength: 4_000, maxLength: 6_000 }), async (bytes) => {
-        const input = Buffer.from(bytes);
-        expect(await luaSha256(input)).toBe(sha256(input));
-      }),
-      { numRuns: 25 },
-    );
-  });
-
-  it("hashes the UTF-8 bytes of text", async () => {
-    for (const text of [
-      "Zoë, Ærøskøbing, 日本語, 😀👩‍👩‍👧",
-      "\u0000\u007f\u0080\u07ff\u0800\uffff",
-      "é".repeat(40),
-    ]) {
-      expect(await luaSha256(text)).toBe(sha256(Buffer.from(text, "utf8")));
-    }
-    await fc.assert(
-      fc.asyncProperty(fc.string({ unit: "grapheme", maxLength: 120 }), async (text) => {
-        expect(await luaSha256(text)).toBe(sha256(Buffer.from(text, "utf8")));
-      }),
-      { numRuns: 200 },
-    );
-  });
-});
 
 /** Valid UTF-16 strings only: lone surrogates cannot travel as UTF-8. */
 const specialChar = fc.constantFrom(
@@ -334,18 +252,11 @@ describe("canonical JSON helpers inside Redis", () => {
     expect(await luaText(JCS_OBJECT_SCRIPT, [])).toBe("{}");
   });
 
-  it("builds and hashes an audit-style event like the TypeScript side", async () => {
+  it("builds an audit-style event text like the TypeScript side", async () => {
     const data = { booking_id: "bk_1", note: 'x"/\n😀', n: -3 };
     const prev = "0".repeat(64);
-    const reply = (await run(AUDIT_SCRIPT, [
-      "42",
-      "agent:é",
-      canonicalize(data)!,
-      prev,
-    ])) as Buffer[];
-    const expected = canonicalize({ seq: 42, actor: "agent:é", data, prev_hash: prev })!;
-    expect(reply[0]!.toString("utf8")).toBe(expected);
-    expect(reply[1]!.toString("latin1")).toBe(sha256(Buffer.from(expected, "utf8")));
+    const text = await luaText(AUDIT_SCRIPT, ["42", "agent:é", canonicalize(data)!, prev]);
+    expect(text).toBe(canonicalize({ seq: 42, actor: "agent:é", data, prev_hash: prev }));
   });
 });
 
@@ -385,7 +296,7 @@ describe("Lua script assembly", () => {
     for (const name of names) {
       const script = loadLuaScript(name.replace(/\.lua$/, ""));
       expect(script, name).not.toMatch(/^[ \t]*--@include/m);
-      for (const lib of ["lib/sha256.lua", "lib/canonical.lua"]) {
+      for (const lib of ["lib/canonical.lua"]) {
         expect(script.split(`-- >>> ${lib}\n`).length, `${name}: ${lib}`).toBeLessThanOrEqual(2);
       }
     }
