@@ -7,6 +7,7 @@
  * has its 201 and is then bumped by it.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
+import { connectMcp } from "../mcp/client.js";
 import {
   auditEvents,
   call,
@@ -81,6 +82,20 @@ for (const kind of ["memory", "redis"] as const) {
       expect(senior.status).toBe(201);
       expect(junior.status).toBe(409);
       expect(junior.body).toMatchObject({ winning_agent_id: p2.id, winning_agent_priority: 2 });
+      expect(await evictions()).toEqual([]);
+    });
+
+    it("counts a senior's MCP request as a request", async () => {
+      const mcp = await connectMcp(n.url, p2.key);
+      try {
+        expect(await mcp.call("whoami")).toMatchObject({ agent_id: p2.id });
+      } finally {
+        await mcp.close();
+      }
+      n.clock.advance(59_000);
+      const { junior, senior } = await juniorThenSenior();
+      expect(senior.status).toBe(201);
+      expect(junior.status).toBe(409);
       expect(await evictions()).toEqual([]);
     });
 
