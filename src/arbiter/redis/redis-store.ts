@@ -199,7 +199,12 @@ export class RedisStore implements Store {
   }
 
   private common(): string[] {
-    return [this.clock ? String(this.clock.now()) : "", newEventPrefix(), String(MAX_SPAN_MS)];
+    return [this.timeOverride(), newEventPrefix(), String(MAX_SPAN_MS)];
+  }
+
+  /** A script's ARGV[1]: the test clock's now, or "" for Redis's TIME. */
+  private timeOverride(): string {
+    return this.clock ? String(this.clock.now()) : "";
   }
 
   /**
@@ -356,7 +361,7 @@ export class RedisStore implements Store {
   }
 
   async markAgentSeen(username: string, agentId: string): Promise<void> {
-    await this.client.agentSeen([agentsSeenKey(username)], [this.common()[0]!, agentId]);
+    await this.client.agentSeen([agentsSeenKey(username)], [this.timeOverride(), agentId]);
   }
 
   async getAgent(username: string, agentId: string): Promise<Agent | null> {
