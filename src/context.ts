@@ -14,7 +14,13 @@ import {
   redisAddress,
   type Store,
 } from "./arbiter/index.js";
-import { type BookingDeps, type PendingSweeper, startPendingSweeper } from "./booking/index.js";
+import {
+  type AgentSeenRecorder,
+  agentSeenRecorder,
+  type BookingDeps,
+  type PendingSweeper,
+  startPendingSweeper,
+} from "./booking/index.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { Config, Secrets } from "./config.js";
 import {
@@ -159,6 +165,8 @@ export class Context {
   readonly webhooks: Webhooks;
   /** What the booking use cases need, built once. */
   readonly booking: BookingDeps;
+  /** Notes each authenticated agent request, for the arbitration window (doors call it). */
+  readonly agentSeen: AgentSeenRecorder;
   /** What the person's use cases (presence, mentions, suggestions) need, built once. */
   readonly people: PeopleDeps;
   /** How a person is told of requests waiting for them (their profile's notify channels). */
@@ -207,6 +215,7 @@ export class Context {
     this.refreshLimiter = createForcedRefreshLimiter(parts.clock);
     this.sweeper = startPendingSweeper(parts.store, parts.logger);
     const { metrics } = parts.operations;
+    this.agentSeen = agentSeenRecorder(parts.store, parts.clock);
     this.booking = {
       decisions: (kind, outcome) => metrics.decisions.inc({ kind, outcome }),
       store: parts.store,

@@ -90,6 +90,14 @@ export interface ArbitrationField {
   agents: number;
   /** The highest priority among them (the lowest number). */
   topPriority: number;
+  /**
+   * The committing agent's seniors: the user's other agents ranked as high or higher
+   * (priority number ≤ its own). With `recentMs`, the commit does not wait when none of
+   * them is recently active: none was seen (`markAgentSeen`) within the last `recentMs`,
+   * none has a live hold, and none waits in the window.
+   */
+  seniors?: string[];
+  recentMs?: number;
 }
 
 export interface AuditArchive {
@@ -211,6 +219,11 @@ export interface Store {
 
   createAgent(agent: Agent, keyHash: string, actor: string): Promise<void>;
   findAgentByKeyHash(keyHash: string): Promise<Agent | null>;
+  /**
+   * Records that the agent made a request now (the store's clock): `arbitrate` asks
+   * whether a commit's seniors were seen recently. Forgotten with the user.
+   */
+  markAgentSeen(username: string, agentId: string): Promise<void>;
   getAgent(username: string, agentId: string): Promise<Agent | null>;
   listAgents(username: string): Promise<Agent[]>;
   updateAgent(agent: Agent, actor: string): Promise<void>;
@@ -242,7 +255,9 @@ export interface Store {
    * `windowMs` of the first are decided together, in priority order (ties: arrival).
    * With `who`, the window settles as soon as nobody left could win it: every one of the
    * user's agents has arrived, or an arrival has the user's top priority. A commit
-   * (`commit`) closes an open window too: its agent outranks everyone.
+   * (`commit`) closes an open window too: its agent outranks everyone. With
+   * `who.seniors` and `who.recentMs`, a commit none of whose seniors is recently active
+   * is decided at once, leaving any open window as it is.
    */
   arbitrate(cmd: CommitCommand, windowMs: number, who?: ArbitrationField): Promise<CommitOutcome>;
   /**

@@ -164,20 +164,32 @@ export async function commitResult(
 }
 
 /**
+ * A senior (an agent ranked as high or higher) that made no request for this long and
+ * holds no live hold is not racing: a commit need not wait for it (PROTOCOL §10.3). The
+ * default lifetime of a presence: an agent between two steps of its loop (availability,
+ * hold, commit) is seldom silent longer, and a racing one never is.
+ */
+export const SENIOR_RECENT_MS = 60_000;
+
+/**
  * Whether the agent's commit need not wait (no other agent of the user ranks as high:
  * nobody could win the window against it; ties wait, to keep arrival order), and who
- * could enter the window, so that it settles as soon as nobody left could win it.
+ * could enter the window, so that it settles as soon as nobody left could win it, or is
+ * skipped when none of the agent's seniors is recently active.
  */
 async function arbitrationOf(
   deps: BookingDeps,
   agent: Agent,
 ): Promise<{ outranks: boolean; who: ArbitrationField }> {
   const agents = await deps.store.listAgents(agent.username);
+  const seniors = agents.filter((a) => a.id !== agent.id && a.priority <= agent.priority);
   return {
-    outranks: agents.every((a) => a.id === agent.id || a.priority > agent.priority),
+    outranks: seniors.length === 0,
     who: {
       agents: agents.length,
       topPriority: Math.min(agent.priority, ...agents.map((a) => a.priority)),
+      seniors: seniors.map((a) => a.id),
+      recentMs: SENIOR_RECENT_MS,
     },
   };
 }

@@ -1,5 +1,6 @@
 /** The booking core: every decision about a calendar, whichever door the caller came through. */
 export * from "./accounts.js";
+export { type AgentSeenRecorder, agentSeenRecorder } from "./agent-seen.js";
 export { availableSlots, freeBusy } from "./availability.js";
 export { type CalendarView, loadCalendar } from "./calendar.js";
 export * from "./callbacks.js";

@@ -7,7 +7,13 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
 import { hashAgentKey, type Store } from "../arbiter/index.js";
-import { ADMIN, agentCaller, type Caller, type CallerKind } from "../booking/index.js";
+import {
+  ADMIN,
+  type AgentSeenRecorder,
+  agentCaller,
+  type Caller,
+  type CallerKind,
+} from "../booking/index.js";
 import { AuthRequiredError, ForbiddenError } from "../errors.js";
 
 function digest(value: string): Buffer {
@@ -53,6 +59,8 @@ const callers = new WeakMap<Request, Caller>();
 export function authenticateAgentOrAdmin(deps: {
   store: Store;
   adminToken: string;
+  /** Told of every authenticated agent request (the arbitration window asks). */
+  agentSeen?: AgentSeenRecorder;
 }): RequestHandler {
   return async (req, _res, next) => {
     try {
@@ -64,6 +72,7 @@ export function authenticateAgentOrAdmin(deps: {
       } else {
         const agent = await deps.store.findAgentByKeyHash(hashAgentKey(token));
         if (!agent) throw new AuthRequiredError("Agent key is not valid", "invalid_api_key");
+        deps.agentSeen?.record(agent);
         callers.set(req, agentCaller(agent));
       }
       next();

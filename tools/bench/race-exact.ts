@@ -2,7 +2,9 @@
  * Race exactness at a given arbitration window, with the public AgentDraft collision
  * benchmark's pattern: RACERS agents of one user (ranks 1..RACERS) fire at the same slot
  * at once, as a thread pool does, each request on a new connection (`agent: false`);
- * ROUNDS rounds. A round is exact when it answers exactly one 201, rank 1's.
+ * ROUNDS rounds, after one whoami by each agent (the skill's loop begins with it). A round
+ * is exact when it answers exactly one 201, rank 1's. Then a lone junior: the lowest rank
+ * of another user commits alone while the agents above it are idle, against rank 1 alone.
  * Latency of the lower-ranked agents is reported against the harness floor: the same
  * client against a server that does no work (bare express), measured in the same run.
  */
@@ -20,20 +22,28 @@ const RACERS = 5;
 const ROUNDS = 100;
 const SLOT_MS = 30 * 60_000;
 const DAY_MS = 86_400_000;
+const LONE_COMMITS = 50;
 
-/** One POST on a connection of its own, as a thread of a pool with no shared session. */
-function post(url: string, key: string, body: string): Promise<{ status: number; ms: number }> {
+/** One request on a connection of its own, as a thread of a pool with no shared session. */
+function send(
+  method: "GET" | "POST",
+  url: string,
+  key: string,
+  body = "",
+): Promise<{ status: number; ms: number }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
     const req = http.request(
       url,
       {
-        method: "POST",
+        method,
         agent: false,
         headers: {
           authorization: `Bearer ${key}`,
-          "content-type": "application/json",
-          "content-length": Buffer.byteLength(body),
+          ...(method === "POST" && {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(body),
+          }),
         },
       },
       (res) => {
@@ -42,21 +52,27 @@ function post(url: string, key: string, body: string): Promise<{ status: number;
       },
     );
     req.on("error", reject);
-    req.end(body);
+    req.end(method === "POST" ? body : undefined);
   });
 }
 
+const post = (url: string, key: string, body: string) => send("POST", url, key, body);
+
+const slotBody = (start: number) =>
+  JSON.stringify({
+    start: new Date(start).toISOString(),
+    end: new Date(start + SLOT_MS).toISOString(),
+  });
+
 async function rounds(baseUrl: string, keys: string[], base: number) {
+  // Each agent begins as the skill's loop does, with whoami: the racers are active agents.
+  await Promise.all(keys.map((k) => send("GET", `${baseUrl}/v1/agents/me`, k)));
   let exact = 0;
   const lower: number[] = [];
   const rank1: number[] = [];
   const misses: string[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    const start = base + r * 2 * SLOT_MS;
-    const body = JSON.stringify({
-      start: new Date(start).toISOString(),
-      end: new Date(start + SLOT_MS).toISOString(),
-    });
+    const body = slotBody(base + r * 2 * SLOT_MS);
     const answers = await Promise.all(keys.map((k) => post(`${baseUrl}/v1/bookings`, k, body)));
     const created = answers.flatMap((a, i) => (a.status === 201 ? [i + 1] : []));
     if (created.length === 1 && created[0] === 1) exact++;
@@ -65,6 +81,26 @@ async function rounds(baseUrl: string, keys: string[], base: number) {
     lower.push(...answers.slice(1).map((a) => a.ms));
   }
   return { exact, misses: misses.slice(0, 5), lower, rank1 };
+}
+
+/**
+ * A lone commit's latency: LONE_COMMITS commits one after another by the user's lowest
+ * rank while every agent above it is idle (has never made a request), then as many by
+ * rank 1, which never waits. Without the idle-seniors rule the junior waits out the window.
+ */
+async function loneCommits(baseUrl: string, keys: string[], base: number) {
+  const commits = async (key: string, from: number) => {
+    const ms: number[] = [];
+    for (let i = 0; i < LONE_COMMITS; i++) {
+      const answer = await post(`${baseUrl}/v1/bookings`, key, slotBody(from + i * 2 * SLOT_MS));
+      if (answer.status !== 201) throw new Error(`lone commit: ${answer.status}`);
+      ms.push(answer.ms);
+    }
+    return ms;
+  };
+  const junior = await commits(keys.at(-1)!, base);
+  const rank1 = await commits(keys[0]!, base + LONE_COMMITS * 2 * SLOT_MS);
+  return { junior, rank1 };
 }
 
 const pct = (xs: number[], p: number) => {
@@ -106,6 +142,13 @@ export async function benchRaceExact(windows = [Number(process.env.RACE_WINDOW_M
         const base = Math.ceil(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
         const run = await rounds(url, keys, base);
         const p50 = pct(run.lower, 0.5);
+        const loneKeys = await createUser(
+          url,
+          `lone${windowMs}`,
+          Array.from({ length: RACERS }, (_, i) => i + 1),
+        );
+        const lone = await loneCommits(url, loneKeys, base);
+        const [juniorP50, rank1P50] = [pct(lone.junior, 0.5), pct(lone.rank1, 0.5)];
         results.push({
           windowMs,
           exactRounds: `${run.exact}/${ROUNDS}`,
@@ -114,6 +157,14 @@ export async function benchRaceExact(windows = [Number(process.env.RACE_WINDOW_M
           lowerRanksP50Ms: p50,
           lowerRanksP99Ms: pct(run.lower, 0.99),
           lowerRanksP50ToFloor: ratio(p50, floor.p50Ms),
+          loneJunior: {
+            commits: LONE_COMMITS,
+            juniorP50Ms: juniorP50,
+            rank1P50Ms: rank1P50,
+            juniorToRank1: ratio(juniorP50, rank1P50),
+            juniorP50ToFloor: ratio(juniorP50, floor.p50Ms),
+            rank1P50ToFloor: ratio(rank1P50, floor.p50Ms),
+          },
         });
       } finally {
         await node.stop();

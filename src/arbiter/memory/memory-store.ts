@@ -41,6 +41,8 @@ const PURGE_INTERVAL_MS = 60_000;
 
 /** An arbitration window is at most this many windows long, however busy. */
 const MAX_WINDOWS = 20;
+/** Live holds scanned for a senior's; past this many, the seniors count as active (as Redis). */
+const MAX_HOLDS_SCANNED = 256;
 
 interface ArbitrationBatch {
   pending: PendingCommit[];
@@ -77,6 +79,8 @@ export class MemoryStore implements Store {
   private readonly keyOfAgent = new Map<string, string>();
   private readonly calendars = new Map<string, Calendar>();
   private readonly windows = new Map<string, ArbitrationBatch>();
+  /** username -> agent id -> when the agent last made a request (markAgentSeen). */
+  private readonly seen = new Map<string, Map<string, number>>();
   /** Audit chains of deleted users, by username, oldest first. */
   private readonly archives = new Map<string, (AuditArchive & { events: AuditEvent[] })[]>();
   /**
@@ -178,6 +182,7 @@ export class MemoryStore implements Store {
       this.keyOfAgent.delete(agentId);
     }
     this.agents.delete(username);
+    this.seen.delete(username);
     // Commits waiting in the arbitration window lose their state, as on Redis.
     const batch = this.windows.get(username);
     if (batch) {
@@ -223,6 +228,15 @@ export class MemoryStore implements Store {
   async findAgentByKeyHash(keyHash: string): Promise<Agent | null> {
     const ref = this.agentKeys.get(keyHash);
     return ref ? this.getAgent(ref.username, ref.agentId) : null;
+  }
+
+  async markAgentSeen(username: string, agentId: string): Promise<void> {
+    let seen = this.seen.get(username);
+    if (!seen) {
+      seen = new Map();
+      this.seen.set(username, seen);
+    }
+    seen.set(agentId, this.clock.now());
   }
 
   async getAgent(username: string, agentId: string): Promise<Agent | null> {
@@ -346,6 +360,13 @@ export class MemoryStore implements Store {
       if ([...committed, ...pending].some((b) => b.priority <= who.topPriority))
         return this.commitOn(this.calendar(cmd.username), cmd);
     }
+    // No senior recently active: decided at once, as the Redis script does.
+    if (
+      who?.seniors !== undefined &&
+      who.recentMs !== undefined &&
+      !this.seniorsActive(cmd, who.seniors, who.recentMs)
+    )
+      return this.commitOn(this.calendar(cmd.username), cmd);
     return new Promise((resolve, reject) => {
       let batch = this.windows.get(cmd.username);
       if (!batch) {
@@ -381,6 +402,27 @@ export class MemoryStore implements Store {
       if (current.timer) clearTimeout(current.timer);
       current.timer = setTimeout(current.settleNow, Math.max(0, deadline - Date.now()));
     });
+  }
+
+  /**
+   * Whether any of `seniors` is recently active (as seniors_active in the Redis
+   * arbitration.lua): seen within `recentMs`, holding a live hold, or waiting in the window
+   * (any commit there ranked as high as `cmd` or higher).
+   */
+  private seniorsActive(cmd: CommitCommand, seniors: string[], recentMs: number): boolean {
+    const batch = this.windows.get(cmd.username);
+    if (batch?.pending.some((p) => p.cmd.priority <= cmd.priority)) return true;
+    if (seniors.length === 0) return false;
+    const now = this.clock.now();
+    const seen = this.seen.get(cmd.username);
+    if (seniors.some((id) => (seen?.get(id) ?? Number.NEGATIVE_INFINITY) > now - recentMs))
+      return true;
+    const live = [...(this.calendars.get(cmd.username)?.holds.values() ?? [])].filter(
+      (h) => h.expiresAt > now,
+    );
+    if (live.length > MAX_HOLDS_SCANNED) return true;
+    const isSenior = new Set(seniors);
+    return live.some((h) => isSenior.has(h.agentId));
   }
 
   /** Decides a window's batch, in priority order (ties: arrival), as one atomic step. */

@@ -49,6 +49,9 @@ export function calendarKeys(username: string): string[] {
   ];
 }
 
+/** When each of the user's agents last made a request (arb-enter-17.lua, agent-seen-1.lua). */
+export const agentsSeenKey = (username: string) => userKey(username, "arb:seen");
+
 /** The idempotency field of a request: bounded, whatever the client's key. */
 export function idempotencyField(agentId: string, kind: string, key: string | undefined): string {
   if (key === undefined) return "";

@@ -39,6 +39,7 @@ import { type PendingAudit, sealChain, sealPending } from "./audit-seal.js";
 import { type Client, connectArbiterClient, type RedisTarget } from "./client.js";
 import {
   agentKeyIndex,
+  agentsSeenKey,
   archivesKey,
   auditKeys,
   CLOCK_KEY,
@@ -198,7 +199,12 @@ export class RedisStore implements Store {
   }
 
   private common(): string[] {
-    return [this.clock ? String(this.clock.now()) : "", newEventPrefix(), String(MAX_SPAN_MS)];
+    return [this.timeOverride(), newEventPrefix(), String(MAX_SPAN_MS)];
+  }
+
+  /** A script's ARGV[1]: the test clock's now, or "" for Redis's TIME. */
+  private timeOverride(): string {
+    return this.clock ? String(this.clock.now()) : "";
   }
 
   /**
@@ -285,9 +291,10 @@ export class RedisStore implements Store {
       await this.client.sRem(USERS_KEY, username);
       await this.client.zRem(PENDING_DUE_KEY, username);
       // The person's mentions and suggestions (same slot; a record without its user is inert).
-      await this.client.del(
-        ["mentions", "suggestions", "notifications"].map((kind) => userKey(username, kind)),
-      );
+      await this.client.del([
+        ...["mentions", "suggestions", "notifications"].map((kind) => userKey(username, kind)),
+        agentsSeenKey(username),
+      ]);
       return true;
     }
     throw new Error(`deleteUser ${username}: archive number kept changing`);
@@ -351,6 +358,10 @@ export class RedisStore implements Store {
     if (this.keyIndex.size >= MAX_KEY_INDEX) this.keyIndex.clear();
     this.keyIndex.set(keyHash, username);
     return stripKey(agent);
+  }
+
+  async markAgentSeen(username: string, agentId: string): Promise<void> {
+    await this.client.agentSeen([agentsSeenKey(username)], [this.timeOverride(), agentId]);
   }
 
   async getAgent(username: string, agentId: string): Promise<Agent | null> {
@@ -483,17 +494,29 @@ export class RedisStore implements Store {
     const keys = calendarKeys(cmd.username);
     const requestId = cmd.bookingId;
     let since = performance.now();
+    const idleRule = who?.seniors !== undefined && who.recentMs !== undefined;
     let reply = JSON.parse(
-      (await this.client.arbEnter(keys, [
-        ...this.common(),
-        requestId,
-        String(cmd.priority),
-        JSON.stringify(luaCommand(cmd)),
-        String(windowMs),
-        String(who?.agents ?? 0),
-        who ? String(who.topPriority) : "",
-      ])) as string,
+      (await this.client.arbEnter(
+        [...keys, agentsSeenKey(cmd.username)],
+        [
+          ...this.common(),
+          requestId,
+          String(cmd.priority),
+          JSON.stringify(luaCommand(cmd)),
+          String(windowMs),
+          String(who?.agents ?? 0),
+          who ? String(who.topPriority) : "",
+          idleRule ? JSON.stringify(who.seniors) : "",
+          String(who?.recentMs ?? 0),
+        ],
+      )) as string,
     );
+    // Decided at once because no senior is active: the script handed over what to seal.
+    if (reply.status !== "wait" && "seal" in reply) {
+      const { seal, ...answer } = reply as CommitOutcome & { seal: PendingAudit | null };
+      await this.sealWrites(cmd.username, seal);
+      return this.noteRequest(cmd.username, normalizeCommitOutcome(answer as CommitOutcome));
+    }
     for (let attempt = 0; reply.status === "wait"; attempt++) {
       if (attempt > 1000) throw new Error("arbitration did not settle");
       if (reply.ms > 0) await this.waitForWindow(keys[14]!, reply.ms, since);

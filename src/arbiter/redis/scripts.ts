@@ -13,7 +13,7 @@ export const SCRIPT_NAMES = [
   "release-hold-16",
   "cancel-booking-16",
   "record-17",
-  "arb-enter-16",
+  "arb-enter-17",
   "arb-settle-16",
   "decide-counter-17",
   "delete-user-23",
@@ -24,6 +24,7 @@ export const SCRIPT_NAMES = [
   "hit-rate-limit-1",
   "server-time-1",
   "seal-audit-2",
+  "agent-seen-1",
 ] as const;
 export type ScriptName = (typeof SCRIPT_NAMES)[number];
 
@@ -48,7 +49,7 @@ export function arbiterScripts() {
     releaseHold: define("release-hold-16"),
     cancelBooking: define("cancel-booking-16"),
     record: define("record-17"),
-    arbEnter: define("arb-enter-16"),
+    arbEnter: define("arb-enter-17"),
     arbSettle: define("arb-settle-16"),
     decideCounter: define("decide-counter-17"),
     deleteUser: define("delete-user-23"),
@@ -58,6 +59,7 @@ export function arbiterScripts() {
     recordToken: define("record-token-1"),
     hitRateLimit: define("hit-rate-limit-1"),
     serverTime: define("server-time-1"),
+    agentSeen: define("agent-seen-1"),
     sealAudit: define("seal-audit-2"),
   };
 }

@@ -37,6 +37,7 @@ function authenticateAgent(ctx: Context): RequestHandler {
         throw new AuthRequiredError("Agent key required: Authorization: Bearer <key>");
       const agent = await ctx.store.findAgentByKeyHash(hashAgentKey(token));
       if (!agent) throw new AuthRequiredError("Agent key is not valid", "invalid_api_key");
+      ctx.agentSeen.record(agent);
       callers.set(req, agentCaller(agent));
       next();
     } catch (err) {

@@ -3,7 +3,7 @@
  * by someone else's settle: it expires instead.
  */
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { calendarKeys } from "../../../src/arbiter/redis/keys.js";
+import { agentsSeenKey, calendarKeys } from "../../../src/arbiter/redis/keys.js";
 import { loadLuaScript } from "../../../src/arbiter/redis/lua-lib.js";
 import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
 
@@ -36,20 +36,21 @@ function command(bookingId: string, agentId: string, priority: number, start: nu
 it("expires a window its process abandoned instead of committing it late", async () => {
   const c = redis.client!;
   const [enter, settle] = await Promise.all(
-    ["arb-enter-16", "arb-settle-16"].map((name) => c.scriptLoad(loadLuaScript(name))),
+    ["arb-enter-17", "arb-settle-16"].map((name) => c.scriptLoad(loadLuaScript(name))),
   );
   const keys = calendarKeys("jane");
+  const enterKeys = [...keys, agentsSeenKey("jane")];
   const common = (prefix: string) => ["", prefix, "86400000"];
   // A process enters a commit and dies before anyone settles the window.
   await c.evalSha(enter!, {
-    keys,
+    keys: enterKeys,
     arguments: [...common("evt_a_"), "bkg_dead", "5", command("bkg_dead", "agt_dead", 5, T), "50"],
   });
   await new Promise((r) => setTimeout(r, 1100));
   // Much later another agent commits elsewhere on the same calendar.
   const entered = JSON.parse(
     (await c.evalSha(enter!, {
-      keys,
+      keys: enterKeys,
       arguments: [
         ...common("evt_b_"),
         "bkg_live",

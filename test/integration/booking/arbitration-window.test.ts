@@ -1,7 +1,8 @@
 /**
  * The arbitration window over HTTP at its default of 250 ms (PROTOCOL §10.3), on both
- * stores: an idle priority-1 agent exists, so no racer outranks everyone and every racer's
- * commit goes through the window.
+ * stores: a priority-1 agent exists that does not race but made a request (createAgents
+ * warms every agent), so no racer outranks everyone or has only idle seniors, and every
+ * racer's commit goes through the window.
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
 import { userKey } from "../../../src/arbiter/index.js";

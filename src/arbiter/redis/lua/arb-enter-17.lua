@@ -7,21 +7,29 @@
   arrived (ARGV 8), or the best arrival has the user's top priority (ARGV 9). A commit
   that overlaps a booking of a top-priority agent, which nobody can evict, cannot win
   whatever else arrives: it is decided at once (a conflict), without waiting.
-  KEYS: the 16 calendar keys (core/common.lua).
+  A commit none of whose seniors (ARGV 10) is recently active is decided at once too,
+  as a commit that outranks everyone, but leaves an open window as it is: see
+  seniors_active in core/arbitration.lua.
+  KEYS: the 16 calendar keys (core/common.lua), 17 seen (hash: agent id -> when the
+        agent last made a request, ms; written by agent-seen-1.lua)
   ARGV: 1 time override, 2 event prefix, 3 max span ms,
         4 request id, 5 priority, 6 the command as JSON (see commit_one), 7 window ms,
         8 how many agents the user has (0 = unknown), 9 the highest priority (lowest
-        number) of the user's agents ("" = unknown)
+        number) of the user's agents ("" = unknown), 10 the seniors' agent ids as a
+        JSON array ("" = always wait), 11 how recent a senior's request keeps it active (ms)
   Returns JSON: {status="wait", ms} — settle after ms (0: at once) — or, for an
-                idempotent retry, the first answer.
+                idempotent retry, the first answer, or the answer of a commit decided at
+                once (with `seal`, the events to seal or null, as in commit-16.lua).
 ]]
 --@include lib/canonical.lua
 --@include core/common.lua
 --@include core/commit.lua
 --@include core/arbitration.lua
 
+local K_SEEN = KEYS[17]
 local request_id, priority, command, window = ARGV[4], tonumber(ARGV[5]), ARGV[6], tonumber(ARGV[7])
 local agents, top = tonumber(ARGV[8] or "0") or 0, tonumber(ARGV[9] or "")
+local seniors, recent = ARGV[10] or "", tonumber(ARGV[11] or "0") or 0
 local c = cjson.decode(command)
 local replay = idem_replay(c.idemField or "", c.fingerprint)
 if replay then return cjson.encode(replay) end
@@ -34,6 +42,14 @@ if top then
 end
 
 expire_stale_window()
+if seniors ~= "" and not seniors_active(K_SEEN, cjson.decode(seniors), recent, priority) then
+  local answer = commit_one(c)
+  -- Not part of the answer kept for idempotent retries: added after idem_store. null
+  -- when nothing is pending (absent would mean "not known": the node reads then).
+  answer.seal = pending_audit() or cjson.null
+  return cjson.encode(answer)
+end
+
 local MAX_WINDOWS = 20
 local meta = rcall("HMGET", K_ARB_META, "deadline", "first")
 local deadline, first = tonumber(meta[1] or "0"), tonumber(meta[2] or "0")
