@@ -22,6 +22,9 @@ export function adminAgentsRouter(ctx: Context): Router {
       { username: agent.username, agentId: agent.id, priority: agent.priority },
       "agent created",
     );
+    // A new agent is about to act: its juniors wait for it as for a senior seen just now
+    // (PROTOCOL §10.3), so a race fired right after set-up stays exact from its first round.
+    ctx.agentSeen.record(agent);
     // The key is shown this once; the node keeps only its hash.
     res.status(201).json({ ...agentJson(agent), api_key: apiKey });
   });
@@ -38,6 +41,8 @@ export function adminAgentsRouter(ctx: Context): Router {
       username: req.params.username as string,
       agentId: req.params.agentId as string,
     });
+    // So does a re-ranked one: it may have just become someone's senior.
+    if (body.priority !== undefined) ctx.agentSeen.record(updated);
     res.json(agentJson(updated));
   });
 

@@ -63,6 +63,14 @@ for (const kind of ["memory", "redis"] as const) {
       return { junior: await junior, senior };
     }
 
+    /** p3 commits `slot`, then `senior` SENIOR_AFTER_MS later; both answers. */
+    async function juniorThenSeniorAgent(senior: HttpAgent, slot = SLOT) {
+      const junior = commit(p3, interval(slot));
+      await new Promise((r) => setTimeout(r, SENIOR_AFTER_MS));
+      const answer = await commit(senior, interval(slot));
+      return { junior: await junior, senior: answer };
+    }
+
     const evictions = async () =>
       (await auditEvents(n.url, n.adminToken, USER)).filter((e) => e.type === "booking.evicted");
 
@@ -96,6 +104,38 @@ for (const kind of ["memory", "redis"] as const) {
       const { junior, senior } = await juniorThenSenior();
       expect(senior.status).toBe(201);
       expect(junior.status).toBe(409);
+      expect(await evictions()).toEqual([]);
+    });
+
+    it("counts a senior's creation or new priority through the admin API as a request", async () => {
+      const created = await call(`${n.url}/admin/v1/users/${USER}/agents`, "POST", n.adminToken, {
+        name: "new-senior",
+        priority: 1,
+      });
+      expect(created.status).toBe(201);
+      const fresh: HttpAgent = {
+        id: created.body.agent_id as string,
+        priority: 1,
+        key: created.body.api_key as string,
+        url: n.url,
+      };
+      n.clock.advance(59_000);
+      // The new rank 1 made no request of its own: its creation makes juniors wait for it.
+      const first = await juniorThenSeniorAgent(fresh);
+      expect(first.senior.status).toBe(201);
+      expect(first.junior.status).toBe(409);
+      n.clock.advance(IDLE_MS);
+      const reranked = await call(
+        `${n.url}/admin/v1/users/${USER}/agents/${p2.id}`,
+        "PATCH",
+        n.adminToken,
+        { priority: 2 },
+      );
+      expect(reranked.status).toBe(200);
+      n.clock.advance(59_000);
+      const second = await juniorThenSeniorAgent(p2, SLOT + 2 * HOUR);
+      expect(second.senior.status).toBe(201);
+      expect(second.junior.status).toBe(409);
       expect(await evictions()).toEqual([]);
     });
 
