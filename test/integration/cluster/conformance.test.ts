@@ -14,3 +14,4 @@ await import("../arbiter/conformance-counters.test.js");
 await import("../arbiter/conformance-pending.test.js");
 await import("../arbiter/conformance-users.test.js");
 await import("../arbiter/conformance-limits.test.js");
+await import("../arbiter/conformance-notice.test.js");
