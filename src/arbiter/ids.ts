@@ -31,6 +31,11 @@ export function newAgentKey(): { key: string; keyHash: string } {
   return { key, keyHash: hashAgentKey(key) };
 }
 
+/** A bearer token's SHA-256: an agent key's hash is its hex; the admin token is compared by it. */
+export function tokenDigest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
 export function hashAgentKey(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return tokenDigest(key).toString("hex");
 }

@@ -1,4 +1,11 @@
-export { hashAgentKey, ID_RE, type IdPrefix, newAgentKey, newId } from "./ids.js";
+export {
+  hashAgentKey,
+  ID_RE,
+  type IdPrefix,
+  newAgentKey,
+  newId,
+  tokenDigest,
+} from "./ids.js";
 export { MemoryStore } from "./memory/memory-store.js";
 export {
   assertOneSlot,

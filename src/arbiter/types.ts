@@ -145,13 +145,21 @@ export interface CommitCommand {
   remote?: RemoteSide;
   /** Kept on the booking and in its events as `callback_url`. */
   callbackUrl?: string;
+  /**
+   * The person's minimum notice, checked at the store's own clock, so the caller need not
+   * read the time first: after an idempotent retry is answered and before anything else,
+   * a commit starting sooner than now + `ms` is refused `insufficient_notice`, and one that
+   * is not is refused `afterwards` when given (a rule the caller found broken that ranks
+   * after the notice). Neither refusal is kept for retries. The answer then carries `now`.
+   */
+  notice?: { ms: number; afterwards?: "focus_time" };
 }
 
 export type HoldOutcome =
   | { status: "held"; hold: Hold; auditRef: string; replay: boolean }
   | { status: "conflict"; winner: Winner; auditRef?: string; replay: boolean };
 
-export type CommitOutcome =
+export type CommitOutcome = (
   | {
       status: "committed";
       booking: Booking;
@@ -169,9 +177,15 @@ export type CommitOutcome =
         | "booking_not_found"
         | "idempotency_mismatch"
         | "arbitration_expired"
-        | "too_many_pending";
+        | "too_many_pending"
+        | "insufficient_notice"
+        | "focus_time";
       replay: boolean;
-    };
+    }
+) & {
+  /** The store's time of the decision: given when the command carried `notice`. */
+  now?: number;
+};
 
 /** Audit events belong to the audit part; the stores append them. */
 export type { AuditEvent } from "../audit/index.js";

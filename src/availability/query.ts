@@ -8,6 +8,7 @@
  */
 import { DateTime } from "luxon";
 import { type ErrorDetail, InvalidRequestError } from "../errors.js";
+import { FALLBACK, readIsoInstant } from "./iso-instant.js";
 import { DAY_MS, DEFAULT_STEP_MINUTES, type Interval } from "./types.js";
 
 export const MAX_RANGE_DAYS = 90;
@@ -36,9 +37,12 @@ export function parseInstant(text: unknown): number | undefined {
   if (typeof text !== "string" || text.length > 40) return undefined;
   const repaired = text.replace(/ (\d{2}(?::?\d{2})?)$/, "+$1");
   if (!INSTANT_RE.test(repaired)) return undefined;
-  const parsed = DateTime.fromISO(repaired, { setZone: true });
-  if (!parsed.isValid) return undefined;
-  const ms = parsed.toMillis();
+  let ms = readIsoInstant(repaired);
+  if (ms === FALLBACK) {
+    const parsed = DateTime.fromISO(repaired, { setZone: true });
+    if (!parsed.isValid) return undefined;
+    ms = parsed.toMillis();
+  }
   return ms >= INSTANT_RANGE.first && ms <= INSTANT_RANGE.last ? ms : undefined;
 }
 

@@ -22,7 +22,7 @@ import {
   type HoldResult,
   ruleViolation,
 } from "./results.js";
-import { checkBookingRules, type RULE_MESSAGES } from "./rules.js";
+import { checkBookingRules, checkTimelessRules, noticeMs, type RULE_MESSAGES } from "./rules.js";
 import { conflictOf } from "./suggestions.js";
 
 export interface HoldInput {
@@ -133,7 +133,8 @@ export function commitCommand(
     maxPerDay: view.profile.max_bookings_per_day ?? 0,
     details: input.details,
     idempotencyKey: input.idempotencyKey,
-    fingerprint: fingerprint(input.request),
+    // Only an idempotency key is bound to the request: without one, nothing reads it.
+    fingerprint: input.idempotencyKey === undefined ? "" : fingerprint(input.request),
     actor,
   };
 }
@@ -208,6 +209,31 @@ export function pendingExpiry(
   return Math.min(now + settings.pendingTtlSeconds * 1000, start - noticeMs);
 }
 
+/**
+ * A commit that need not wait, in one round trip: the store checks the person's notice at
+ * its own clock (the time is not read first) and answers with that time; the rules that
+ * do not depend on the time were checked here. Same verdicts, in the same order, as
+ * checkRules at the store's time.
+ */
+async function commitAtStoreTime(
+  deps: BookingDeps,
+  view: CalendarView,
+  agent: Agent,
+  input: CommitInput,
+  afterNotice: "focus_time" | undefined,
+): Promise<CommitResult> {
+  const cmd = commitCommand(deps.settings, view, agent, input);
+  cmd.notice = { ms: noticeMs(view.profile), ...(afterNotice && { afterwards: afterNotice }) };
+  const outcome = await deps.store.commit(cmd);
+  const now = outcome.now ?? (await deps.store.now(agent.username));
+  // Refused by a rule, the commit never reached the calendar: the agent is not shown acting.
+  const refusedByRule =
+    outcome.status === "rejected" &&
+    (outcome.reason === "insufficient_notice" || outcome.reason === "focus_time");
+  if (!refusedByRule) await deps.activity?.acting(agent, now);
+  return commitResult(deps, view, agent, input, outcome, now);
+}
+
 /** A commit: through the arbitration window when another agent could outrank it. */
 export async function commitBooking(
   deps: BookingDeps,
@@ -216,12 +242,17 @@ export async function commitBooking(
 ): Promise<CommitResult> {
   const { agent } = caller;
   const windowMs = deps.settings.arbitrationWindowMs;
-  // Independent reads, one round trip of waiting instead of three.
-  const [view, now, arbitration] = await Promise.all([
+  // Independent reads, both cached in the process as a rule: usually no round trip.
+  const [view, arbitration] = await Promise.all([
     loadCalendar(deps.store, agent.username),
-    deps.store.now(agent.username),
     windowMs === 0 ? undefined : arbitrationOf(deps, agent),
   ]);
+  if ((arbitration === undefined || arbitration.outranks) && agent.requiresAck !== true) {
+    const timeless = checkTimelessRules(view.profile, view.rules, input);
+    if (timeless.beforeNotice === undefined)
+      return commitAtStoreTime(deps, view, agent, input, timeless.afterNotice);
+  }
+  const now = await deps.store.now(agent.username);
   const checked = await checkRules(deps, view, agent, "commit", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
   const cmd = commitCommand(deps.settings, view, agent, input);

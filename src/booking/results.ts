@@ -106,7 +106,9 @@ type CommitRefusal = Extract<CommitOutcome, { status: "rejected" }>["reason"];
 export function commitRefusal(reason: CommitRefusal): RuleViolation {
   switch (reason) {
     case "daily_limit":
-      return ruleViolation("daily_limit");
+    case "insufficient_notice":
+    case "focus_time":
+      return ruleViolation(reason);
     case "idempotency_mismatch":
       return ruleViolation("idempotency_key_reused");
     case "hold_not_found":

@@ -31,12 +31,32 @@ export function checkBookingRules(
   request: Interval,
   now: number,
 ): RuleReason | undefined {
+  const timeless = checkTimelessRules(profile, rules, request);
+  if (timeless.beforeNotice) return timeless.beforeNotice;
+  if (request.start < now + noticeMs(profile)) return "insufficient_notice";
+  return timeless.afterNotice;
+}
+
+/** The person's minimum notice in ms. */
+export function noticeMs(profile: AvailabilityProfile): number {
+  return (profile.min_notice_hours ?? 0) * 3_600_000;
+}
+
+/**
+ * The rules that do not depend on the time, in checkBookingRules' order around the
+ * notice (the one that does): a store can check the notice at its own clock and answer
+ * `afterNotice` when the notice holds.
+ */
+export function checkTimelessRules(
+  profile: AvailabilityProfile,
+  rules: UserRules | undefined,
+  request: Interval,
+): { beforeNotice?: "outside_schedule" | "blackout"; afterNotice?: "focus_time" } {
   const { start, end } = request;
   const around = { start: start - DAY_MS, end: end + DAY_MS };
   const withoutBlackouts = expandSchedule({ ...profile, blackouts: [] }, around);
-  if (!covers(withoutBlackouts, start, end)) return "outside_schedule";
-  if (!covers(expandSchedule(profile, around), start, end)) return "blackout";
-  if (start < now + (profile.min_notice_hours ?? 0) * 3_600_000) return "insufficient_notice";
+  if (!covers(withoutBlackouts, start, end)) return { beforeNotice: "outside_schedule" };
+  if (!covers(expandSchedule(profile, around), start, end)) return { beforeNotice: "blackout" };
   if (rules?.focus_blocks?.length) {
     const focus = expandSchedule(
       {
@@ -49,7 +69,7 @@ export function checkBookingRules(
       },
       around,
     );
-    if (focus.some((f) => f.start < end && f.end > start)) return "focus_time";
+    if (focus.some((f) => f.start < end && f.end > start)) return { afterNotice: "focus_time" };
   }
-  return undefined;
+  return {};
 }

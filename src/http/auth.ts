@@ -4,9 +4,9 @@
  * caller it serves (`callerOf(req, ["agent"])`) and hands that typed caller to the use
  * case. The caller is kept beside the request, not on a widened request type.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { Request, RequestHandler } from "express";
-import { hashAgentKey, type Store } from "../arbiter/index.js";
+import { type Store, tokenDigest } from "../arbiter/index.js";
 import {
   ADMIN,
   type AgentSeenRecorder,
@@ -16,8 +16,12 @@ import {
 } from "../booking/index.js";
 import { AuthRequiredError, ForbiddenError } from "../errors.js";
 
-function digest(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
+/** The admin token's digest, computed once per token rather than once per request. */
+let adminDigest: { token: string; digest: Buffer } | undefined;
+function digestOfAdmin(adminToken: string): Buffer {
+  if (adminDigest?.token !== adminToken)
+    adminDigest = { token: adminToken, digest: tokenDigest(adminToken) };
+  return adminDigest.digest;
 }
 
 /** Bearer token from an Authorization header, or undefined. */
@@ -30,7 +34,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 /** True when `candidate` is the admin token; compared in constant time over digests. */
 export function isAdminToken(adminToken: string, candidate: string | undefined): boolean {
   if (candidate === undefined) return false;
-  return timingSafeEqual(digest(adminToken), digest(candidate));
+  return timingSafeEqual(digestOfAdmin(adminToken), tokenDigest(candidate));
 }
 
 /** `/admin/v1`: 401 without a token, 403 with a wrong one. */
@@ -67,10 +71,12 @@ export function authenticateAgentOrAdmin(deps: {
       const token = bearerToken(req.headers.authorization);
       if (token === undefined)
         throw new AuthRequiredError("Agent key required: Authorization: Bearer <key>");
-      if (isAdminToken(deps.adminToken, token)) {
+      // One SHA-256 of the token serves both: the admin comparison and the agent key's hash.
+      const digest = tokenDigest(token);
+      if (timingSafeEqual(digestOfAdmin(deps.adminToken), digest)) {
         callers.set(req, ADMIN);
       } else {
-        const agent = await deps.store.findAgentByKeyHash(hashAgentKey(token));
+        const agent = await deps.store.findAgentByKeyHash(digest.toString("hex"));
         if (!agent) throw new AuthRequiredError("Agent key is not valid", "invalid_api_key");
         deps.agentSeen?.record(agent);
         callers.set(req, agentCaller(agent));

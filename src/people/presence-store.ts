@@ -63,9 +63,12 @@ export class RedisPresenceStore implements PresenceStore {
 
   async set(username: string, entry: PresenceEntry): Promise<void> {
     const key = this.key(username);
-    await this.client.hSet(key, entry.agentId, JSON.stringify(entry));
-    // The hash outlives its freshest entry a little; readers filter by expiresAt anyway.
-    await this.client.pExpire(key, Math.max(entry.expiresAt - entry.at, 1000) * 2);
+    // Sent together, one round trip (a commit writes presence beside its decision); the
+    // hash outlives its freshest entry a little; readers filter by expiresAt anyway.
+    await Promise.all([
+      this.client.hSet(key, entry.agentId, JSON.stringify(entry)),
+      this.client.pExpire(key, Math.max(entry.expiresAt - entry.at, 1000) * 2),
+    ]);
   }
 
   async list(username: string, now: number): Promise<PresenceEntry[]> {

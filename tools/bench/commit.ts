@@ -10,7 +10,7 @@
  * Both load runs use the same autocannon request generator, so the load generator's own
  * cost (it shares the machine) is the same for baseline and node.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -175,6 +175,19 @@ async function redisCost(client: ReturnType<typeof createClient>) {
   };
 }
 
+/** A process's CPU time so far (user + system), in µs, from /proc (Linux; 0 elsewhere). */
+async function processCpuUs(pid: number | undefined): Promise<number> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces): utime is the 12th, stime the 13th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks / 100) * 1e6;
+  } catch {
+    return 0;
+  }
+}
+
 function pcts(samples: number[]) {
   const sorted = [...samples].sort((a, b) => a - b);
   const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
@@ -276,11 +289,13 @@ export async function benchCommit(rounds = 2): Promise<Record<string, unknown>> 
     await stats.connect();
     stops.push(() => stats.close());
     const before = await redisCost(stats);
+    const nodeCpuBefore = await processCpuUs(node.child.pid);
     for (let i = 0; i < rounds; i++) {
       baseline.push(await commitLoad(bareUrl, committers, () => ignored++, 0));
       commits.push(await commitLoad(nodeUrl, committers, next, httpBase));
     }
     const after = await redisCost(stats);
+    const nodeCpuAfter = await processCpuUs(node.child.pid);
     const committed = commits.reduce((s, x) => s + x.ok, 0);
     const raw = await evalshaRate(redis.url, rawBase);
     const afterRaw = await redisCost(stats);
@@ -309,6 +324,7 @@ export async function benchCommit(rounds = 2): Promise<Record<string, unknown>> 
         connections: CONNECTIONS,
         users: USERS,
         non2xx: commits.reduce((s, x) => s + x.non2xx, 0),
+        nodeCpuUsPerCommit: round((nodeCpuAfter - nodeCpuBefore) / committed),
         redisPerCommit: {
           cpuUs: round((after.cpuUs - before.cpuUs) / committed),
           evalshaUs: round((after.evalshaUs - before.evalshaUs) / committed),

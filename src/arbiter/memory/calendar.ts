@@ -218,6 +218,13 @@ export class Calendar {
   commit(cmd: CommitCommand, now: number, idemKey: string | undefined): CommitOutcome {
     const replay = this.replay(idemKey, cmd.fingerprint, now);
     if (replay) return replay as CommitOutcome;
+    if (cmd.notice) {
+      // As commit_one in core/commit.lua: neither refusal is remembered, nothing is written.
+      if (cmd.start < now + cmd.notice.ms)
+        return { status: "rejected", reason: "insufficient_notice", replay: false };
+      if (cmd.notice.afterwards)
+        return { status: "rejected", reason: cmd.notice.afterwards, replay: false };
+    }
     this.purgeExpiredHolds(now);
     this.expirePending(now);
     const pending = cmd.pending !== undefined && cmd.pending.expiresAt > 0;

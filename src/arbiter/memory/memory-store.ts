@@ -320,10 +320,17 @@ export class MemoryStore implements Store {
   }
 
   async commit(cmd: CommitCommand): Promise<CommitOutcome> {
+    const now = this.clock.now();
     const outcome = this.commitOn(this.calendar(cmd.username), cmd);
+    if (cmd.notice && outcome.status === "rejected" && outcome.replay === false) {
+      const refusedByRule =
+        outcome.reason === "insufficient_notice" || outcome.reason === cmd.notice.afterwards;
+      // Refused by the person's rules, the commit did not reach the calendar: the window stays open.
+      if (refusedByRule) return { ...outcome, now };
+    }
     // Its agent outranks everyone: the open window settles now, after this commit.
     this.windows.get(cmd.username)?.settleNow();
-    return outcome;
+    return cmd.notice ? { ...outcome, now } : outcome;
   }
 
   /** A commit within the atomic step `cal` has begun. */

@@ -7,6 +7,7 @@
  */
 import { createClient, createCluster, ErrorReply, type RedisScripts } from "redis";
 import { StoreUnavailableError } from "../../errors.js";
+import { ReplyDeadlines } from "./reply-deadlines.js";
 import { arbiterScripts } from "./scripts.js";
 import { CrossSlotError } from "./slots.js";
 
@@ -88,6 +89,13 @@ function withDeadlines<C extends object>(
   timeoutMs: number,
   onUnavailable: () => void,
 ): C {
+  const deadlines = new ReplyDeadlines(timeoutMs);
+  const unavailable = (err: unknown): Error => {
+    if (err instanceof ErrorReply || err instanceof CrossSlotError) return err;
+    onUnavailable();
+    if (err instanceof StoreUnavailableError) return err;
+    return new StoreUnavailableError();
+  };
   return new Proxy(client, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
@@ -95,26 +103,29 @@ function withDeadlines<C extends object>(
       return (...args: unknown[]) => {
         const result = value.apply(target, args);
         if (!(result instanceof Promise)) return result;
-        let timer: NodeJS.Timeout | undefined;
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(
-            () =>
-              reject(
+        return new Promise((resolve, reject) => {
+          const watched = deadlines.watch(() =>
+            reject(
+              unavailable(
                 new StoreUnavailableError(
                   `Redis gave no reply to ${String(prop)} within ${timeoutMs} ms`,
                 ),
               ),
-            timeoutMs,
+            ),
+          );
+          result.then(
+            (reply: unknown) => {
+              if (watched.done) return;
+              watched.done = true;
+              resolve(reply);
+            },
+            (err: unknown) => {
+              if (watched.done) return;
+              watched.done = true;
+              reject(unavailable(err));
+            },
           );
         });
-        return Promise.race([result, deadline])
-          .catch((err: unknown) => {
-            if (err instanceof ErrorReply || err instanceof CrossSlotError) throw err;
-            onUnavailable();
-            if (err instanceof StoreUnavailableError) throw err;
-            throw new StoreUnavailableError();
-          })
-          .finally(() => clearTimeout(timer));
       };
     },
   });

@@ -52,6 +52,7 @@ import {
   USERS_KEY,
   userKey,
 } from "./keys.js";
+import { SealBehind } from "./seal-behind.js";
 import {
   type AgentRecord,
   RECORDS_CHANNEL,
@@ -105,6 +106,8 @@ export class RedisStore implements Store {
   private readonly settledAt = new Map<string, number>();
   private subscriber: Client | undefined;
   private closed = false;
+  /** Seals commits' audit events after their answers (see seal-behind.ts). */
+  private readonly sealBehind: SealBehind;
 
   private constructor(
     private readonly client: Client,
@@ -113,6 +116,7 @@ export class RedisStore implements Store {
     private readonly ownsClient: boolean,
     private readonly leaveUnsealed = false,
   ) {
+    this.sealBehind = new SealBehind(client, (username) => auditKeys(username));
     this.subscribe().catch(() => {
       // Without the subscription nothing is cached: every read goes to Redis.
     });
@@ -454,11 +458,12 @@ export class RedisStore implements Store {
       ...this.common(),
       JSON.stringify(luaCommand(cmd)),
     ]);
-    // The script hands over what it left to seal: no second read.
+    // The script hands over what it left to seal: no second read. The events are recorded
+    // with the booking; sealing them is not waited for (readers seal first).
     const { seal, ...answer } = JSON.parse(reply as string) as CommitOutcome & {
       seal?: PendingAudit;
     };
-    await this.sealWrites(cmd.username, seal ?? null);
+    if (seal && !this.leaveUnsealed) this.sealBehind.seal(cmd.username, seal);
     return this.noteRequest(cmd.username, normalizeCommitOutcome(answer as CommitOutcome));
   }
 
@@ -834,10 +839,16 @@ export class RedisStore implements Store {
     return sealed.sort((a, b) => a.archive - b.archive);
   }
 
+  /** Resolves once the seals of commits answered so far have run (tests, and closing). */
+  settleSeals(): Promise<void> {
+    return this.sealBehind.drain();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.records.setLive(false);
     try {
+      await this.sealBehind.drain();
       if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => {});
     } finally {
       if (this.ownsClient && this.client.isOpen) await this.client.close();

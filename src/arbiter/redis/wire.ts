@@ -43,6 +43,7 @@ export function luaCommand(cmd: CommitCommand) {
       },
     }),
     callbackUrl: cmd.callbackUrl ?? "",
+    ...(cmd.notice && { noticeMs: cmd.notice.ms, afterNotice: cmd.notice.afterwards ?? "" }),
   };
 }
 

@@ -64,6 +64,8 @@ describe("audit sealing outside the scripts (Redis store)", () => {
   it("seals after every write in the normal case: the stream holds the whole chain", async () => {
     const store = await open();
     await writeUnsealed(store, 3);
+    // A commit's seal runs behind its answer.
+    await store.settleSeals();
     // 3 records, then per slot: hold.created, hold.invalidated, booking.committed.
     expect(await sealedInStream()).toBe(12);
     const head = await server.client!.hGetAll(userKey("jane", "audit:head"));
@@ -98,6 +100,7 @@ describe("audit sealing outside the scripts (Redis store)", () => {
     const next = await open();
     const start = T0 + 600 * MIN;
     await next.commit(commitCmd({ agentId: "agt_a", priority: 1, start, end: start + 30 * MIN }));
+    await next.settleSeals();
     expect(await sealedInStream()).toBe(10);
     expectWholeChain(await next.readAudit("jane"), 10);
   });
@@ -121,6 +124,48 @@ describe("audit sealing outside the scripts (Redis store)", () => {
     expectWholeChain(events, 23);
     expect(new Set(events.map((e) => e.id)).size).toBe(23);
     expect(await sealedInStream()).toBe(23);
+  });
+
+  it("answers a commit before sealing it, and a reader elsewhere still sees the whole chain", async () => {
+    const writer = await open();
+    const reader = await open();
+    await writeUnsealed(writer, 1);
+    const start = T0 + 900 * MIN;
+    const c = await writer.commit(
+      commitCmd({ agentId: "agt_a", priority: 1, start, end: start + 30 * MIN }),
+    );
+    expect(c.status).toBe("committed");
+    // No settleSeals(): whether or not the writer's seal has run, the reader seals first.
+    expectWholeChain(await reader.readAudit("jane"), 7);
+    await writer.settleSeals();
+    expectWholeChain(await reader.readAudit("jane"), 7);
+  });
+
+  it("seals a burst of commits on one calendar in fewer calls than commits", async () => {
+    const store = await open();
+    await writeUnsealed(store, 0);
+    await store.settleSeals();
+    const evalshaCalls = async () =>
+      Number(
+        /cmdstat_evalsha:calls=(\d+)/.exec(await server.client!.info("commandstats"))?.[1] ?? 0,
+      );
+    const before = await evalshaCalls();
+    const burst = 20;
+    const answers = await Promise.all(
+      Array.from({ length: burst }, (_, i) => {
+        const start = T0 + (3000 + i * 60) * MIN;
+        return store.commit(
+          commitCmd({ agentId: "agt_a", priority: 1, start, end: start + 30 * MIN }),
+        );
+      }),
+    );
+    expect(answers.every((a) => a.status === "committed")).toBe(true);
+    await store.settleSeals();
+    const seals = (await evalshaCalls()) - before - burst;
+    expect(seals).toBeGreaterThan(0);
+    expect(seals).toBeLessThanOrEqual(burst / 2);
+    expect(await sealedInStream()).toBe(3 + burst);
+    expectWholeChain(await store.readAudit("jane"), 3 + burst);
   });
 
   it("archives a sealed chain when a user with pending events is deleted", async () => {

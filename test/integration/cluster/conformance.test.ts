@@ -15,3 +15,4 @@ await import("../arbiter/conformance-pending.test.js");
 await import("../arbiter/conformance-users.test.js");
 await import("../arbiter/conformance-limits.test.js");
 await import("../arbiter/arbitration-seniors.test.js");
+await import("../arbiter/conformance-notice.test.js");

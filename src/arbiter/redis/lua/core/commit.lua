@@ -4,10 +4,14 @@
 --     maxPerDay (0 = none), detailsJson (canonical JSON or "null"), idemField ("" = none),
 --     fingerprint, actor, pendingUntil (0 = a commit, else a pending request expiring
 --     then), requesterKey ("" = none), maxPendingPerRequester (0 = none),
---     remote? {address, bookingId, status}, callbackUrl ("" = none)}
+--     remote? {address, bookingId, status}, callbackUrl ("" = none),
+--     noticeMs? (the minimum notice, checked here at NOW), afterNotice? ("" or a reason)}
 -- Returns the answer table: {status="committed", booking, displacedHolds, evicted, auditRef}
 --   | {status="conflict", winner} | {status="rejected", reason}
 -- (a pending request answers "committed" too, with booking.status "pending")
+-- With noticeMs, after a replay is answered and before anything else: a commit starting
+-- sooner than NOW + noticeMs is rejected "insufficient_notice", else one with afterNotice
+-- is rejected afterNotice; neither rejection is kept for replays, and nothing is written.
 -- Rules, all or nothing:
 -- - the caller's own overlapping holds are consumed;
 -- - another agent's overlapping live hold is displaced when its priority is the
@@ -34,6 +38,12 @@ local function commit_one(c)
 
   local replay = idem_replay(idem, fingerprint)
   if replay then return replay end
+  if c.noticeMs then
+    local refused = nil
+    if s < NOW + tonumber(c.noticeMs) then refused = "insufficient_notice"
+    elseif (c.afterNotice or "") ~= "" then refused = c.afterNotice end
+    if refused then return { status = "rejected", reason = refused, replay = false } end
+  end
   purge_expired_holds()
   expire_pending()
 
