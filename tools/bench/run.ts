@@ -14,7 +14,7 @@ import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
   "profile-get": () => benchProfileGet(),
-  "profile-get-logged": () => benchProfileGet(2, "info"),
+  "profile-get-logged": () => benchProfileGet(3, "info"),
   commit: () => benchCommit(),
   "race-exact": () => benchRaceExact(),
   /** Several windows in one run, to choose the default from. */
