@@ -22,10 +22,11 @@ export function createApp(ctx: Context): Express {
   if (ctx.cfg.service.trustProxy > 0) app.set("trust proxy", ctx.cfg.service.trustProxy);
   // Tests only: every answer is checked against the OpenAPI document.
   if (process.env[RESPONSE_CHECK_ENV] === "1") app.use(responseCheck());
-  app.use(requestLog(ctx.logger));
+  app.use(requestLog(app, ctx.logger));
   app.use(requestMetrics(ctx));
-  app.use(operationsRouter(ctx));
+  // First: profile GETs are the most frequent requests, and each router passed costs.
   app.use(wellKnownRouter(ctx));
+  app.use(operationsRouter(ctx));
   app.use(publicApiRouter(ctx));
   // Before the JSON body parser: the inbox's forms are urlencoded.
   app.use(inboxRouter(ctx));

@@ -42,11 +42,12 @@ export function requestMetrics(ctx: Context): RequestHandler {
   const { httpDuration } = ctx.operations.metrics;
   return (req, res, next) => {
     if (ctx.operations.phase === "stopping") res.setHeader("Connection", "close");
-    const stop = httpDuration.startTimer();
-    res.once("finish", () => {
+    const started = performance.now();
+    res.on("finish", () => {
       // The matched pattern (`/v1/bookings/:id`), never the raw path: bounded labels.
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
-      stop({ method: req.method, route, status: String(res.statusCode) });
+      const labels = { method: req.method, route, status: String(res.statusCode) };
+      httpDuration.observe(labels, (performance.now() - started) / 1000);
     });
     next();
   };

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
-import type { RequestHandler } from "express";
-import type { Logger } from "../logger.js";
+import { ServerResponse } from "node:http";
+import type { Express, RequestHandler, Response } from "express";
+import { LEVEL, type Logger, lineWriter } from "../logger.js";
 
 declare module "http" {
   interface IncomingMessage {
@@ -8,34 +9,59 @@ declare module "http" {
   }
 }
 
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+/** When the request came in (performance.now()), until its line is written; then -1. */
+const STARTED = Symbol("request log: started");
+type Tracked = Response & { [STARTED]?: number };
+
 /**
- * One structured log line per request, with a request id; never headers or bodies. At
- * `warn` for a 5xx answer, with its error code.
+ * One structured log line per request, with a request id; never headers, bodies or the
+ * query. At `warn` for a 5xx answer, with its error code. The line is handed to the log
+ * when the answer's headers are sent, in the same turn as the answer, without a listener
+ * per request; `ms` is the time until then: the whole time of an ordinary answer (its
+ * headers go with its body), until it opened for a stream.
  */
-export function requestLog(logger: Logger): RequestHandler {
-  const enabled = logger.isLevelEnabled("warn");
+export function requestLog(app: Express, logger: Logger): RequestHandler {
+  const lines = lineWriter(logger);
+  const writeHead = ServerResponse.prototype.writeHead;
+  // Once per app, on express's response prototype: every answer's headers pass through
+  // writeHead (res.end calls it when nothing did), and nothing is added per request.
+  Object.defineProperty(app.response, "writeHead", {
+    configurable: true,
+    writable: true,
+    value: function writeHeadLogged(this: Tracked, ...args: unknown[]) {
+      const started = this[STARTED];
+      if (started !== undefined && started >= 0) {
+        this[STARTED] = -1;
+        writeLine(lines, this, started);
+      }
+      return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
+    },
+  });
   return (req, res, next) => {
     const incoming = req.headers["x-request-id"];
-    req.id =
-      typeof incoming === "string" && /^[\w.-]{1,64}$/.test(incoming) ? incoming : randomUUID();
+    req.id = typeof incoming === "string" && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     res.setHeader("X-Request-Id", req.id);
-    if (enabled) {
-      const started = process.hrtime.bigint();
-      res.on("finish", () => {
-        const failed = res.statusCode >= 500;
-        if (!failed && !logger.isLevelEnabled("info")) return;
-        const line = {
-          reqId: req.id,
-          method: req.method,
-          path: req.path,
-          status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - started) / 1e6,
-          code: res.locals.errorCode as string | undefined,
-        };
-        if (failed) logger.warn(line, "request");
-        else logger.info(line, "request");
-      });
-    }
+    (res as Tracked)[STARTED] = performance.now();
     next();
   };
+}
+
+function writeLine(lines: ReturnType<typeof lineWriter>, res: Tracked, started: number): void {
+  const status = res.statusCode;
+  const level = status >= 500 ? LEVEL.warn : LEVEL.info;
+  if (!lines.enabled(level)) return;
+  const req = res.req;
+  const url = req.originalUrl ?? req.url ?? "";
+  const query = url.indexOf("?");
+  const path = query < 0 ? url : url.slice(0, query);
+  const ms = Math.round((performance.now() - started) * 1000) / 1000;
+  const code = level === LEVEL.warn ? (res.locals.errorCode as string | undefined) : undefined;
+  // The request id is checked above ([\w.-]) or a UUID: it needs no escaping.
+  lines.write(
+    level,
+    `,"reqId":"${req.id}","method":${JSON.stringify(req.method)},"path":${JSON.stringify(path)},"status":${status},"ms":${ms}${code === undefined ? "" : `,"code":${JSON.stringify(code)}`}`,
+    "request",
+  );
 }

@@ -5,6 +5,8 @@ import autocannon from "autocannon";
 
 export interface LoadResult {
   requestsPerSec: number;
+  /** Requests answered in the whole run. */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   errors: number;
@@ -23,6 +25,7 @@ export async function runLoad(
   });
   return {
     requestsPerSec: result.requests.average,
+    requests: result.requests.total,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     errors: result.errors + result.timeouts,

@@ -13,8 +13,8 @@ import { benchRequestToken } from "./request-token.js";
 import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
-  "profile-get": () => benchProfileGet(),
-  "profile-get-logged": () => benchProfileGet(2, "info"),
+  "profile-get": () => benchProfileGet("warn"),
+  "profile-get-logged": () => benchProfileGet("info"),
   commit: () => benchCommit(),
   "race-exact": () => benchRaceExact(),
   /** Several windows in one run, to choose the default from. */

@@ -45,7 +45,9 @@ export function wellKnownRouter(ctx: Context): Router {
         : "private, no-store",
     );
     res.setHeader("Access-Control-Allow-Origin", "*");
-    if (req.fresh) {
+    // Only an If-None-Match can match (the profile has no Last-Modified): skip the check
+    // for the usual request without one.
+    if (req.headers["if-none-match"] !== undefined && req.fresh) {
       res.status(304).end();
       return;
     }
