@@ -47,7 +47,7 @@ export async function createAgent(
     scopes: input.scopes ?? DEFAULT_AGENT_SCOPES,
     ...(input.did !== undefined && { did: input.did }),
     ...(input.requires_ack === true && { requiresAck: true }),
-    createdAt: await deps.store.now(),
+    createdAt: await deps.store.now(username),
   };
   await deps.store.createAgent(agent, keyHash, actorOf(caller));
   return { agent, apiKey: key };

@@ -55,7 +55,7 @@ export async function availableSlots(
   const wide = { start: query.range.start - LOOKAROUND_MS, end: query.range.end + LOOKAROUND_MS };
   const [{ bookings, holds }, now] = await Promise.all([
     occupancy(store, username, wide),
-    store.now(),
+    store.now(username),
   ]);
   const slots = listSlots({
     profile: view.profile,
@@ -78,7 +78,7 @@ export async function freeBusy(
   await loadCalendar(store, username);
   const [{ bookings, holds }, now] = await Promise.all([
     occupancy(store, username, range),
-    store.now(),
+    store.now(username),
   ]);
   return { busy: computeBusy({ bookings, holds, range }), now };
 }

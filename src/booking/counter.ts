@@ -67,7 +67,7 @@ export async function proposeCounter(
     proposed: input.proposed,
     ...(input.note !== undefined && { note: input.note }),
     status: "open",
-    createdAt: await deps.store.now(),
+    createdAt: await deps.store.now(agent.username),
   };
   await deps.store.putCounter(agent.username, counter, "counter.proposed", actorOf(caller));
   return counter;
@@ -143,7 +143,7 @@ export async function acceptCounter(
   };
   const [view, now] = await Promise.all([
     loadCalendar(deps.store, agent.username),
-    deps.store.now(),
+    deps.store.now(agent.username),
   ]);
   const violation = checkBookingRules(view.profile, view.rules, slot, now);
   if (violation) return ruleViolation(violation);

@@ -36,7 +36,7 @@ export async function decideRequest(
   const [view, booking, now] = await Promise.all([
     loadCalendar(deps.store, input.username),
     deps.store.getBooking(input.username, input.bookingId),
-    deps.store.now(),
+    deps.store.now(input.username),
   ]);
   if (!booking) throw new NotFoundError(`No booking ${input.bookingId}`, "booking_not_found");
   const outcome = await deps.store.decidePending({

@@ -103,7 +103,7 @@ async function freeOnBoth(
   const endpoints = peerEndpoints(remote);
   const [view, now, busy] = await Promise.all([
     loadCalendar(deps.store, caller.agent.username),
-    deps.store.now(),
+    deps.store.now(caller.agent.username),
     remoteBusy(deps, endpoints.freeBusyUrl, request),
   ]);
   const local = await suggestionsFor(deps.store, view, request, now, caller.agent.id, 20);
@@ -322,7 +322,7 @@ export async function availabilityWith(
     fetchFreeBusy(deps.peers.fetch, freeBusyUrl, query.range, { cache: deps.peers.freeBusy }),
   ]);
   // Their hours, blackouts and notice, from their signed profile; their bookings, from free/busy.
-  const now = await deps.store.now();
+  const now = await deps.store.now(caller.agent.username);
   const theirProfile = remote.profile as unknown as AvailabilityProfile;
   const slots = local.slots.filter(
     (s) =>

@@ -76,7 +76,7 @@ export async function requestBooking(
 ): Promise<PeerRequestResult> {
   const [view, now, agents] = await Promise.all([
     loadCalendar(deps.store, input.username),
-    deps.store.now(),
+    deps.store.now(input.username),
     deps.store.listAgents(input.username),
   ]);
   if (caller.kind === "anonymous" && view.profile.allow_anonymous_booking !== true)

@@ -19,7 +19,7 @@ export async function listBookings(
   caller: AgentCaller | PersonCaller,
   range?: Interval,
 ): Promise<{ bookings: Booking[]; now: number }> {
-  const now = await deps.store.now();
+  const now = await deps.store.now(usernameOf(caller));
   const wanted = range ?? { start: now, end: now + DEFAULT_LIST_DAYS * 86_400_000 };
   return { bookings: await deps.store.listBookings(usernameOf(caller), wanted), now };
 }
@@ -31,7 +31,7 @@ export async function getBooking(
 ): Promise<{ booking: Booking; now: number }> {
   const [booking, now] = await Promise.all([
     ID_RE.test(bookingId) ? deps.store.getBooking(usernameOf(caller), bookingId) : null,
-    deps.store.now(),
+    deps.store.now(usernameOf(caller)),
   ]);
   if (!booking) throw new NotFoundError(`No booking ${bookingId}`, "booking_not_found");
   return { booking, now };

@@ -17,7 +17,7 @@ export interface WhoAmI {
 export async function whoami(deps: BookingDeps, caller: AgentCaller): Promise<WhoAmI> {
   const [view, now] = await Promise.all([
     loadCalendar(deps.store, caller.agent.username),
-    deps.store.now(),
+    deps.store.now(caller.agent.username),
   ]);
   return {
     agent: caller.agent,

@@ -63,7 +63,7 @@ export async function createMention(
     agentId: agent.id,
     text: input.text,
     status: "sent",
-    createdAt: await deps.store.now(),
+    createdAt: await deps.store.now(username),
   };
   await createRecord(deps.store, username, "mentions", mention.id, mention, {
     type: "mention.created",
@@ -120,7 +120,11 @@ export async function markMentionsDone(
   const out: Mention[] = [];
   for (let read of found) {
     for (let attempt = 0; read.value.status !== "done" && attempt < 5; attempt++) {
-      const done: Mention = { ...read.value, status: "done", doneAt: await deps.store.now() };
+      const done: Mention = {
+        ...read.value,
+        status: "done",
+        doneAt: await deps.store.now(caller.agent.username),
+      };
       const written = await replaceRecord(
         deps.store,
         caller.agent.username,

@@ -135,7 +135,11 @@ export async function notifyPendingRequest(
   const user = await deps.store.getUser(username);
   const targets = user ? notifyTargets(user.published) : [];
   const channels = await Promise.all(targets.map((t) => notifyOne(deps, username, booking, t)));
-  const notice: RequestNotice = { bookingId: booking.id, at: await deps.store.now(), channels };
+  const notice: RequestNotice = {
+    bookingId: booking.id,
+    at: await deps.store.now(username),
+    channels,
+  };
   await createRecord(deps.store, username, "notifications", booking.id, notice, {
     type: "request.notified",
     actor: "system",

@@ -47,7 +47,13 @@ export async function setPresence(
   caller: AgentCaller,
   input: { status: PresenceStatus; note?: string },
 ): Promise<PresenceView> {
-  const entry = await write(deps, caller.agent, input.status, input.note, await deps.store.now());
+  const entry = await write(
+    deps,
+    caller.agent,
+    input.status,
+    input.note,
+    await deps.store.now(caller.agent.username),
+  );
   return { ...entry, name: caller.agent.name };
 }
 
@@ -69,7 +75,7 @@ export async function listPresence(
   caller: AgentCaller | PersonCaller,
 ): Promise<{ presence: PresenceView[]; now: number }> {
   const username = caller.kind === "agent" ? caller.agent.username : caller.username;
-  const now = await deps.store.now();
+  const now = await deps.store.now(username);
   const [entries, agents] = await Promise.all([
     deps.presence.list(username, now),
     deps.store.listAgents(username),

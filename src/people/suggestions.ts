@@ -87,7 +87,7 @@ export async function createSuggestion(
     ...(input.note !== undefined && { note: input.note }),
     ...(input.with !== undefined && { with: input.with }),
     status: "open",
-    createdAt: await deps.store.now(),
+    createdAt: await deps.store.now(caller.agent.username),
   };
   await createRecord(deps.store, caller.agent.username, "suggestions", suggestion.id, suggestion, {
     type: "suggestion.created",
@@ -200,7 +200,7 @@ export async function acceptSuggestion(
   const accepted: Suggestion = {
     ...claimed,
     status: "accepted",
-    decidedAt: await deps.store.now(),
+    decidedAt: await deps.store.now(caller.username),
     bookingId: booked.booking.id,
   };
   await replaceRecord(deps.store, caller.username, "suggestions", suggestion.id, claim, accepted, {
@@ -259,7 +259,7 @@ export async function rejectSuggestion(
   const rejected: Suggestion = {
     ...read.value,
     status: "rejected",
-    decidedAt: await deps.store.now(),
+    decidedAt: await deps.store.now(caller.username),
     ...(input.message !== undefined && { message: input.message }),
   };
   const written = await replaceRecord(

@@ -22,7 +22,7 @@ function tomorrowAfternoon(now: number): { start: number; end: number } {
 
 async function personalInput(ctx: Context, caller: AgentCaller): Promise<SkillInput> {
   const { agent } = caller;
-  const now = await ctx.store.now();
+  const now = await ctx.store.now(agent.username);
   const [siblings, user] = await Promise.all([
     ctx.store.listAgents(agent.username),
     ctx.store.getUser(agent.username),

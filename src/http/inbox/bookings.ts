@@ -38,7 +38,7 @@ export function bookingsRouter(ctx: Context): Router {
     const person = personOf(req);
     const [view, now, agents] = await Promise.all([
       loadCalendar(ctx.store, person.username),
-      ctx.store.now(),
+      ctx.store.now(person.username),
       ctx.store.listAgents(person.username),
     ]);
     const zone = view.profile.timezone;

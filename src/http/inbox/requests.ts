@@ -119,7 +119,7 @@ export function requestsRouter(ctx: Context): Router {
     const person = personOf(req);
     const [view, now] = await Promise.all([
       loadCalendar(ctx.store, person.username),
-      ctx.store.now(),
+      ctx.store.now(person.username),
     ]);
     const zone = view.profile.timezone;
     const pending = await ctx.store.listPending(person.username, {

@@ -230,7 +230,9 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
       ]);
       switch (result.outcome) {
         case "committed": {
-          const now = result.replay ? await call.ctx.store.now() : result.booking.committedAt;
+          const now = result.replay
+            ? await call.ctx.store.now(call.caller.agent.username)
+            : result.booking.committedAt;
           return {
             outcome: "committed",
             booking: mcpBooking(result.booking, now, zone),
@@ -275,7 +277,11 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
       ]);
       return {
         outcome: "cancelled",
-        booking: mcpBooking(cancelled.booking, await call.ctx.store.now(), zone),
+        booking: mcpBooking(
+          cancelled.booking,
+          await call.ctx.store.now(call.caller.agent.username),
+          zone,
+        ),
         audit_ref: cancelled.auditRef,
         replay: cancelled.replay ?? false,
       };
@@ -372,7 +378,11 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
         return {
           outcome: "accepted",
           counter: mcpCounter(repeated.counter, zone),
-          booking: mcpBooking(repeated.booking, await call.ctx.store.now(), zone),
+          booking: mcpBooking(
+            repeated.booking,
+            await call.ctx.store.now(call.caller.agent.username),
+            zone,
+          ),
           audit_ref: repeated.auditRef,
           replay: true,
         };
@@ -393,7 +403,11 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
           return {
             outcome: "accepted",
             counter: mcpCounter(result.counter, zone),
-            booking: mcpBooking(result.commit.booking, await call.ctx.store.now(), zone),
+            booking: mcpBooking(
+              result.commit.booking,
+              await call.ctx.store.now(call.caller.agent.username),
+              zone,
+            ),
             audit_ref: result.commit.auditRef,
             replay: false,
           };
@@ -424,7 +438,7 @@ const TOOLS: Record<ToolName, ToolDefinition> = {
           limit: input.limit ?? 1000,
         }),
         ctx.store.auditHead(username, {}),
-        ctx.store.now(),
+        ctx.store.now(username),
       ]);
       if (input.resource !== undefined && events.length === 0 && afterSeq === 0)
         throw new NotFoundError(`No audit events for ${input.resource}`, "resource_not_found");

@@ -66,7 +66,9 @@ export function bookingsRouter(ctx: Context): Router {
     }
     const committed = orThrow(result, "committed");
     // A fresh booking is judged at its commit instant (no extra round trip); a replay, now.
-    const now = committed.replay ? await ctx.store.now() : committed.booking.committedAt;
+    const now = committed.replay
+      ? await ctx.store.now(caller.agent.username)
+      : committed.booking.committedAt;
     res
       .status(committed.replay ? 200 : 201)
       .json(bookingJson(committed.booking, now, committed.auditRef));
@@ -89,7 +91,7 @@ export function bookingsRouter(ctx: Context): Router {
     const caller = callerOf(req, ["agent"]);
     const cancelled = await cancelBooking(deps, caller, { bookingId: idParam(req, "id", "bkg") });
     res.json({
-      ...bookingJson(cancelled.booking, await ctx.store.now()),
+      ...bookingJson(cancelled.booking, await ctx.store.now(caller.agent.username)),
       audit_ref: cancelled.auditRef,
     });
   });

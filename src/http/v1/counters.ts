@@ -46,7 +46,7 @@ export function countersRouter(ctx: Context): Router {
       counter: counterJson(accepted.counter),
       booking: bookingJson(
         accepted.commit.booking,
-        await ctx.store.now(),
+        await ctx.store.now(caller.agent.username),
         accepted.commit.auditRef,
       ),
     });
