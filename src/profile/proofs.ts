@@ -241,6 +241,23 @@ async function checkOrganizationBinding(
     );
 }
 
+/**
+ * Why a profile naming `organization` and signed by the organization DID `signer` fails
+ * its organization binding (the reason a verifier would give), or undefined when it holds.
+ */
+export async function organizationBindingProblem(
+  organization: unknown,
+  signer: string,
+  resolver: DidResolver,
+): Promise<string | undefined> {
+  try {
+    await checkOrganizationBinding({ organization }, signer, { resolver });
+    return undefined;
+  } catch (err) {
+    return asFailure(err, signer).message;
+  }
+}
+
 async function checkBinding(
   field: ProofField,
   profile: Profile,
