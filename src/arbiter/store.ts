@@ -30,6 +30,12 @@ export interface UserRecord {
   /** Where the profile came from. */
   source: "file" | "admin";
   updatedAt: number;
+  /**
+   * For a profile from PROFILES_DIR: the digest of its file's bytes and of what signing
+   * them depends on (see profile/file-digest.ts); an equal digest at the next start means
+   * nothing to sign again.
+   */
+  fileDigest?: string;
 }
 
 /** A counter-proposal: alternative slots offered for an existing booking. */
@@ -205,6 +211,13 @@ export interface Store {
    */
   deleteUser(username: string, actor: string): Promise<boolean>;
   listUsernames(): Promise<string[]>;
+  /**
+   * Takes, for `ttlMs`, the right to sign `username`'s profile from the file content named
+   * by `digest`: false while another holder (another node process starting at the same
+   * time) has it. Released by releaseProfileSigning, or when it expires.
+   */
+  claimProfileSigning(username: string, digest: string, ttlMs: number): Promise<boolean>;
+  releaseProfileSigning(username: string, digest: string): Promise<void>;
 
   putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void>;
   getRules(username: string): Promise<Record<string, unknown> | null>;

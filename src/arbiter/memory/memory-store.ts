@@ -193,6 +193,21 @@ export class MemoryStore implements Store {
     return [...this.users.keys()].sort();
   }
 
+  /** Claims of profile signing, by user and digest: when each expires. */
+  private readonly signingClaims = new Map<string, number>();
+
+  async claimProfileSigning(username: string, digest: string, ttlMs: number): Promise<boolean> {
+    const key = `${username}\n${digest}`;
+    const now = this.clock.now();
+    if ((this.signingClaims.get(key) ?? 0) > now) return false;
+    this.signingClaims.set(key, now + ttlMs);
+    return true;
+  }
+
+  async releaseProfileSigning(username: string, digest: string): Promise<void> {
+    this.signingClaims.delete(`${username}\n${digest}`);
+  }
+
   async putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void> {
     this.rules.set(username, structuredClone(rules));
     this.calendar(username).audit(this.clock.now(), "rules.updated", actor, username, { rules });

@@ -45,6 +45,7 @@ import {
   calendarKeys,
   idempotencyField,
   PENDING_DUE_KEY,
+  profileSigningKey,
   rateLimitKey,
   recordKeys,
   tokenIdKey,
@@ -305,6 +306,18 @@ export class RedisStore implements Store {
 
   async listUsernames(): Promise<string[]> {
     return (await this.client.sMembers(USERS_KEY)).sort();
+  }
+
+  async claimProfileSigning(username: string, digest: string, ttlMs: number): Promise<boolean> {
+    const claimed = await this.client.set(profileSigningKey(username, digest), "1", {
+      NX: true,
+      PX: ttlMs,
+    });
+    return claimed === "OK";
+  }
+
+  async releaseProfileSigning(username: string, digest: string): Promise<void> {
+    await this.client.del(profileSigningKey(username, digest));
   }
 
   async putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void> {

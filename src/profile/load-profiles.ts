@@ -1,0 +1,183 @@
+/**
+ * PROFILES_DIR at start: every `<username>.json` is read, and signed only when its digest
+ * (file-digest.ts) differs from the one kept with the user's record — so a restart with
+ * nothing changed signs nothing. Files are read and signed a bounded number at a time,
+ * never all held at once. Several processes starting together against one Redis each
+ * claim a user before signing it (the claim is keyed by the file's digest), so each
+ * profile is signed once in all, and they begin at different places in the directory to
+ * share the work.
+ */
+import { readFile } from "node:fs/promises";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Store, UserRecord } from "../arbiter/index.js";
+import { parseJsonWithoutDuplicates } from "../identity/index.js";
+import type { Logger } from "../logger.js";
+import { forEachBounded } from "./bounded.js";
+import { profileFileDigest } from "./file-digest.js";
+import { listProfileFiles, type ProfileFile } from "./load-dir.js";
+import type { PublishDeps } from "./publish.js";
+import { putUserProfile, STARTUP_CONCURRENCY, USERNAME_RE } from "./users.js";
+
+/** How long a claim to sign one profile lasts if its holder dies before releasing it. */
+const CLAIM_TTL_MS = 30_000;
+/** How long to wait before looking again at a profile another process is signing. */
+const CLAIMED_RETRY_MS = 50;
+const PROGRESS_LOG_MS = 10_000;
+
+export interface LoadProfilesOptions {
+  /**
+   * Signed records kept from an earlier start (the memory store's DATA_DIR copy): a file
+   * whose digest matches is stored as it was, not signed again.
+   */
+  kept?: ReadonlyMap<string, UserRecord>;
+}
+
+export interface LoadProfilesResult {
+  /** Users whose file is in the directory and valid, signed or not, by name. */
+  loaded: string[];
+  failed: string[];
+  /** Users whose file is gone: now managed through the admin API. */
+  released: string[];
+  /** How many profiles this process signed, and how many it found already signed. */
+  signed: number;
+  unchanged: number;
+}
+
+const isCurrent = (record: UserRecord | null, digest: string) =>
+  record?.source === "file" && record.fileDigest === digest;
+
+/**
+ * Loads every `<username>.json` in the profiles directory; a bad file is logged and
+ * skipped (its user, if stored, keeps the profile it had and stays file-managed). A stored
+ * file-managed user whose file is gone is handed to the admin API (`released`): it keeps its
+ * profile, agents and bookings, and the admin may now change or delete it.
+ */
+export async function loadProfilesFromDir(
+  dir: string,
+  store: Store,
+  deps: PublishDeps,
+  logger: Logger,
+  options: LoadProfilesOptions = {},
+): Promise<LoadProfilesResult> {
+  const started = performance.now();
+  const files = await listProfileFiles(dir);
+  const loaded: string[] = [];
+  const failed: string[] = [];
+  let signed = 0;
+  let unchanged = 0;
+  const progress = setInterval(
+    () =>
+      logger.info(
+        { done: loaded.length + failed.length, total: files.length, signed, unchanged },
+        "loading profiles",
+      ),
+    PROGRESS_LOG_MS,
+  );
+  progress.unref();
+
+  const loadOne = async ({ username, file }: ProfileFile) => {
+    try {
+      if (!USERNAME_RE.test(username)) throw new Error("file name is not a valid username");
+      const bytes = await readFile(file);
+      const digest = profileFileDigest(username, bytes, deps);
+      const outcome = await storeProfile(store, deps, username, bytes, digest, options.kept);
+      if (outcome === "signed") signed++;
+      else unchanged++;
+      loaded.push(username);
+    } catch (err) {
+      failed.push(username);
+      const e = err as Error & { details?: unknown };
+      logger.error({ file, error: e.message, details: e.details }, "profile not loaded");
+    }
+  };
+  try {
+    // Processes starting together begin at different places and meet halfway.
+    const first = files.length > 0 ? Math.floor(Math.random() * files.length) : 0;
+    await forEachBounded(files, STARTUP_CONCURRENCY, loadOne, first);
+  } finally {
+    clearInterval(progress);
+  }
+  loaded.sort();
+  failed.sort();
+  const released = await releaseUsersWithoutFile(
+    store,
+    new Set(files.map((f) => f.username)),
+    deps.now(),
+  );
+  if (released.length > 0)
+    logger.warn(
+      { profiles: released, dir },
+      "profile files removed: these users are now managed through the admin API",
+    );
+  logger.info(
+    {
+      dir,
+      files: files.length,
+      signed,
+      unchanged,
+      failed: failed.length,
+      released: released.length,
+      seconds: Math.round(performance.now() - started) / 1000,
+    },
+    `profiles loaded: signed ${signed}, unchanged ${unchanged}, failed ${failed.length}, released ${released.length}`,
+  );
+  return { loaded, failed, released, signed, unchanged };
+}
+
+/** Stores one file's profile, signing it only if nobody has signed these bytes yet. */
+async function storeProfile(
+  store: Store,
+  deps: PublishDeps,
+  username: string,
+  bytes: Buffer,
+  digest: string,
+  kept: ReadonlyMap<string, UserRecord> | undefined,
+): Promise<"signed" | "unchanged"> {
+  let existing = await store.getUser(username);
+  if (isCurrent(existing, digest)) return "unchanged";
+  const keptRecord = kept?.get(username);
+  if (!existing && keptRecord?.fileDigest === digest) {
+    await store.putUser(keptRecord, "system");
+    return "unchanged";
+  }
+  const deadline = Date.now() + 2 * CLAIM_TTL_MS;
+  while (!(await store.claimProfileSigning(username, digest, CLAIM_TTL_MS))) {
+    // Another process is signing these bytes: its record will do.
+    if (Date.now() > deadline)
+      throw new Error("another node process kept the claim to sign this profile");
+    await sleep(CLAIMED_RETRY_MS);
+    existing = await store.getUser(username);
+    if (isCurrent(existing, digest)) return "unchanged";
+  }
+  try {
+    // Read again under the claim: a holder that just let go has stored its record.
+    if (isCurrent(await store.getUser(username), digest)) return "unchanged";
+    let input: unknown;
+    try {
+      input = parseJsonWithoutDuplicates(bytes.toString("utf8"));
+    } catch (err) {
+      throw new Error(`not valid JSON: ${(err as Error).message}`);
+    }
+    const { changed } = await putUserProfile(store, deps, username, input, "file", digest);
+    return changed ? "signed" : "unchanged";
+  } finally {
+    await store.releaseProfileSigning(username, digest);
+  }
+}
+
+async function releaseUsersWithoutFile(
+  store: Store,
+  present: Set<string>,
+  now: number,
+): Promise<string[]> {
+  const released: string[] = [];
+  const absent = (await store.listUsernames()).filter((u) => !present.has(u));
+  await forEachBounded(absent, STARTUP_CONCURRENCY, async (username) => {
+    const record = await store.getUser(username);
+    if (record?.source !== "file") return;
+    const { fileDigest: _, ...rest } = record;
+    await store.putUser({ ...rest, source: "admin", updatedAt: now }, "system");
+    released.push(username);
+  });
+  return released.sort();
+}
