@@ -81,7 +81,7 @@ export async function startNode(
       { url, profilesDir: cfg.service.profilesDir },
       `loading profiles from ${cfg.service.profilesDir}; /healthz answers on ${url}, /readyz once loaded`,
     );
-    const profiles = await loadProfiles(ctx);
+    const loading = await loadProfiles(ctx);
     const adminToken = adminTokenLocation(cfg, secrets);
     ctx.operations.phase = "ready";
     ctx.logger.info(
@@ -93,15 +93,18 @@ export async function startNode(
         durable: ctx.store.kind !== "memory",
         adminTokenAt: adminToken,
         metrics: metricsUrl,
-        profiles,
+        profiles: loading.counts,
       },
       `calendario node listening on ${url} (store: ${ctx.store.kind === "memory" ? "memory, NOT durable" : ctx.store.kind}; admin token: ${adminToken})`,
     );
+    // After ready, not before: it only saves the next start some signing.
+    const keeping = loading.keep?.();
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         ctx.operations.phase = "stopping";
         try {
+          await keeping;
           const outcome = await drainAndClose({
             servers: metrics ? [server, metrics] : [server],
             timeoutMs: cfg.service.shutdownTimeoutMs,
@@ -137,26 +140,35 @@ export async function startNode(
 async function loadProfiles(ctx: Context) {
   const { profilesDir, dataDir } = ctx.cfg.service;
   const keepInDataDir = ctx.store.kind === "memory";
-  const kept = keepInDataDir ? await readSignedProfiles(dataDir) : undefined;
   const result = await loadProfilesFromDir(profilesDir, ctx.store, ctx.publishDeps, ctx.logger, {
-    kept,
+    kept: keepInDataDir ? readSignedProfiles(dataDir) : undefined,
   });
-  kept?.clear();
   const resigned = await resignStaleProfiles(
     ctx.store,
     ctx.publishDeps,
     ctx.logger,
     new Set(result.loaded),
   );
-  if (keepInDataDir)
-    await writeSignedProfiles(dataDir, await fileManagedRecords(ctx, result.loaded));
   return {
-    loaded: result.loaded.length,
-    signed: result.signed,
-    unchanged: result.unchanged,
-    failed: result.failed,
-    released: result.released.length,
-    resigned: resigned.length,
+    counts: {
+      loaded: result.loaded.length,
+      signed: result.signed,
+      unchanged: result.unchanged,
+      failed: result.failed,
+      released: result.released.length,
+      resigned: resigned.length,
+    },
+    /** Writes the memory store's signed profiles to DATA_DIR, for the next start. */
+    keep: keepInDataDir
+      ? async () =>
+          writeSignedProfiles(dataDir, await fileManagedRecords(ctx, result.loaded)).catch(
+            (err: Error) =>
+              ctx.logger.warn(
+                { dataDir, error: err.message },
+                "signed profiles not kept: the next start signs them again",
+              ),
+          )
+      : undefined,
   };
 }
 

@@ -103,6 +103,11 @@ export interface JwsHeaderExtras {
 /** Private keys parsed once per JWK object: a signer signs many times with one key. */
 const privateKeyObjects = new WeakMap<JWK, KeyObject>();
 
+/** Records the key object a JWK was made from, so signing with it parses nothing. */
+export function rememberPrivateKeyObject(jwk: JWK, key: KeyObject): void {
+  privateKeyObjects.set(jwk, key);
+}
+
 function privateKeyObjectOf(jwk: JWK): KeyObject {
   let key = privateKeyObjects.get(jwk);
   if (!key) {

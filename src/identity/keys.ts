@@ -13,6 +13,7 @@ import {
 import { link, mkdir, readFile, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { JWK } from "jose";
+import { rememberPrivateKeyObject } from "./jws.js";
 
 export const ORG_KEY_FILE = "org-key.json";
 const USER_KEY_INFO = "calendario custodial user key v1:";
@@ -50,7 +51,9 @@ function ed25519JwkFromSeed(seed: Buffer): JWK {
     format: "jwk",
   });
   const { x } = createPublicKey(key).export({ format: "jwk" });
-  return { kty: "OKP", crv: "Ed25519", x, d: seed.toString("base64url") };
+  const jwk: JWK = { kty: "OKP", crv: "Ed25519", x, d: seed.toString("base64url") };
+  rememberPrivateKeyObject(jwk, key);
+  return jwk;
 }
 
 export async function generateEd25519Jwk(): Promise<Ed25519KeyPair> {

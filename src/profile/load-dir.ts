@@ -1,9 +1,12 @@
-import { readdir } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 
 export interface ProfileFile {
   username: string;
   file: string;
+  /** A regular file (not a symlink, FIFO or other): read without a thread-pool hop. */
+  regular: boolean;
 }
 
 /**
@@ -11,15 +14,29 @@ export interface ProfileFile {
  * its turn comes. A missing directory is an empty one.
  */
 export async function listProfileFiles(dir: string): Promise<ProfileFile[]> {
-  let names: string[];
+  let entries: import("node:fs").Dirent[];
   try {
-    names = await readdir(dir);
+    entries = await readdir(dir, { withFileTypes: true });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw err;
   }
-  return names
-    .filter((n) => n.endsWith(".json"))
-    .sort()
-    .map((name) => ({ username: name.slice(0, -".json".length), file: path.join(dir, name) }));
+  return entries
+    .filter((e) => e.name.endsWith(".json"))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((e) => ({
+      username: e.name.slice(0, -".json".length),
+      file: path.join(dir, e.name),
+      regular: e.isFile(),
+    }));
+}
+
+/**
+ * A profile file's bytes. A regular file of a few KiB is read synchronously (~20 µs; the
+ * promise API's open, stat, read and close are four thread-pool round trips, which cost
+ * more than the read at 100,000 files); anything else (a symlink, as mounted config
+ * volumes are, or a FIFO that may block) asynchronously.
+ */
+export function readProfileFile(entry: ProfileFile): Buffer | Promise<Buffer> {
+  return entry.regular ? readFileSync(entry.file) : readFile(entry.file);
 }

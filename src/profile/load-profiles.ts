@@ -7,14 +7,13 @@
  * profile is signed once in all, and they begin at different places in the directory to
  * share the work.
  */
-import { readFile } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Store, UserRecord } from "../arbiter/index.js";
 import { parseJsonWithoutDuplicates } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { forEachBounded } from "./bounded.js";
 import { profileFileDigest } from "./file-digest.js";
-import { listProfileFiles, type ProfileFile } from "./load-dir.js";
+import { listProfileFiles, type ProfileFile, readProfileFile } from "./load-dir.js";
 import type { PublishDeps } from "./publish.js";
 import { putUserProfile, STARTUP_CONCURRENCY, USERNAME_RE } from "./users.js";
 
@@ -26,10 +25,10 @@ const PROGRESS_LOG_MS = 10_000;
 
 export interface LoadProfilesOptions {
   /**
-   * Signed records kept from an earlier start (the memory store's DATA_DIR copy): a file
-   * whose digest matches is stored as it was, not signed again.
+   * Signed records kept from an earlier start (the memory store's DATA_DIR copy), read
+   * one at a time: a file whose digest matches is stored as it was, not signed again.
    */
-  kept?: ReadonlyMap<string, UserRecord>;
+  kept?: AsyncIterable<UserRecord>;
 }
 
 export interface LoadProfilesResult {
@@ -75,12 +74,28 @@ export async function loadProfilesFromDir(
   );
   progress.unref();
 
-  const loadOne = async ({ username, file }: ProfileFile) => {
+  const restored = options.kept
+    ? await restoreKept(store, deps, files, options.kept)
+    : new Map<string, string>();
+  const loadOne = async (entry: ProfileFile) => {
+    const { username, file } = entry;
     try {
       if (!USERNAME_RE.test(username)) throw new Error("file name is not a valid username");
-      const bytes = await readFile(file);
-      const digest = profileFileDigest(username, bytes, deps);
-      const outcome = await storeProfile(store, deps, username, bytes, digest, options.kept);
+      // Restored from the kept copy a moment ago, for these very bytes: nothing to read.
+      const digest = restored.get(username);
+      if (digest !== undefined && isCurrent(await store.getUser(username), digest)) {
+        unchanged++;
+        loaded.push(username);
+        return;
+      }
+      const bytes = await readProfileFile(entry);
+      const outcome = await storeProfile(
+        store,
+        deps,
+        username,
+        bytes,
+        profileFileDigest(username, bytes, deps),
+      );
       if (outcome === "signed") signed++;
       else unchanged++;
       loaded.push(username);
@@ -131,15 +146,9 @@ async function storeProfile(
   username: string,
   bytes: Buffer,
   digest: string,
-  kept: ReadonlyMap<string, UserRecord> | undefined,
 ): Promise<"signed" | "unchanged"> {
   let existing = await store.getUser(username);
   if (isCurrent(existing, digest)) return "unchanged";
-  const keptRecord = kept?.get(username);
-  if (!existing && keptRecord?.fileDigest === digest) {
-    await store.putUser(keptRecord, "system");
-    return "unchanged";
-  }
   const deadline = Date.now() + 2 * CLAIM_TTL_MS;
   while (!(await store.claimProfileSigning(username, digest, CLAIM_TTL_MS))) {
     // Another process is signing these bytes: its record will do.
@@ -163,6 +172,34 @@ async function storeProfile(
   } finally {
     await store.releaseProfileSigning(username, digest);
   }
+}
+
+/**
+ * Stores each kept record whose file is still there with the same digest, and nothing
+ * stored yet; answers the digest of each one stored. Other kept records are dropped.
+ */
+async function restoreKept(
+  store: Store,
+  deps: PublishDeps,
+  files: ProfileFile[],
+  kept: AsyncIterable<UserRecord>,
+): Promise<Map<string, string>> {
+  const byName = new Map(files.map((f) => [f.username, f]));
+  const restored = new Map<string, string>();
+  for await (const record of kept) {
+    const entry = byName.get(record.username);
+    if (!entry || !USERNAME_RE.test(entry.username)) continue;
+    try {
+      const bytes = await readProfileFile(entry);
+      if (profileFileDigest(entry.username, bytes, deps) !== record.fileDigest) continue;
+    } catch {
+      continue; // Unreadable now: the loading pass says why.
+    }
+    if (await store.getUser(record.username)) continue;
+    await store.putUser(record, "system");
+    restored.set(record.username, record.fileDigest!);
+  }
+  return restored;
 }
 
 async function releaseUsersWithoutFile(

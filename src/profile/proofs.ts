@@ -59,13 +59,14 @@ export async function createProof(
   profile: Profile,
   signer: Signer,
   createdIso: string,
+  payload: Uint8Array = profileSigningPayload(profile),
 ): Promise<ProfileProof> {
   return {
     type: PROOF_TYPE,
     created: createdIso,
     proofPurpose: PROOF_PURPOSE,
     verificationMethod: signer.kid,
-    jws: await signer.signDetached(profileSigningPayload(profile)),
+    jws: await signer.signDetached(payload),
   };
 }
 
@@ -86,9 +87,10 @@ export async function signProfile(profile: Profile, opts: SignProfileOptions): P
     representing_proof: opts.representing,
   };
   const signed: Profile = { ...profile };
+  // Every proof signs the same bytes, computed from `profile`, so none covers another.
+  const payload = profileSigningPayload(profile);
   for (const [field, signer] of Object.entries(signers)) {
-    // Every proof is computed from `profile`, so none covers another.
-    if (signer) signed[field] = await createProof(profile, signer, created);
+    if (signer) signed[field] = await createProof(profile, signer, created, payload);
   }
   return signed;
 }

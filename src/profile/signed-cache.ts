@@ -30,9 +30,8 @@ function asRecord(value: unknown): UserRecord | undefined {
   return ok ? (r as unknown as UserRecord) : undefined;
 }
 
-/** The records kept by the last start, by username; empty when there are none. */
-export async function readSignedProfiles(dataDir: string): Promise<Map<string, UserRecord>> {
-  const records = new Map<string, UserRecord>();
+/** The records kept by the last start, one at a time (never all held); none when there are none. */
+export async function* readSignedProfiles(dataDir: string): AsyncGenerator<UserRecord> {
   const stream = createReadStream(path.join(dataDir, SIGNED_PROFILES_FILE), "utf8");
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   let first = true;
@@ -40,7 +39,7 @@ export async function readSignedProfiles(dataDir: string): Promise<Map<string, U
     for await (const line of lines) {
       if (first) {
         first = false;
-        if (line !== HEADER) break;
+        if (line !== HEADER) return;
         continue;
       }
       let record: UserRecord | undefined;
@@ -49,7 +48,7 @@ export async function readSignedProfiles(dataDir: string): Promise<Map<string, U
       } catch {
         record = undefined;
       }
-      if (record) records.set(record.username, record);
+      if (record) yield record;
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
@@ -57,7 +56,6 @@ export async function readSignedProfiles(dataDir: string): Promise<Map<string, U
     lines.close();
     stream.destroy();
   }
-  return records;
 }
 
 /** Replaces the kept records with `records` (written aside, then renamed into place). */
