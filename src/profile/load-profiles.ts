@@ -160,14 +160,23 @@ async function storeProfile(
   }
   try {
     // Read again under the claim: a holder that just let go has stored its record.
-    if (isCurrent(await store.getUser(username), digest)) return "unchanged";
+    existing = await store.getUser(username);
+    if (isCurrent(existing, digest)) return "unchanged";
     let input: unknown;
     try {
       input = parseJsonWithoutDuplicates(bytes.toString("utf8"));
     } catch (err) {
       throw new Error(`not valid JSON: ${(err as Error).message}`);
     }
-    const { changed } = await putUserProfile(store, deps, username, input, "file", digest);
+    const { changed } = await putUserProfile(
+      store,
+      deps,
+      username,
+      input,
+      "file",
+      digest,
+      existing,
+    );
     return changed ? "signed" : "unchanged";
   } finally {
     await store.releaseProfileSigning(username, digest);

@@ -17,8 +17,10 @@ export async function putUserProfile(
   source: UserRecord["source"],
   /** For a profile file: its digest (file-digest.ts), kept with the record. */
   fileDigest?: string,
+  /** The stored record, when the caller has just read it (start-up reads it anyway). */
+  stored?: UserRecord | null,
 ): Promise<{ record: UserRecord; created: boolean; changed: boolean }> {
-  const existing = await store.getUser(username);
+  const existing = stored === undefined ? await store.getUser(username) : stored;
   if (existing?.source === "file" && source === "admin") throw new ManagedByFileError(username);
   // An unchanged profile is not signed again, so it keeps its ETag and adds no audit
   // event — unless the organization key changed since it was signed, or it lacks what the
