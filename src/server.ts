@@ -158,17 +158,21 @@ async function loadProfiles(ctx: Context) {
       released: result.released.length,
       resigned: resigned.length,
     },
-    /** Writes the memory store's signed profiles to DATA_DIR, for the next start. */
-    keep: keepInDataDir
-      ? async () =>
-          writeSignedProfiles(dataDir, await fileManagedRecords(ctx, result.loaded)).catch(
-            (err: Error) =>
-              ctx.logger.warn(
-                { dataDir, error: err.message },
-                "signed profiles not kept: the next start signs them again",
-              ),
-          )
-      : undefined,
+    /**
+     * Writes the memory store's signed profiles to DATA_DIR, for the next start; only when
+     * the kept copy would differ (something signed, or a loaded profile not taken from it).
+     */
+    keep:
+      keepInDataDir && (result.signed > 0 || result.restored !== result.loaded.length)
+        ? async () =>
+            writeSignedProfiles(dataDir, await fileManagedRecords(ctx, result.loaded)).catch(
+              (err: Error) =>
+                ctx.logger.warn(
+                  { dataDir, error: err.message },
+                  "signed profiles not kept: the next start signs them again",
+                ),
+            )
+        : undefined,
   };
 }
 

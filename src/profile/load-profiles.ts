@@ -40,6 +40,8 @@ export interface LoadProfilesResult {
   /** How many profiles this process signed, and how many it found already signed. */
   signed: number;
   unchanged: number;
+  /** Of the unchanged, how many were taken from the kept copy (LoadProfilesOptions.kept). */
+  restored: number;
 }
 
 const isCurrent = (record: UserRecord | null, digest: string) =>
@@ -136,7 +138,7 @@ export async function loadProfilesFromDir(
     },
     `profiles loaded: signed ${signed}, unchanged ${unchanged}, failed ${failed.length}, released ${released.length}`,
   );
-  return { loaded, failed, released, signed, unchanged };
+  return { loaded, failed, released, signed, unchanged, restored: restored.size };
 }
 
 /** Stores one file's profile, signing it only if nobody has signed these bytes yet. */

@@ -3,14 +3,14 @@
  * and on Redis: every profile served and verifying, a restart with nothing changed signs
  * nothing, a changed file is signed again, a removed one is handed to the admin API.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envToConfig } from "../../../src/config.js";
 import { createLogger } from "../../../src/logger.js";
-import { verifyProfileProofs } from "../../../src/profile/index.js";
+import { SIGNED_PROFILES_FILE, verifyProfileProofs } from "../../../src/profile/index.js";
 import { type RunningNode, startNode } from "../../../src/server.js";
 import {
   manyUsersProfile,
@@ -103,11 +103,19 @@ describe.each(["memory", "redis"] as const)(`start-up with ${N} profile files on
   it("signs nothing at a restart with nothing changed; every ETag stays", async () => {
     const before = await Promise.all([1, 50, N].map((i) => etagOf(manyUsersUsername(i))));
     await stop();
+    const kept = path.join(dir, "data", SIGNED_PROFILES_FILE);
+    const keptBefore = kind === "memory" ? (await stat(kept)).mtimeMs : 0;
     const { loaded } = await start();
     expect(loaded).toMatchObject({ signed: 0, unchanged: N, failed: 0, released: 0 });
     expect(await Promise.all([1, 50, N].map((i) => etagOf(manyUsersUsername(i))))).toEqual(before);
     const res = await request(node!.server).get(`/.well-known/calendario/${manyUsersUsername(1)}`);
     expect(res.status).toBe(200);
+    if (kind === "memory") {
+      // Nothing signed: the kept copy in DATA_DIR is not written again.
+      await stop();
+      expect((await stat(kept)).mtimeMs).toBe(keptBefore);
+      await start();
+    }
   }, 120_000);
 
   it("signs a changed file again; a removed one's user is handed to the admin API (Redis) or gone (memory)", async () => {
