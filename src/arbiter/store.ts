@@ -202,6 +202,8 @@ export interface Store {
 
   putUser(record: UserRecord, actor: string): Promise<void>;
   getUser(username: string): Promise<UserRecord | null>;
+  /** Many users' records at once (one round trip on Redis), in the order asked. */
+  getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]>;
   /**
    * Deletes the user in one atomic step: appends `profile.deleted`, archives the audit
    * chain and removes every other record (rules, agents and their keys, holds, bookings,

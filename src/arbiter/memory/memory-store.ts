@@ -154,6 +154,10 @@ export class MemoryStore implements Store {
     return this.users.get(username) ?? null;
   }
 
+  async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
+    return usernames.map((u) => this.users.get(u) ?? null);
+  }
+
   async deleteUser(username: string, actor: string): Promise<boolean> {
     if (!this.users.delete(username)) return false;
     const now = this.clock.now();

@@ -254,6 +254,15 @@ export class RedisStore implements Store {
     return user ? { ...user } : null;
   }
 
+  async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
+    // Issued in one tick, so node-redis sends them as one pipeline (and, on a cluster, one
+    // per shard). Not through the records cache: a bulk read is start-up's, not a request's.
+    const raws = await Promise.all(
+      usernames.map((u) => this.client.hGet(userKey(u, "user"), "record")),
+    );
+    return raws.map((raw) => (raw ? (JSON.parse(raw) as UserRecord) : null));
+  }
+
   async deleteUser(username: string, actor: string): Promise<boolean> {
     // The archive number is read first and checked by the script: a concurrent deletion
     // that took it makes this one try the next.
