@@ -2,12 +2,18 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { ADMIN_TOKEN_FILE } from "./admin-token.js";
+import type { UserRecord } from "./arbiter/index.js";
 import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
 import { Context, type ContextOverrides } from "./context.js";
 import { answerClientErrorsWithJson, createApp } from "./http/index.js";
 import { metricsServer } from "./http/operations.js";
 import { flushLogger } from "./logger.js";
-import { loadProfilesFromDir, resignStaleProfiles } from "./profile/index.js";
+import {
+  loadProfilesFromDir,
+  readSignedProfiles,
+  resignStaleProfiles,
+  writeSignedProfiles,
+} from "./profile/index.js";
 import { drainAndClose } from "./shutdown.js";
 import { StartupError } from "./startup-error.js";
 
@@ -51,7 +57,10 @@ async function listen(server: Server, port: number, host: string, what: string):
   });
 }
 
-/** Builds the context, loads profiles, and resolves once the server is listening. */
+/**
+ * Builds the context, listens (answering /healthz, not /readyz), loads the profiles, and
+ * resolves once ready.
+ */
 export async function startNode(
   cfg: Config,
   secrets: Secrets,
@@ -62,17 +71,17 @@ export async function startNode(
   answerClientErrorsWithJson(server);
   const metrics = cfg.metrics.port === undefined ? undefined : metricsServer(ctx);
   try {
-    const { loaded, failed } = await loadProfilesFromDir(
-      cfg.service.profilesDir,
-      ctx.store,
-      ctx.publishDeps,
-      ctx.logger,
-    );
-    await resignStaleProfiles(ctx.store, ctx.publishDeps, ctx.logger);
+    // Listening first: /healthz answers while the profiles load, /readyz only once loaded.
     await listen(server, cfg.service.port, cfg.service.host, "PORT");
     if (metrics) await listen(metrics, cfg.metrics.port!, cfg.metrics.host, "METRICS_PORT");
     const url = urlOf(server, cfg.service.host);
     const metricsUrl = metrics && `${urlOf(metrics, cfg.metrics.host)}/metrics`;
+    ctx.operations.phase = "loading";
+    ctx.logger.info(
+      { url, profilesDir: cfg.service.profilesDir },
+      `loading profiles from ${cfg.service.profilesDir}; /healthz answers on ${url}, /readyz once loaded`,
+    );
+    const loading = await loadProfiles(ctx);
     const adminToken = adminTokenLocation(cfg, secrets);
     ctx.operations.phase = "ready";
     ctx.logger.info(
@@ -84,16 +93,18 @@ export async function startNode(
         durable: ctx.store.kind !== "memory",
         adminTokenAt: adminToken,
         metrics: metricsUrl,
-        profiles: loaded,
-        failed,
+        profiles: loading.counts,
       },
       `calendario node listening on ${url} (store: ${ctx.store.kind === "memory" ? "memory, NOT durable" : ctx.store.kind}; admin token: ${adminToken})`,
     );
+    // After ready, not before: it only saves the next start some signing.
+    const keeping = loading.keep?.();
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         ctx.operations.phase = "stopping";
         try {
+          await keeping;
           const outcome = await drainAndClose({
             servers: metrics ? [server, metrics] : [server],
             timeoutMs: cfg.service.shutdownTimeoutMs,
@@ -119,6 +130,59 @@ export async function startNode(
     await flushLogger(ctx.logger);
     throw err;
   }
+}
+
+/**
+ * PROFILES_DIR into the store, then every other stored profile the current organization
+ * key did not sign. On the memory store the signed profiles are kept in DATA_DIR between
+ * starts, so a restart signs only what changed. Answers counts (a log line, not 100,000 names).
+ */
+async function loadProfiles(ctx: Context) {
+  const { profilesDir, dataDir } = ctx.cfg.service;
+  const keepInDataDir = ctx.store.kind === "memory";
+  const result = await loadProfilesFromDir(profilesDir, ctx.store, ctx.publishDeps, ctx.logger, {
+    kept: keepInDataDir ? readSignedProfiles(dataDir) : undefined,
+  });
+  const resigned = await resignStaleProfiles(
+    ctx.store,
+    ctx.publishDeps,
+    ctx.logger,
+    new Set(result.loaded),
+  );
+  return {
+    counts: {
+      loaded: result.loaded.length,
+      signed: result.signed,
+      unchanged: result.unchanged,
+      failed: result.failed,
+      released: result.released.length,
+      resigned: resigned.length,
+    },
+    /**
+     * Writes the memory store's signed profiles to DATA_DIR, for the next start; only when
+     * the kept copy would differ (something signed, or a loaded profile not taken from it).
+     */
+    keep:
+      keepInDataDir && (result.signed > 0 || result.restored !== result.loaded.length)
+        ? async () =>
+            writeSignedProfiles(dataDir, await fileManagedRecords(ctx, result.loaded)).catch(
+              (err: Error) =>
+                ctx.logger.warn(
+                  { dataDir, error: err.message },
+                  "signed profiles not kept: the next start signs them again",
+                ),
+            )
+        : undefined,
+  };
+}
+
+async function fileManagedRecords(ctx: Context, usernames: string[]): Promise<UserRecord[]> {
+  const records: UserRecord[] = [];
+  for (const username of usernames) {
+    const record = await ctx.store.getUser(username);
+    if (record?.source === "file" && record.fileDigest !== undefined) records.push(record);
+  }
+  return records;
 }
 
 /** Where the admin token comes from, for the start-up line: a file path or the variable, never the token. */

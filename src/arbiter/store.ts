@@ -30,6 +30,12 @@ export interface UserRecord {
   /** Where the profile came from. */
   source: "file" | "admin";
   updatedAt: number;
+  /**
+   * For a profile from PROFILES_DIR: the digest of its file's bytes and of what signing
+   * them depends on (see profile/file-digest.ts); an equal digest at the next start means
+   * nothing to sign again.
+   */
+  fileDigest?: string;
 }
 
 /** A counter-proposal: alternative slots offered for an existing booking. */
@@ -204,6 +210,8 @@ export interface Store {
 
   putUser(record: UserRecord, actor: string): Promise<void>;
   getUser(username: string): Promise<UserRecord | null>;
+  /** Many users' records at once (one round trip on Redis), in the order asked. */
+  getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]>;
   /**
    * Deletes the user in one atomic step: appends `profile.deleted`, archives the audit
    * chain and removes every other record (rules, agents and their keys, holds, bookings,
@@ -213,6 +221,13 @@ export interface Store {
    */
   deleteUser(username: string, actor: string): Promise<boolean>;
   listUsernames(): Promise<string[]>;
+  /**
+   * Takes, for `ttlMs`, the right to sign `username`'s profile from the file content named
+   * by `digest`: false while another holder (another node process starting at the same
+   * time) has it. Released by releaseProfileSigning, or when it expires.
+   */
+  claimProfileSigning(username: string, digest: string, ttlMs: number): Promise<boolean>;
+  releaseProfileSigning(username: string, digest: string): Promise<void>;
 
   putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void>;
   getRules(username: string): Promise<Record<string, unknown> | null>;

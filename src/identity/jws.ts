@@ -1,11 +1,12 @@
 /**
  * Compact JWS: detached (RFC 7515 appendix F — an ordinary JWS over BASE64URL(payload)
  * whose middle part is removed, `header..signature`) for profile proofs, and attached for
- * signed checkpoints and callbacks. EdDSA and ES256 go through jose; jose 6 dropped
- * secp256k1, so ES256K uses node:crypto directly.
+ * signed checkpoints and callbacks. Signing uses node:crypto with the key parsed once per
+ * signer (Ed25519 is deterministic: the same bytes jose would give); verifying EdDSA and
+ * ES256 goes through jose, and ES256K (which jose 6 dropped) through node:crypto.
  */
-import { createPrivateKey, createPublicKey, sign, verify } from "node:crypto";
-import { errors, FlattenedSign, flattenedVerify, importJWK, type JWK } from "jose";
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from "node:crypto";
+import { errors, flattenedVerify, importJWK, type JWK } from "jose";
 import { JwsError } from "./errors.js";
 import { canonicalJson } from "./jcs.js";
 
@@ -99,6 +100,33 @@ export interface JwsHeaderExtras {
   typ?: string;
 }
 
+/** Private keys parsed once per JWK object: a signer signs many times with one key. */
+const privateKeyObjects = new WeakMap<JWK, KeyObject>();
+
+/** Records the key object a JWK was made from, so signing with it parses nothing. */
+export function rememberPrivateKeyObject(jwk: JWK, key: KeyObject): void {
+  privateKeyObjects.set(jwk, key);
+}
+
+function privateKeyObjectOf(jwk: JWK): KeyObject {
+  let key = privateKeyObjects.get(jwk);
+  if (!key) {
+    key = createPrivateKey({ key: jwk as never, format: "jwk" });
+    privateKeyObjects.set(jwk, key);
+  }
+  return key;
+}
+
+/** The JWS signature (RFC 7515 §5.1) of the signing input, with node:crypto for every alg. */
+function signatureOf(input: Buffer, key: KeyObject, alg: JwsAlg): string {
+  // Ed25519 hashes internally (no digest); ECDSA gives r||s, as JWS wants (RFC 7518 §3.4).
+  const signature =
+    alg === "EdDSA"
+      ? sign(null, input, key)
+      : sign("sha256", input, { key, dsaEncoding: "ieee-p1363" });
+  return signature.toString("base64url");
+}
+
 async function signJws(
   payload: Uint8Array,
   privateJwk: JWK,
@@ -110,24 +138,14 @@ async function signJws(
   // Built member by member so the header is exactly `{alg, kid[, typ]}`, in that order.
   const protectedHeader: Record<string, string> = { alg, kid };
   if (extras.typ !== undefined) protectedHeader.typ = extras.typ;
-  if (alg === "ES256K") {
-    const header = encode(JSON.stringify(protectedHeader));
-    const body = encode(payload);
-    const key = createPrivateKey({ key: privateJwk as never, format: "jwk" });
-    const signature = sign("sha256", Buffer.from(`${header}.${body}`), {
-      key,
-      dsaEncoding: "ieee-p1363",
-    }).toString("base64url");
-    return { header, payload: body, signature };
-  }
-  const flattened = await new FlattenedSign(payload)
-    .setProtectedHeader(protectedHeader)
-    .sign(await importJWK(privateJwk, alg));
-  return {
-    header: flattened.protected ?? "",
-    payload: flattened.payload,
-    signature: flattened.signature,
-  };
+  const header = encode(JSON.stringify(protectedHeader));
+  const body = encode(payload);
+  const signature = signatureOf(
+    Buffer.from(`${header}.${body}`),
+    privateKeyObjectOf(privateJwk),
+    alg,
+  );
+  return { header, payload: body, signature };
 }
 
 export interface SignOptions {

@@ -59,13 +59,14 @@ export async function createProof(
   profile: Profile,
   signer: Signer,
   createdIso: string,
+  payload: Uint8Array = profileSigningPayload(profile),
 ): Promise<ProfileProof> {
   return {
     type: PROOF_TYPE,
     created: createdIso,
     proofPurpose: PROOF_PURPOSE,
     verificationMethod: signer.kid,
-    jws: await signer.signDetached(profileSigningPayload(profile)),
+    jws: await signer.signDetached(payload),
   };
 }
 
@@ -86,9 +87,10 @@ export async function signProfile(profile: Profile, opts: SignProfileOptions): P
     representing_proof: opts.representing,
   };
   const signed: Profile = { ...profile };
+  // Every proof signs the same bytes, computed from `profile`, so none covers another.
+  const payload = profileSigningPayload(profile);
   for (const [field, signer] of Object.entries(signers)) {
-    // Every proof is computed from `profile`, so none covers another.
-    if (signer) signed[field] = await createProof(profile, signer, created);
+    if (signer) signed[field] = await createProof(profile, signer, created, payload);
   }
   return signed;
 }
@@ -239,6 +241,23 @@ async function checkOrganizationBinding(
       `the organization host is ${org.host}, but the profile was discovered at ${opts.discoveredDomain}`,
       signer,
     );
+}
+
+/**
+ * Why a profile naming `organization` and signed by the organization DID `signer` fails
+ * its organization binding (the reason a verifier would give), or undefined when it holds.
+ */
+export async function organizationBindingProblem(
+  organization: unknown,
+  signer: string,
+  resolver: DidResolver,
+): Promise<string | undefined> {
+  try {
+    await checkOrganizationBinding({ organization }, signer, { resolver });
+    return undefined;
+  } catch (err) {
+    return asFailure(err, signer).message;
+  }
 }
 
 async function checkBinding(

@@ -5,7 +5,7 @@
 import { createHash } from "node:crypto";
 import { type ErrorDetail, InvalidRequestError } from "../errors.js";
 import { canonicalJson, type DidResolver, type Signer } from "../identity/index.js";
-import { signProfile, verifyProfileProofs } from "./proofs.js";
+import { organizationBindingProblem, signProfile, verifyProfileProofs } from "./proofs.js";
 import { validateProfileInput } from "./schema.js";
 import { checkProfileSemantics } from "./semantics.js";
 
@@ -126,6 +126,18 @@ function refuseIncompleteSelfSigned(
     );
 }
 
+/** Checked once per set of publishing deps: start-up publishes every user with one. */
+const organizationBindings = new WeakMap<PublishDeps, Promise<string | undefined>>();
+
+function organizationBindingOf(deps: PublishDeps): Promise<string | undefined> {
+  let binding = organizationBindings.get(deps);
+  if (!binding) {
+    binding = organizationBindingProblem(deps.publicUrl, deps.orgSigner.did, deps.resolver);
+    organizationBindings.set(deps, binding);
+  }
+  return binding;
+}
+
 export async function publishProfile(
   username: string,
   input: unknown,
@@ -170,10 +182,19 @@ export async function publishProfile(
     organization: deps.orgSigner,
     now: deps.now(),
   });
-  const report = await verifyProfileProofs(profile, { resolver: deps.resolver });
-  for (const [field, result] of Object.entries(report)) {
-    if (result.status === "invalid")
-      throw invalid(`${field} does not verify: ${result.message ?? result.reason}`, `/${field}`);
+  if (given.self_proof !== undefined) {
+    // The user's own signature is checked; so are ours, which cover the same bytes.
+    const report = await verifyProfileProofs(profile, { resolver: deps.resolver });
+    for (const [field, result] of Object.entries(report)) {
+      if (result.status === "invalid")
+        throw invalid(`${field} does not verify: ${result.message ?? result.reason}`, `/${field}`);
+    }
+  } else {
+    // Both proofs are the node's own, just made: what could still fail is the binding of
+    // the organization key to PUBLIC_URL's host, which is the same for every profile.
+    const problem = await organizationBindingOf(deps);
+    if (problem)
+      throw invalid(`organization_proof does not verify: ${problem}`, "/organization_proof");
   }
   const body = JSON.stringify(profile);
   const etag = `"${createHash("sha256").update(body).digest("base64url").slice(0, 32)}"`;

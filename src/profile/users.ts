@@ -2,7 +2,7 @@ import type { Store, UserRecord } from "../arbiter/index.js";
 import { ManagedByFileError } from "../errors.js";
 import { canonicalJson } from "../identity/index.js";
 import type { Logger } from "../logger.js";
-import { readProfileDir } from "./load-dir.js";
+import { forEachBounded } from "./bounded.js";
 import { type PublishDeps, publishProfile } from "./publish.js";
 import { validateProfileSchema } from "./schema.js";
 
@@ -15,20 +15,31 @@ export async function putUserProfile(
   username: string,
   input: unknown,
   source: UserRecord["source"],
+  /** For a profile file: its digest (file-digest.ts), kept with the record. */
+  fileDigest?: string,
+  /** The stored record, when the caller has just read it (start-up reads it anyway). */
+  stored?: UserRecord | null,
 ): Promise<{ record: UserRecord; created: boolean; changed: boolean }> {
-  const existing = await store.getUser(username);
+  const existing = stored === undefined ? await store.getUser(username) : stored;
   if (existing?.source === "file" && source === "admin") throw new ManagedByFileError(username);
-  // Several processes load the same profile files at start: an unchanged profile is not
-  // signed again, so it keeps its ETag and adds no audit event — unless the organization
-  // key changed since it was signed, or it lacks what the published schema now requires.
+  // An unchanged profile is not signed again, so it keeps its ETag and adds no audit
+  // event — unless the organization key changed since it was signed, or it lacks what the
+  // published schema now requires.
   if (
     existing &&
     existing.source === source &&
     sameJson(existing.input, input) &&
     signedWith(existing) === deps.orgSigner.kid &&
     meetsPublishedSchema(existing)
-  )
-    return { record: existing, created: false, changed: false };
+  ) {
+    if (existing.fileDigest === fileDigest)
+      return { record: existing, created: false, changed: false };
+    // The same profile from other bytes (or first seen with a digest): only the digest is new.
+    const record: UserRecord = { ...existing, fileDigest };
+    if (fileDigest === undefined) delete record.fileDigest;
+    await store.putUser(record, "system");
+    return { record, created: false, changed: false };
+  }
   const published = await publishProfile(username, input, deps);
   const record: UserRecord = {
     username,
@@ -39,6 +50,7 @@ export async function putUserProfile(
     source,
     updatedAt: deps.now(),
   };
+  if (fileDigest !== undefined) record.fileDigest = fileDigest;
   await store.putUser(record, source === "file" ? "system" : "admin");
   return { record, created: existing === null, changed: true };
 }
@@ -56,27 +68,34 @@ function signedWith(record: UserRecord): string | undefined {
   return published.organization_proof?.verificationMethod;
 }
 
+/** How many users' records start-up reads or writes at once (pipelined on Redis). */
+export const STARTUP_CONCURRENCY = 32;
+
 /**
  * Signs again, from what was given, every stored profile the current organization key did
  * not sign: after a key change peers could no longer verify them (custodial `self` DIDs,
- * derived from the organization key, change with it). Returns the usernames re-signed.
+ * derived from the organization key, change with it). Users in `skip` (just loaded from
+ * their files, so signed with the current key) are not read. Returns the usernames re-signed.
  */
 export async function resignStaleProfiles(
   store: Store,
   deps: PublishDeps,
   logger: Logger,
+  skip: ReadonlySet<string> = new Set(),
 ): Promise<string[]> {
   const resigned: string[] = [];
-  for (const username of await store.listUsernames()) {
+  const usernames = (await store.listUsernames()).filter((u) => !skip.has(u));
+  await forEachBounded(usernames, STARTUP_CONCURRENCY, async (username) => {
     const record = await store.getUser(username);
-    if (!record || signedWith(record) === deps.orgSigner.kid) continue;
+    if (!record || signedWith(record) === deps.orgSigner.kid) return;
     try {
-      await putUserProfile(store, deps, username, record.input, record.source);
+      await putUserProfile(store, deps, username, record.input, record.source, record.fileDigest);
       resigned.push(username);
     } catch (err) {
       logger.error({ username, error: (err as Error).message }, "profile not signed again");
     }
-  }
+  });
+  resigned.sort();
   if (resigned.length > 0)
     logger.warn({ profiles: resigned }, "profiles signed again with the current organization key");
   return resigned;
@@ -88,60 +107,4 @@ function sameJson(a: unknown, b: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Loads every `<username>.json` in the profiles directory; a bad file is logged and
- * skipped (its user, if stored, keeps the profile it had and stays file-managed). A stored
- * file-managed user whose file is gone is handed to the admin API (`released`): it keeps its
- * profile, agents and bookings, and the admin may now change or delete it.
- */
-export async function loadProfilesFromDir(
-  dir: string,
-  store: Store,
-  deps: PublishDeps,
-  logger: Logger,
-): Promise<{ loaded: string[]; failed: string[]; released: string[] }> {
-  const loaded: string[] = [];
-  const failed: string[] = [];
-  const files = await readProfileDir(dir);
-  for (const file of files) {
-    try {
-      if (!USERNAME_RE.test(file.username)) throw new Error("file name is not a valid username");
-      if (!file.content.ok) throw new Error(`not valid JSON: ${file.content.error}`);
-      await putUserProfile(store, deps, file.username, file.content.value, "file");
-      loaded.push(file.username);
-    } catch (err) {
-      failed.push(file.username);
-      const e = err as Error & { details?: unknown };
-      logger.error({ file: file.file, error: e.message, details: e.details }, "profile not loaded");
-    }
-  }
-  const released = await releaseUsersWithoutFile(
-    store,
-    new Set(files.map((f) => f.username)),
-    deps.now(),
-  );
-  if (released.length > 0)
-    logger.warn(
-      { profiles: released, dir },
-      "profile files removed: these users are now managed through the admin API",
-    );
-  return { loaded, failed, released };
-}
-
-async function releaseUsersWithoutFile(
-  store: Store,
-  present: Set<string>,
-  now: number,
-): Promise<string[]> {
-  const released: string[] = [];
-  for (const username of await store.listUsernames()) {
-    if (present.has(username)) continue;
-    const record = await store.getUser(username);
-    if (record?.source !== "file") continue;
-    await store.putUser({ ...record, source: "admin", updatedAt: now }, "system");
-    released.push(username);
-  }
-  return released;
 }

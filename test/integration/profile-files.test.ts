@@ -26,7 +26,7 @@ it("skips a profile file that repeats a member, logging the member's path", asyn
   const logs: { msg: string; file?: string; error?: string }[] = [];
   const logger = createLogger("info", { write: (line: string) => logs.push(JSON.parse(line)) });
   const result = await loadProfilesFromDir(dir, node.ctx.store, node.ctx.publishDeps, logger);
-  expect(result).toEqual({ loaded: ["ok"], failed: ["twice"], released: [] });
+  expect(result).toMatchObject({ loaded: ["ok"], failed: ["twice"], released: [], signed: 1 });
   expect(await node.ctx.store.getUser("twice")).toBeNull();
   const logged = logs.find((l) => l.msg === "profile not loaded");
   expect(path.basename(logged?.file ?? "")).toBe("twice.json");

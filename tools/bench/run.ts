@@ -6,6 +6,7 @@ import { benchAvailabilityHttp } from "./availability-http.js";
 import { benchAvailabilityPure } from "./availability-pure.js";
 import { benchCommit } from "./commit.js";
 import { benchFederation } from "./federation.js";
+import { benchManyUsers } from "./many-users.js";
 import { benchMcp } from "./mcp.js";
 import { benchProfileGet } from "./profile-get.js";
 import { benchRaceExact } from "./race-exact.js";
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   webhooks: () => benchWebhooks(),
   "request-token": () => benchRequestToken(),
   federation: () => benchFederation(),
+  "many-users": () => benchManyUsers(),
 };
 
 const only = process.argv.slice(2);

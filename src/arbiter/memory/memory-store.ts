@@ -158,6 +158,10 @@ export class MemoryStore implements Store {
     return this.users.get(username) ?? null;
   }
 
+  async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
+    return usernames.map((u) => this.users.get(u) ?? null);
+  }
+
   async deleteUser(username: string, actor: string): Promise<boolean> {
     if (!this.users.delete(username)) return false;
     const now = this.clock.now();
@@ -196,6 +200,21 @@ export class MemoryStore implements Store {
 
   async listUsernames(): Promise<string[]> {
     return [...this.users.keys()].sort();
+  }
+
+  /** Claims of profile signing, by user and digest: when each expires. */
+  private readonly signingClaims = new Map<string, number>();
+
+  async claimProfileSigning(username: string, digest: string, ttlMs: number): Promise<boolean> {
+    const key = `${username}\n${digest}`;
+    const now = this.clock.now();
+    if ((this.signingClaims.get(key) ?? 0) > now) return false;
+    this.signingClaims.set(key, now + ttlMs);
+    return true;
+  }
+
+  async releaseProfileSigning(username: string, digest: string): Promise<void> {
+    this.signingClaims.delete(`${username}\n${digest}`);
   }
 
   async putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void> {

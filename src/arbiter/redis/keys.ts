@@ -26,6 +26,11 @@ export function userKey(username: string, name: string): string {
   return `cal:{${username}}:${name}`;
 }
 
+/** Held by the process signing `username`'s profile from the file content `digest`. */
+export function profileSigningKey(username: string, digest: string): string {
+  return userKey(username, `profile-signing:${digest}`);
+}
+
 /** The 16 keys every arbiter script receives (see lua/core/common.lua). */
 export function calendarKeys(username: string): string[] {
   const k = (name: string) => userKey(username, name);

@@ -46,6 +46,7 @@ import {
   calendarKeys,
   idempotencyField,
   PENDING_DUE_KEY,
+  profileSigningKey,
   rateLimitKey,
   recordKeys,
   tokenIdKey,
@@ -263,6 +264,15 @@ export class RedisStore implements Store {
     return user ? { ...user } : null;
   }
 
+  async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
+    // Issued in one tick, so node-redis sends them as one pipeline (and, on a cluster, one
+    // per shard). Not through the records cache: a bulk read is start-up's, not a request's.
+    const raws = await Promise.all(
+      usernames.map((u) => this.client.hGet(userKey(u, "user"), "record")),
+    );
+    return raws.map((raw) => (raw ? (JSON.parse(raw) as UserRecord) : null));
+  }
+
   async deleteUser(username: string, actor: string): Promise<boolean> {
     // The archive number is read first and checked by the script: a concurrent deletion
     // that took it makes this one try the next.
@@ -316,6 +326,18 @@ export class RedisStore implements Store {
 
   async listUsernames(): Promise<string[]> {
     return (await this.client.sMembers(USERS_KEY)).sort();
+  }
+
+  async claimProfileSigning(username: string, digest: string, ttlMs: number): Promise<boolean> {
+    const claimed = await this.client.set(profileSigningKey(username, digest), "1", {
+      NX: true,
+      PX: ttlMs,
+    });
+    return claimed === "OK";
+  }
+
+  async releaseProfileSigning(username: string, digest: string): Promise<void> {
+    await this.client.del(profileSigningKey(username, digest));
   }
 
   async putRules(username: string, rules: Record<string, unknown>, actor: string): Promise<void> {

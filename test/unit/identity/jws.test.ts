@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
-import { compactVerify, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
+import { CompactSign, compactVerify, exportJWK, generateKeyPair, importJWK, type JWK } from "jose";
 import { describe, expect, it } from "vitest";
 import {
   canonicalJson,
@@ -74,6 +74,16 @@ describe("signDetached / verifyDetached", () => {
     const { privateJwk } = await generateEd25519Jwk();
     const a = await signDetached(payload, privateJwk, { kid: "k" });
     expect(await signDetached(payload, privateJwk, { kid: "k" })).toBe(a);
+  });
+
+  it("gives for Ed25519 the very signature jose gives (the same bytes signed, by node:crypto)", async () => {
+    const { privateJwk } = await generateEd25519Jwk();
+    const ours = await signDetached(payload, privateJwk, { kid: "did:example:a#k1" });
+    const jose = await new CompactSign(payload)
+      .setProtectedHeader({ alg: "EdDSA", kid: "did:example:a#k1" })
+      .sign(await importJWK(privateJwk, "EdDSA"));
+    const [header, , signature] = jose.split(".");
+    expect(ours).toBe(`${header}..${signature}`);
   });
 
   it.each(["HS256", "none", "RS256", "ES384", "Ed25519"])(

@@ -1,0 +1,83 @@
+import type { DIDDocument } from "did-resolver";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ManualClock } from "../../../src/clock.js";
+import { InvalidRequestError } from "../../../src/errors.js";
+import {
+  buildDidWebDocument,
+  createDidResolver,
+  type DidResolver,
+  deriveUserKey,
+  didKeySigner,
+  generateEd25519Jwk,
+  orgSigner,
+  type Signer,
+} from "../../../src/identity/index.js";
+import { verifyProfileProofs } from "../../../src/profile/proofs.js";
+import { type PublishDeps, publishProfile } from "../../../src/profile/publish.js";
+
+const NOW = Date.parse("2026-11-21T12:00:00Z");
+const didDocs = new Map<string, DIDDocument>();
+
+function resolver(): DidResolver {
+  return createDidResolver({
+    clock: new ManualClock(NOW),
+    fetchJson: async (url) => {
+      const doc = didDocs.get(url);
+      if (!doc) throw Object.assign(new Error("HTTP 404"), { reason: "http_status", status: 404 });
+      return structuredClone(doc);
+    },
+  });
+}
+
+let org: Signer;
+let orgKey: Awaited<ReturnType<typeof generateEd25519Jwk>>["privateJwk"];
+
+function depsFor(publicUrl: string, signer = org): PublishDeps {
+  return {
+    publicUrl,
+    orgSigner: signer,
+    custodialSigner: (username) => didKeySigner(deriveUserKey(orgKey, username)),
+    resolver: resolver(),
+    now: () => NOW,
+  };
+}
+
+const jane = {
+  version: "0.1",
+  username: "jane",
+  display_name: "Jane",
+  timezone: "Europe/Paris",
+  visibility: "public",
+  allow_anonymous_booking: false,
+  min_notice_hours: 0,
+  scheduling: [{ type: "weekly", days: ["monday"], hours: ["09:00-12:00"] }],
+  response_channel: { human_ack_required: false },
+};
+
+beforeAll(async () => {
+  orgKey = (await generateEd25519Jwk()).privateJwk;
+  org = await orgSigner("acme.example", orgKey);
+  didDocs.set(
+    "https://acme.example/.well-known/did.json",
+    buildDidWebDocument(org.did, [org.publicJwk]),
+  );
+});
+
+describe("publishProfile", () => {
+  it("signs a custodial profile whose proofs both verify", async () => {
+    const published = await publishProfile("jane", jane, depsFor("https://acme.example"));
+    const report = await verifyProfileProofs(published.profile, { resolver: resolver() });
+    expect(report.self_proof.status).toBe("valid");
+    expect(report.organization_proof.status).toBe("valid");
+    expect(JSON.parse(published.body)).toEqual(published.profile);
+  });
+
+  it("refuses, for every profile, an organization key not bound to PUBLIC_URL's host", async () => {
+    const deps = depsFor("https://other.example");
+    for (const username of ["jane", "john"]) {
+      const err = await publishProfile(username, { ...jane, username }, deps).catch((e) => e);
+      expect(err).toBeInstanceOf(InvalidRequestError);
+      expect(err.message).toMatch(/^organization_proof does not verify: signed by did:web:acme/);
+    }
+  });
+});
