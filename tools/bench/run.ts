@@ -10,6 +10,7 @@ import { benchMcp } from "./mcp.js";
 import { benchProfileGet } from "./profile-get.js";
 import { benchRaceExact } from "./race-exact.js";
 import { benchRequestToken } from "./request-token.js";
+import { benchScale } from "./scale.js";
 import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -25,6 +26,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   webhooks: () => benchWebhooks(),
   "request-token": () => benchRequestToken(),
   federation: () => benchFederation(),
+  scale: () => benchScale(),
 };
 
 const only = process.argv.slice(2);
