@@ -95,7 +95,7 @@ const profileOf = (username: string) => ({
 });
 
 async function seedBookings(ctx: Context, username: string, agentId: string, starts: number[]) {
-  const inFlight = ctx.store.kind === "redis" ? 64 : 1;
+  const inFlight = ctx.store.kind === "redis" ? 8 : 1;
   let next = 0;
   const worker = async () => {
     while (next < starts.length) {
@@ -163,7 +163,7 @@ async function seedUsers(ctx: Context, count: number): Promise<void> {
     profileOf(name(1)),
     "admin",
   );
-  const inFlight = ctx.store.kind === "redis" ? 64 : 1;
+  const inFlight = ctx.store.kind === "redis" ? 8 : 1;
   let next = 2;
   const worker = async () => {
     while (next <= count) {
