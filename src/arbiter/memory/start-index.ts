@@ -1,74 +1,108 @@
 /**
  * Record ids ordered by start, then id: the memory twin of a Redis sorted set scored by
  * start (ZRANGEBYSCORE orders equal scores by member, bytewise). A read of a range costs
- * a binary search plus the entries in it, not the calendar's size.
+ * a binary search plus the entries in it, and a change a binary search plus one chunk,
+ * not the calendar's size: entries are kept in sorted chunks of at most MAX_CHUNK (one
+ * sorted array would move half of a large calendar's entries at every insertion).
  */
 interface Entry {
   start: number;
   id: string;
 }
 
+const MAX_CHUNK = 512;
+
 const before = (a: Entry, start: number, id: string) =>
   a.start < start || (a.start === start && a.id < id);
 
+/** A place in the index: chunk `c`, position `i` in it (i may be the chunk's length). */
+interface Position {
+  c: number;
+  i: number;
+}
+
 export class StartIndex {
-  private readonly entries: Entry[] = [];
+  private readonly chunks: Entry[][] = [];
+  private count = 0;
 
   get size(): number {
-    return this.entries.length;
+    return this.count;
   }
 
   add(start: number, id: string): void {
-    const i = this.lowerBound(start, id);
-    const at = this.entries[i];
-    if (at && at.start === start && at.id === id) return;
-    this.entries.splice(i, 0, { start, id });
+    if (this.chunks.length === 0) {
+      this.chunks.push([{ start, id }]);
+      this.count = 1;
+      return;
+    }
+    // Past every entry: appended to the last chunk.
+    const at = this.find((e) => !before(e, start, id));
+    const c = Math.min(at.c, this.chunks.length - 1);
+    const chunk = this.chunks[c]!;
+    const i = at.c < this.chunks.length ? at.i : chunk.length;
+    const found = chunk[i];
+    if (found && found.start === start && found.id === id) return;
+    chunk.splice(i, 0, { start, id });
+    this.count += 1;
+    if (chunk.length > MAX_CHUNK) this.chunks.splice(c + 1, 0, chunk.splice(MAX_CHUNK / 2));
   }
 
   remove(start: number, id: string): void {
-    const i = this.lowerBound(start, id);
-    const at = this.entries[i];
-    if (at && at.start === start && at.id === id) this.entries.splice(i, 1);
+    const { c, i } = this.find((e) => !before(e, start, id));
+    const chunk = this.chunks[c];
+    const found = chunk?.[i];
+    if (!chunk || !found || found.start !== start || found.id !== id) return;
+    chunk.splice(i, 1);
+    this.count -= 1;
+    if (chunk.length === 0) this.chunks.splice(c, 1);
   }
 
   /** Ids whose start is in [from, to) (or (from, to) with `fromExclusive`), in order. */
   between(from: number, to: number, fromExclusive = false): string[] {
     const out: string[] = [];
-    const first = fromExclusive ? this.firstAfter(from) : this.lowerBound(from, "");
-    for (let i = first; i < this.entries.length; i++) {
-      const e = this.entries[i]!;
-      if (e.start >= to) break;
-      out.push(e.id);
+    let { c, i } = fromExclusive
+      ? this.find((e) => e.start > from)
+      : this.find((e) => e.start >= from);
+    for (; c < this.chunks.length; c++, i = 0) {
+      const chunk = this.chunks[c]!;
+      for (; i < chunk.length; i++) {
+        const e = chunk[i]!;
+        if (e.start >= to) return out;
+        out.push(e.id);
+      }
     }
     return out;
   }
 
   /** The id with the greatest (start, id) below `start`, if any. */
   lastBefore(start: number): string | undefined {
-    return this.entries[this.lowerBound(start, "") - 1]?.id;
+    const { c, i } = this.find((e) => e.start >= start);
+    if (i > 0) return this.chunks[c]![i - 1]!.id;
+    return this.chunks[c - 1]?.at(-1)?.id;
   }
 
-  /** The position of the first entry at or after (start, id). */
-  private lowerBound(start: number, id: string): number {
+  /**
+   * The first position whose entry satisfies `atOrAfter` (monotone over the order):
+   * a chunk found by bisection over the chunks' last entries, then bisection within it.
+   * Past every entry: the position after the last chunk, { c: chunks.length, i: 0 }.
+   */
+  private find(atOrAfter: (e: Entry) => boolean): Position {
     let lo = 0;
-    let hi = this.entries.length;
+    let hi = this.chunks.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (before(this.entries[mid]!, start, id)) lo = mid + 1;
-      else hi = mid;
+      if (atOrAfter(this.chunks[mid]!.at(-1)!)) hi = mid;
+      else lo = mid + 1;
     }
-    return lo;
-  }
-
-  /** The position of the first entry whose start is greater than `start`. */
-  private firstAfter(start: number): number {
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.start <= start) lo = mid + 1;
-      else hi = mid;
+    const chunk = this.chunks[lo];
+    if (!chunk) return { c: lo, i: 0 };
+    let a = 0;
+    let b = chunk.length;
+    while (a < b) {
+      const mid = (a + b) >>> 1;
+      if (atOrAfter(chunk[mid]!)) b = mid;
+      else a = mid + 1;
     }
-    return lo;
+    return { c: lo, i: a };
   }
 }

@@ -49,31 +49,59 @@ describe("StartIndex", () => {
     expect(index.lastBefore(10)).toBeUndefined();
   });
 
-  it("agrees with a brute-force reading after random adds and removes", () => {
-    const next = random(7);
+  it("stays ordered as it grows past one chunk and shrinks back to empty", () => {
     const index = new StartIndex();
-    const kept = new Map<string, number>();
-    for (let step = 0; step < 3000; step++) {
-      const id = `id${Math.floor(next() * 400)}`;
-      const start = Math.floor(next() * 200);
-      if (kept.has(id) && next() < 0.5) {
-        index.remove(kept.get(id)!, id);
-        kept.delete(id);
-      } else if (!kept.has(id)) {
-        index.add(start, id);
-        kept.set(id, start);
-      }
-      const from = Math.floor(next() * 220) - 10;
-      const to = from + Math.floor(next() * 60);
-      const all = [...kept].map(([i, s]) => ({ id: i, start: s })).sort(byStartThenId);
-      expect(index.between(from, to)).toEqual(
-        all.filter((r) => r.start >= from && r.start < to).map((r) => r.id),
-      );
-      expect(index.between(from, to, true)).toEqual(
-        all.filter((r) => r.start > from && r.start < to).map((r) => r.id),
-      );
-      expect(index.lastBefore(from)).toBe(all.filter((r) => r.start < from).at(-1)?.id);
-    }
-    expect(index.size).toBe(kept.size);
+    // Inserted out of order, in the middle, at both ends.
+    const starts = Array.from({ length: 3000 }, (_, i) => (i * 7919) % 3000);
+    for (const s of starts) index.add(s, `b${s}`);
+    expect(index.size).toBe(3000);
+    expect(index.between(0, 3000)).toEqual(Array.from({ length: 3000 }, (_, i) => `b${i}`));
+    expect(index.lastBefore(1500)).toBe("b1499");
+    expect(index.between(2999, 5000, true)).toEqual([]);
+    for (const s of starts) if (s % 1000 !== 0) index.remove(s, `b${s}`);
+    expect(index.between(-1, 5000)).toEqual(["b0", "b1000", "b2000"]);
+    expect(index.lastBefore(1000)).toBe("b0");
+    for (const s of [0, 1000, 2000]) index.remove(s, `b${s}`);
+    expect(index.size).toBe(0);
+    expect(index.between(-1, 5000)).toEqual([]);
+    expect(index.lastBefore(5000)).toBeUndefined();
+    index.add(5, "again");
+    expect(index.between(0, 10)).toEqual(["again"]);
   });
+
+  it.each([
+    { ids: 400, starts: 200, steps: 3000 },
+    // Thousands of entries: chunks split as they fill and go when emptied.
+    { ids: 4000, starts: 3000, steps: 12000 },
+  ])(
+    "agrees with a brute-force reading after random adds and removes ($ids ids)",
+    ({ ids, starts, steps }) => {
+      const next = random(7);
+      const index = new StartIndex();
+      const kept = new Map<string, number>();
+      for (let step = 0; step < steps; step++) {
+        const id = `id${Math.floor(next() * ids)}`;
+        const start = Math.floor(next() * starts);
+        if (kept.has(id) && next() < 0.5) {
+          index.remove(kept.get(id)!, id);
+          kept.delete(id);
+        } else if (!kept.has(id)) {
+          index.add(start, id);
+          kept.set(id, start);
+        }
+        if (step % 10 !== 0 && step < steps - 1) continue;
+        const from = Math.floor(next() * (starts + 20)) - 10;
+        const to = from + Math.floor(next() * 60);
+        const all = [...kept].map(([i, s]) => ({ id: i, start: s })).sort(byStartThenId);
+        expect(index.between(from, to)).toEqual(
+          all.filter((r) => r.start >= from && r.start < to).map((r) => r.id),
+        );
+        expect(index.between(from, to, true)).toEqual(
+          all.filter((r) => r.start > from && r.start < to).map((r) => r.id),
+        );
+        expect(index.lastBefore(from)).toBe(all.filter((r) => r.start < from).at(-1)?.id);
+      }
+      expect(index.size).toBe(kept.size);
+    },
+  );
 });
