@@ -14,7 +14,9 @@
  *     for one user over and over.
  * Target for every ratio rps(large) / rps(small): >= 0.8. Loads alternate small and
  * large, round after round, to spread the machine's noise over both; each comparison
- * prints the ratio of the mean rates and the median of the rounds' ratios.
+ * prints the ratio of the mean rates and the median of the rounds' ratios, and the CPU
+ * time per request of the node and of redis-server (from /proc: the processes' own
+ * clocks, little moved by whatever else runs) with its ratio small / large.
  */
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -47,6 +49,30 @@ interface Load {
   p50Ms: number;
   p99Ms: number;
   bad: number;
+  /** CPU time per request of the node process, and of redis-server (0 without). */
+  nodeCpuUs: number;
+  redisCpuUs: number;
+}
+
+/** The processes whose CPU time a load is charged: the node, and its redis-server. */
+interface Pids {
+  node: number;
+  redis?: number;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system, ms) a process has used, from /proc (Linux): unlike requests/s,
+ * barely moved by other processes sharing the machine.
+ */
+async function cpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return 0;
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // After "(name) ": state is field 3, utime and stime are fields 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / USER_HZ;
 }
 
 interface RequestSpec {
@@ -58,7 +84,13 @@ interface RequestSpec {
   body?: () => string;
 }
 
-async function load(url: string, spec: RequestSpec, durationSec = DURATION_SEC): Promise<Load> {
+async function load(
+  url: string,
+  spec: RequestSpec,
+  pids: Pids,
+  durationSec = DURATION_SEC,
+): Promise<Load> {
+  const [node0, redis0] = [await cpuMs(pids.node), await cpuMs(pids.redis)];
   const dynamic = typeof spec.path === "function" || spec.body !== undefined;
   const result = await autocannon({
     url,
@@ -79,13 +111,19 @@ async function load(url: string, spec: RequestSpec, durationSec = DURATION_SEC):
       },
     ],
   });
+  const [node1, redis1] = [await cpuMs(pids.node), await cpuMs(pids.redis)];
+  const answered = Math.max(1, result.requests.total);
   return {
     rps: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     bad: result.non2xx + result.errors + result.timeouts,
+    nodeCpuUs: ((node1 - node0) * 1000) / answered,
+    redisCpuUs: ((redis1 - redis0) * 1000) / answered,
   };
 }
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Rounds of alternating loads: small then large, `rounds` times; the ratio of the means. */
 async function compare(
@@ -110,6 +148,22 @@ async function compare(
     // other processes, and the median of them the figure least moved by one bad round.
     medianRoundRatio: roundRatios[Math.floor(roundRatios.length / 2)]!.toFixed(2),
     roundRatios: roundRatios.map((r) => r.toFixed(2)),
+    // CPU time per request (median of the rounds), and its ratio small / large: the same
+    // question as the rps ratio, asked of the processes' own clocks.
+    cpuUsPerRequest: {
+      node: {
+        small: Math.round(median(s.map((x) => x.nodeCpuUs))),
+        large: Math.round(median(l.map((x) => x.nodeCpuUs))),
+      },
+      redis: {
+        small: Math.round(median(s.map((x) => x.redisCpuUs))),
+        large: Math.round(median(l.map((x) => x.redisCpuUs))),
+      },
+    },
+    cpuRatio: ratio(
+      median(s.map((x) => x.nodeCpuUs + x.redisCpuUs)),
+      median(l.map((x) => x.nodeCpuUs + x.redisCpuUs)),
+    ),
     p99Ms: { small: s.map((x) => x.p99Ms), large: l.map((x) => x.p99Ms) },
     errors: [...s, ...l].reduce((sum, x) => sum + x.bad, 0),
   };
@@ -149,7 +203,7 @@ async function seededNode(
 async function calendars(
   dir: string,
   kind: StoreKind,
-  redisUrl: string | undefined,
+  redis: { url: string; pid?: number } | undefined,
   { rounds, large: largeCount }: Sizes,
 ): Promise<Record<string, unknown>> {
   const windowStart = Math.ceil(Date.now() / DAY_MS) * DAY_MS + 7 * DAY_MS;
@@ -161,7 +215,8 @@ async function calendars(
     ],
     extraUsers: 0,
   };
-  const seeded = await seededNode(dir, `calendars-${kind}`, plan, redisUrl);
+  const seeded = await seededNode(dir, `calendars-${kind}`, plan, redis?.url);
+  const pids = { node: seeded.node.child.pid!, redis: redis?.pid };
   try {
     const [small, large] = seeded.calendars as [SeededCalendar, SeededCalendar];
     const auth = (c: SeededCalendar) => ({ authorization: `Bearer ${c.committerKey}` });
@@ -207,13 +262,13 @@ async function calendars(
     // Warm both calendars up on every path before measuring.
     for (const c of [small, large])
       for (const spec of [availabilitySpec(c), freeBusySpec(c), commitSpec(c)])
-        await load(seeded.url, spec, 1);
+        await load(seeded.url, spec, pids, 1);
 
     const run = (spec: (c: SeededCalendar) => RequestSpec) =>
       compare(
         rounds,
-        () => load(seeded.url, spec(small)),
-        () => load(seeded.url, spec(large)),
+        () => load(seeded.url, spec(small), pids),
+        () => load(seeded.url, spec(large), pids),
       );
     const availability = await run(availabilitySpec);
     const freeBusy = await run(freeBusySpec);
@@ -239,7 +294,7 @@ async function calendars(
 async function users(
   dir: string,
   kind: StoreKind,
-  redisUrls: [string, string] | undefined,
+  redisServers: [{ url: string; pid?: number }, { url: string; pid?: number }] | undefined,
   { rounds, large: largeCount }: Sizes,
 ): Promise<Record<string, unknown>> {
   const windowStart = Math.ceil(Date.now() / DAY_MS) * DAY_MS;
@@ -251,26 +306,28 @@ async function users(
           dir,
           `users-${kind}-${count}`,
           { windowStart, calendars: [], extraUsers: count },
-          redisUrls?.[i],
+          redisServers?.[i]?.url,
         ),
       );
     const [few, many] = nodes as [Seeded, Seeded];
+    const pidsOf = (n: Seeded, i: number) => ({
+      node: n.node.child.pid!,
+      redis: redisServers?.[i]?.pid,
+    });
+    const [fewPids, manyPids] = [pidsOf(few, 0), pidsOf(many, 1)];
     const profilePath = (count: number) => () =>
       `/.well-known/calendario/user${String(1 + Math.floor(Math.random() * count)).padStart(6, "0")}`;
-    for (const [node, count] of [
-      [few, SMALL],
-      [many, largeCount],
-    ] as const)
-      await load(node.url, { path: profilePath(count) }, 1);
+    await load(few.url, { path: profilePath(SMALL) }, fewPids, 1);
+    await load(many.url, { path: profilePath(largeCount) }, manyPids, 1);
     const spread = await compare(
       rounds,
-      () => load(few.url, { path: profilePath(SMALL) }),
-      () => load(many.url, { path: profilePath(largeCount) }),
+      () => load(few.url, { path: profilePath(SMALL) }, fewPids),
+      () => load(many.url, { path: profilePath(largeCount) }, manyPids),
     );
     const one = await compare(
       rounds,
-      () => load(few.url, { path: "/.well-known/calendario/user000001" }),
-      () => load(many.url, { path: "/.well-known/calendario/user000001" }),
+      () => load(few.url, { path: "/.well-known/calendario/user000001" }, fewPids),
+      () => load(many.url, { path: "/.well-known/calendario/user000001" }, manyPids),
     );
     return {
       store: kind,
@@ -300,14 +357,14 @@ export async function benchScale(
     results.push(await calendars(dir, "memory", undefined, sizes));
     const redis = await startRedisServer();
     try {
-      results.push(await calendars(dir, "redis", redis.url, sizes));
+      results.push(await calendars(dir, "redis", redis, sizes));
     } finally {
       await redis.stop();
     }
     results.push(await users(dir, "memory", undefined, sizes));
     const [a, b] = [await startRedisServer(), await startRedisServer()];
     try {
-      results.push(await users(dir, "redis", [a.url, b.url], sizes));
+      results.push(await users(dir, "redis", [a, b], sizes));
     } finally {
       await a.stop();
       await b.stop();
