@@ -11,6 +11,7 @@ import { benchMcp } from "./mcp.js";
 import { benchProfileGet } from "./profile-get.js";
 import { benchRaceExact } from "./race-exact.js";
 import { benchRequestToken } from "./request-token.js";
+import { benchScale } from "./scale.js";
 import { benchWebhooks } from "./webhooks.js";
 
 const benches: Record<string, () => Promise<unknown>> = {
@@ -27,6 +28,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   "request-token": () => benchRequestToken(),
   federation: () => benchFederation(),
   "many-users": () => benchManyUsers(),
+  scale: () => benchScale(),
 };
 
 const only = process.argv.slice(2);

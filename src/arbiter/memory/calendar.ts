@@ -15,6 +15,7 @@ import type {
   HoldOutcome,
   Winner,
 } from "../types.js";
+import { MAX_SPAN_MS } from "../types.js";
 import {
   bookingRef,
   bookingStateData,
@@ -22,8 +23,10 @@ import {
   partiesData,
   requestEndData,
 } from "./booking-data.js";
+import { StartIndex } from "./start-index.js";
 
 type Answer = HoldOutcome | CommitOutcome;
+type StoredBooking = Booking & { dayKey: string };
 
 const overlaps = (a: { start: number; end: number }, s: number, e: number) =>
   a.end > s && a.start < e;
@@ -52,9 +55,15 @@ export function stronger(a: Winner, b: Winner | undefined): boolean {
 
 export class Calendar {
   readonly holds = new Map<string, Hold>();
-  readonly bookings = new Map<string, Booking & { dayKey: string }>();
+  readonly bookings = new Map<string, StoredBooking>();
+  /** Committed and pending bookings by start: the `active` sorted set of the scripts. */
+  private readonly active = new StartIndex();
+  /** Pending bookings: the `pending_exp` set of the scripts. */
+  private readonly pendingIds = new Set<string>();
   readonly dayCount = new Map<string, number>();
   readonly events: AuditEvent[] = [];
+  /** The events of each resource, in order: the `audit_res` index of the scripts. */
+  readonly eventsByResource = new Map<string, AuditEvent[]>();
   readonly counters = new Map<string, CounterProposal>();
   /** Mentions and suggestions, by `<kind>:<id>`, serialized. */
   readonly personRecords = new Map<string, string>();
@@ -85,6 +94,9 @@ export class Calendar {
       prev_hash: last?.hash ?? GENESIS_HASH,
     });
     this.events.push(event);
+    const ofResource = this.eventsByResource.get(resource);
+    if (ofResource) ofResource.push(event);
+    else this.eventsByResource.set(resource, [event]);
     return event.id;
   }
 
@@ -108,13 +120,9 @@ export class Calendar {
    * with a booking.expired event by "system", as core/pending.lua expire_pending does.
    */
   expirePending(now: number): Booking[] {
-    const due = [...this.bookings.values()]
-      .filter((b) => b.status === "pending" && b.pendingUntil! <= now)
-      .sort(
-        (a, b) => a.pendingUntil! - b.pendingUntil! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-      );
+    const due = this.livePending().filter((b) => b.pendingUntil! <= now);
     for (const b of due) {
-      b.status = "expired";
+      this.setStatus(b, "expired");
       b.endedAt = now;
       this.audit(now, "booking.expired", "system", b.id, requestEndData(b));
     }
@@ -122,9 +130,9 @@ export class Calendar {
   }
 
   /** Live pending bookings, earliest expiry first (call after expirePending). */
-  livePending(): (Booking & { dayKey: string })[] {
-    return [...this.bookings.values()]
-      .filter((b) => b.status === "pending")
+  livePending(): StoredBooking[] {
+    return [...this.pendingIds]
+      .map((id) => this.bookings.get(id)!)
       .sort(
         (a, b) => a.pendingUntil! - b.pendingUntil! || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
       );
@@ -160,9 +168,9 @@ export class Calendar {
     this.purgeExpiredHolds(now);
     this.expirePending(now);
     let winner: Winner | undefined;
-    for (const b of this.activeBookings()) {
+    for (const b of this.activeOverlapping(cmd.start, cmd.end)) {
       const w = winnerOf("booking", b, now);
-      if (overlaps(b, cmd.start, cmd.end) && stronger(w, winner)) winner = w;
+      if (stronger(w, winner)) winner = w;
     }
     for (const h of this.holds.values()) {
       if (h.agentId === cmd.agentId || !overlaps(h, cmd.start, cmd.end)) continue;
@@ -208,11 +216,42 @@ export class Calendar {
     return { status: "released", hold, auditRef };
   }
 
-  /** Committed and live pending bookings: what blocks a slot (call after expirePending). */
-  activeBookings() {
-    return [...this.bookings.values()].filter(
-      (b) => b.status === "committed" || b.status === "pending",
-    );
+  /**
+   * Committed and live pending bookings overlapping [s, e), by start (call after
+   * expirePending), read as core/common.lua overlapping_bookings reads them: they never
+   * overlap each other, so of those starting before s only the last can reach into the
+   * range.
+   */
+  activeOverlapping(s: number, e: number): StoredBooking[] {
+    const ids = this.active.between(s, e);
+    const last = this.active.lastBefore(s);
+    if (last !== undefined) ids.unshift(last);
+    return ids.map((id) => this.bookings.get(id)!).filter((b) => overlaps(b, s, e));
+  }
+
+  /**
+   * Committed and pending bookings overlapping the range, by start, read as the Redis
+   * store reads them: those starting less than MAX_SPAN_MS before it (no booking is longer).
+   */
+  activeInRange(range: { start: number; end: number }): StoredBooking[] {
+    return this.active
+      .between(range.start - MAX_SPAN_MS, range.end, true)
+      .map((id) => this.bookings.get(id)!)
+      .filter((b) => overlaps(b, range.start, range.end));
+  }
+
+  /** Adds a booking, committed or pending, to the calendar and its indexes. */
+  private addBooking(b: StoredBooking): void {
+    this.bookings.set(b.id, b);
+    this.active.add(b.start, b.id);
+    if (b.status === "pending") this.pendingIds.add(b.id);
+  }
+
+  /** Changes a booking's status and keeps the indexes in step (an ended booking leaves them). */
+  setStatus(b: StoredBooking, status: Booking["status"]): void {
+    b.status = status;
+    if (status !== "pending") this.pendingIds.delete(b.id);
+    if (status !== "committed" && status !== "pending") this.active.remove(b.start, b.id);
   }
 
   commit(cmd: CommitCommand, now: number, idemKey: string | undefined): CommitOutcome {
@@ -262,7 +301,7 @@ export class Calendar {
     let winner: Winner | undefined;
     const own: Hold[] = [];
     const displaced: Hold[] = [];
-    const evicted: (Booking & { dayKey: string })[] = [];
+    const evicted: StoredBooking[] = [];
     for (const h of [...this.holds.values()].sort(byStartThenId)) {
       if (!overlaps(h, cmd.start, cmd.end)) continue;
       if (h.agentId === cmd.agentId) own.push(h);
@@ -271,8 +310,8 @@ export class Calendar {
         if (stronger(w, winner)) winner = w;
       } else displaced.push(h);
     }
-    for (const b of this.activeBookings().sort(byStartThenId)) {
-      if (!overlaps(b, cmd.start, cmd.end) || b.id === cmd.replaces) continue;
+    for (const b of this.activeOverlapping(cmd.start, cmd.end)) {
+      if (b.id === cmd.replaces) continue;
       // A request evicts nothing; a pending booking is never evicted.
       if (!pending && b.status === "committed" && cmd.priority < b.priority && now < b.frozenAt)
         evicted.push(b);
@@ -295,12 +334,12 @@ export class Calendar {
     }
 
     const endBooking = (
-      b: Booking & { dayKey: string },
+      b: StoredBooking,
       status: Booking["status"],
       type: string,
       data: object,
     ) => {
-      b.status = status;
+      this.setStatus(b, status);
       b.endedAt = now;
       this.dayCount.set(b.dayKey, (this.dayCount.get(b.dayKey) ?? 0) - 1);
       this.audit(now, type, cmd.actor, b.id, data as Record<string, unknown>);
@@ -340,7 +379,7 @@ export class Calendar {
         ...partiesData(replaced),
       });
 
-    const booking: Booking & { dayKey: string } = {
+    const booking: StoredBooking = {
       id: cmd.bookingId,
       agentId: cmd.agentId,
       priority: cmd.priority,
@@ -366,7 +405,7 @@ export class Calendar {
       ...(cmd.callbackUrl !== undefined &&
         cmd.callbackUrl !== "" && { callbackUrl: cmd.callbackUrl }),
     };
-    this.bookings.set(booking.id, booking);
+    this.addBooking(booking);
     const auditRef = pending
       ? this.audit(now, "booking.requested", cmd.actor, booking.id, {
           ...bookingStateData(booking),
@@ -398,7 +437,7 @@ export class Calendar {
     const was = b.status;
     if (was !== "committed" && was !== "pending")
       return { status: "rejected", reason: "not_committed" };
-    b.status = "cancelled";
+    this.setStatus(b, "cancelled");
     b.endedAt = now;
     if (was === "committed") this.dayCount.set(b.dayKey, (this.dayCount.get(b.dayKey) ?? 0) - 1);
     const auditRef = this.audit(now, "booking.cancelled", actor, b.id, {

@@ -66,6 +66,18 @@ function publicBooking({ dayKey: _d, ...b }: Booking & { dayKey?: string }): Boo
   return structuredClone(b);
 }
 
+/** The position of the first event with a seq greater than `after` (events in seq order). */
+function firstAfterSeq(events: readonly AuditEvent[], after: number): number {
+  let lo = 0;
+  let hi = events.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (events[mid]!.seq <= after) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
  * The embedded store: the same contract as Redis, kept in this process only. Each
  * method runs without awaiting between its reads and writes, so it is atomic here.
@@ -487,9 +499,9 @@ export class MemoryStore implements Store {
   async listBookings(username: string, range: Interval): Promise<Booking[]> {
     const cal = this.calendars.get(username);
     if (!cal) return [];
-    return [...cal.bookings.values()]
-      .filter((b) => b.status === "committed" && b.end > range.start && b.start < range.end)
-      .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
+    return cal
+      .activeInRange(range)
+      .filter((b) => b.status === "committed")
       .map(publicBooking);
   }
 
@@ -507,15 +519,9 @@ export class MemoryStore implements Store {
     const cal = this.calendars.get(username);
     if (!cal) return [];
     const now = this.clock.now();
-    return [...cal.bookings.values()]
-      .filter(
-        (b) =>
-          b.status === "pending" &&
-          b.pendingUntil! > now &&
-          b.end > range.start &&
-          b.start < range.end,
-      )
-      .sort((a, b) => a.start - b.start || (a.id < b.id ? -1 : 1))
+    return cal
+      .activeInRange(range)
+      .filter((b) => b.status === "pending" && b.pendingUntil! > now)
       .map(publicBooking);
   }
 
@@ -659,14 +665,19 @@ export class MemoryStore implements Store {
   }
 
   async readAudit(username: string, query: AuditQuery = {}): Promise<AuditEvent[]> {
-    const events = this.chain(username, query.archive);
+    const { resource, archive } = query;
+    const events =
+      resource === undefined
+        ? this.chain(username, archive)
+        : archive === undefined
+          ? (this.calendars.get(username)?.eventsByResource.get(resource) ?? [])
+          : this.chain(username, archive).filter((e) => e.resource === resource);
     const after = query.afterSeq ?? 0;
-    return events
-      .filter(
-        (e) => e.seq > after && (query.resource === undefined || e.resource === query.resource),
-      )
-      .slice(0, query.limit ?? 1000)
-      .map((e) => structuredClone(e));
+    if (Number.isNaN(after)) return [];
+    // Events are in seq order: the first one after `afterSeq` is found by bisection.
+    const first = firstAfterSeq(events, after);
+    const limit = query.limit ?? 1000;
+    return events.slice(first, limit < 0 ? limit : first + limit).map((e) => structuredClone(e));
   }
 
   async auditHead(

@@ -28,8 +28,8 @@ export function decidePending(
 
   if (cmd.decision === "accept") {
     let winner: Winner | undefined;
-    for (const o of cal.activeBookings()) {
-      if (o.id === b.id || !overlaps(o, b.start, b.end)) continue;
+    for (const o of cal.activeOverlapping(b.start, b.end)) {
+      if (o.id === b.id) continue;
       const w = winnerOf("booking", o, now);
       if (stronger(w, winner)) winner = w;
     }
@@ -42,7 +42,7 @@ export function decidePending(
     if (cmd.maxPerDay > 0 && (cal.dayCount.get(cmd.dayKey) ?? 0) >= cmd.maxPerDay)
       return { status: "rejected", reason: "daily_limit" };
 
-    b.status = "committed";
+    cal.setStatus(b, "committed");
     b.committedAt = now;
     b.frozenAt = now;
     b.dayKey = cmd.dayKey;
@@ -56,7 +56,7 @@ export function decidePending(
   }
 
   if (cmd.remoteStatus !== undefined && b.remote) b.remote.status = cmd.remoteStatus;
-  b.status = "declined";
+  cal.setStatus(b, "declined");
   b.endedAt = now;
   const auditRef = cal.audit(now, "booking.declined", cmd.actor, b.id, {
     ...requestEndData(b),
