@@ -36,7 +36,7 @@ export class SealBehind {
     }
     const state: UserSeals = { done: Promise.resolve() };
     this.users.set(username, state);
-    state.done = this.run(username, pending, state).finally(() => this.users.delete(username));
+    state.done = this.run(username, pending, state);
   }
 
   /** Resolves once every seal handed over so far has been tried (before closing). */
@@ -47,17 +47,24 @@ export class SealBehind {
   private async run(username: string, first: PendingAudit, state: UserSeals): Promise<void> {
     const keys = this.keysOf(username);
     let pending: PendingAudit | undefined = first;
-    while (pending) {
-      const args = sealArguments(pending);
-      let sealedSeq = -1;
-      try {
-        sealedSeq = Number(await this.client.sealAudit([keys.stream, keys.head], args));
-      } catch {
-        // Unsealed events wait for the next writer or reader of this chain, as after a crash.
+    try {
+      while (pending) {
+        const args = sealArguments(pending);
+        let sealedSeq = -1;
+        try {
+          sealedSeq = Number(await this.client.sealAudit([keys.stream, keys.head], args));
+        } catch {
+          // Unsealed events wait for the next writer or reader of this chain, as after a crash.
+        }
+        const next: PendingAudit | undefined = state.next;
+        state.next = undefined;
+        pending = next && trimSealed(next, pending, args, sealedSeq);
       }
-      const next: PendingAudit | undefined = state.next;
-      state.next = undefined;
-      pending = next && trimSealed(next, pending, args, sealedSeq);
+    } finally {
+      // In the same step as the last look at `state.next`: a list handed over from now on
+      // starts a run of its own instead of waiting on one that has ended (a `.finally` on
+      // the run's promise would leave a turn in between, and the list would never be sealed).
+      if (this.users.get(username) === state) this.users.delete(username);
     }
   }
 }
