@@ -4,10 +4,8 @@ import type { DIDDocument } from "did-resolver";
 import fc from "fast-check";
 import type { JWK } from "jose";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../../src/clock.js";
 import {
   buildDidWebDocument,
-  createDidResolver,
   createSigner,
   type DidResolver,
   didKeySigner,
@@ -22,6 +20,7 @@ import {
   signProfile,
   verifyProfileProofs,
 } from "../../../src/profile/proofs.js";
+import { resolverOverDocs } from "../../helpers/did-docs.js";
 
 type Profile = Record<string, unknown>;
 const NOW = Date.parse("2026-11-21T12:00:00Z");
@@ -35,14 +34,7 @@ function serve(doc: DIDDocument) {
   didDocs.set(`https://${host}/.well-known/did.json`, doc);
 }
 function newResolver(): DidResolver {
-  return createDidResolver({
-    clock: new ManualClock(NOW),
-    fetchJson: async (url) => {
-      const doc = didDocs.get(url);
-      if (!doc) throw Object.assign(new Error("HTTP 404"), { reason: "http_status", status: 404 });
-      return structuredClone(doc);
-    },
-  });
+  return resolverOverDocs(didDocs, NOW);
 }
 
 let self: Signer;

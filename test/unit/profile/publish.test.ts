@@ -1,10 +1,8 @@
 import type { DIDDocument } from "did-resolver";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../../../src/clock.js";
 import { InvalidRequestError } from "../../../src/errors.js";
 import {
   buildDidWebDocument,
-  createDidResolver,
   type DidResolver,
   deriveUserKey,
   didKeySigner,
@@ -14,19 +12,13 @@ import {
 } from "../../../src/identity/index.js";
 import { verifyProfileProofs } from "../../../src/profile/proofs.js";
 import { type PublishDeps, publishProfile } from "../../../src/profile/publish.js";
+import { resolverOverDocs } from "../../helpers/did-docs.js";
 
 const NOW = Date.parse("2026-11-21T12:00:00Z");
 const didDocs = new Map<string, DIDDocument>();
 
 function resolver(): DidResolver {
-  return createDidResolver({
-    clock: new ManualClock(NOW),
-    fetchJson: async (url) => {
-      const doc = didDocs.get(url);
-      if (!doc) throw Object.assign(new Error("HTTP 404"), { reason: "http_status", status: 404 });
-      return structuredClone(doc);
-    },
-  });
+  return resolverOverDocs(didDocs, NOW);
 }
 
 let org: Signer;
