@@ -12,7 +12,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
+import { SENIOR_RECENT_MS } from "../../src/booking/commit.js";
 import { startRedisServer } from "../../test/helpers/redis-server.js";
 import { ADMIN_TOKEN, createUser } from "./bench-users.js";
 import { ratio, startServer } from "./http-load.js";
@@ -85,7 +87,8 @@ async function rounds(baseUrl: string, keys: string[], base: number) {
 
 /**
  * A lone commit's latency: LONE_COMMITS commits one after another by the user's lowest
- * rank while every agent above it is idle (has never made a request), then as many by
+ * rank while every agent above it is idle (made no request, and was created over a minute
+ * ago), then as many by
  * rank 1, which never waits. Without the idle-seniors rule the junior waits out the window.
  */
 async function loneCommits(baseUrl: string, keys: string[], base: number) {
@@ -139,14 +142,19 @@ export async function benchRaceExact(windows = [Number(process.env.RACE_WINDOW_M
           `race${windowMs}`,
           Array.from({ length: RACERS }, (_, i) => i + 1),
         );
-        const base = Math.ceil(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
-        const run = await rounds(url, keys, base);
-        const p50 = pct(run.lower, 0.5);
+        // Created now, so that by the lone commits its agents have been idle for a minute:
+        // an agent created through the admin API counts as seen for 60 s (PROTOCOL §10.3).
         const loneKeys = await createUser(
           url,
           `lone${windowMs}`,
           Array.from({ length: RACERS }, (_, i) => i + 1),
         );
+        const loneCreatedAt = Date.now();
+        const base = Math.ceil(Date.now() / DAY_MS) * DAY_MS + DAY_MS;
+        const run = await rounds(url, keys, base);
+        const p50 = pct(run.lower, 0.5);
+        const idleAt = loneCreatedAt + SENIOR_RECENT_MS + 1_000;
+        if (Date.now() < idleAt) await sleep(idleAt - Date.now());
         const lone = await loneCommits(url, loneKeys, base);
         const [juniorP50, rank1P50] = [pct(lone.junior, 0.5), pct(lone.rank1, 0.5)];
         results.push({
