@@ -45,10 +45,18 @@ async function cpuSecondsOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** One `calendario serve`, from spawn until /readyz answers 200; then SIGTERM and exit. */
-async function startOnce(env: Record<string, string>): Promise<StartResult> {
+/**
+ * One `calendario serve`, from spawn until /readyz answers 200; then SIGTERM and exit.
+ * With BENCH_CPU_PROF_DIR set, the process writes a V8 CPU profile `<name>.cpuprofile`
+ * there as it exits (sum it with cpu-profile-summary.ts).
+ */
+async function startOnce(env: Record<string, string>, name: string): Promise<StartResult> {
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], {
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, BIN, "serve"], {
     env: { ...process.env, LOG_LEVEL: "info", PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -144,9 +152,12 @@ export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 1
       },
     };
     const result: Record<string, unknown> = { users, rawSignMicros: signMicros };
+    // BENCH_STORES=memory or =redis measures one store only (both by default).
+    const only = process.env.BENCH_STORES?.split(",");
     for (const [name, env] of Object.entries(stores)) {
-      const first = await startOnce(env);
-      const restart = await startOnce(env);
+      if (only && !only.some((o) => name.startsWith(o))) continue;
+      const first = await startOnce(env, `${name}-first`);
+      const restart = await startOnce(env, `${name}-restart`);
       const perProfileMs = (s: StartResult) =>
         Math.round(((s.seconds - s.listeningSeconds) * 1e6) / users) / 1000;
       result[name] = {

@@ -135,7 +135,7 @@ export class MemoryStore implements Store {
     let holds = 0;
     for (const cal of this.calendars.values()) {
       idempotency += cal.idempotencyRecords;
-      holds += cal.holds.size;
+      holds += cal.holdCount;
     }
     return { idempotency, tokenIds: this.tokenIds.size, rateWindows: this.rateWindows.size, holds };
   }
