@@ -120,6 +120,22 @@ async function startOnce(env: Record<string, string>, name: string): Promise<Sta
   }
 }
 
+/**
+ * Commands Redis has run so far (INFO commandstats): all of them, the calls scripts make
+ * included, and the script runs (EVALSHA and EVAL) among them.
+ */
+async function redisCalls(client: {
+  info(section: string): Promise<string>;
+}): Promise<{ all: number; scripts: number }> {
+  const stats = await client.info("commandstats");
+  const calls = { all: 0, scripts: 0 };
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.all += Number(m[2]);
+    if (m[1] === "evalsha" || m[1] === "eval") calls.scripts += Number(m[2]);
+  }
+  return calls;
+}
+
 /** Microseconds per Ed25519 signature of a profile's bytes: the floor of signing one. */
 function rawSignMicros(): number {
   const { privateKey } = generateKeyPairSync("ed25519");
@@ -130,9 +146,18 @@ function rawSignMicros(): number {
   return Math.round(((performance.now() - t0) * 1000) / n);
 }
 
+function perProfileCalls(
+  from: { all: number; scripts: number },
+  to: { all: number; scripts: number },
+  users: number,
+) {
+  const per = (n: number) => Math.round((n * 10) / users) / 10;
+  return { commands: per(to.all - from.all), scripts: per(to.scripts - from.scripts) };
+}
+
 export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 100_000)) {
   const dir = await mkdtemp(path.join(tmpdir(), "calendario-bench-many-users-"));
-  const redis = await startRedisServer();
+  const redis = await startRedisServer({ connect: true });
   try {
     const profilesDir = path.join(dir, "profiles");
     await writeManyUsersProfiles(profilesDir, users);
@@ -156,8 +181,12 @@ export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 1
     const only = process.env.BENCH_STORES?.split(",");
     for (const [name, env] of Object.entries(stores)) {
       if (only && !only.some((o) => name.startsWith(o))) continue;
+      const calls = () => redisCalls(redis.client!);
+      const before = await calls();
       const first = await startOnce(env, `${name}-first`);
+      const afterFirst = await calls();
       const restart = await startOnce(env, `${name}-restart`);
+      const afterRestart = await calls();
       const perProfileMs = (s: StartResult) =>
         Math.round(((s.seconds - s.listeningSeconds) * 1e6) / users) / 1000;
       result[name] = {
@@ -165,6 +194,13 @@ export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 1
         restart,
         firstMsPerProfile: perProfileMs(first),
         firstPerProfileInRawSigns: Math.round((perProfileMs(first) * 1000) / signMicros),
+        ...(env.REDIS_URL && {
+          // Per profile: Redis commands (scripts' own calls included), and script runs.
+          redisPerProfile: {
+            first: perProfileCalls(before, afterFirst, users),
+            restart: perProfileCalls(afterFirst, afterRestart, users),
+          },
+        }),
       };
     }
     return result;

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyChain } from "../../../src/audit/index.js";
 import { envToConfig } from "../../../src/config.js";
 import { createLogger } from "../../../src/logger.js";
 import { SIGNED_PROFILES_FILE, verifyProfileProofs } from "../../../src/profile/index.js";
@@ -110,6 +111,15 @@ describe.each(["memory", "redis"] as const)(`start-up with ${N} profile files on
     expect(await Promise.all([1, 50, N].map((i) => etagOf(manyUsersUsername(i))))).toEqual(before);
     const res = await request(node!.server).get(`/.well-known/calendario/${manyUsersUsername(1)}`);
     expect(res.status).toBe(200);
+    // Stored in batches (restored from DATA_DIR on memory, kept by Redis): each user's chain
+    // is the one profile.updated event of its profile, sealed and verifying.
+    for (const [i, etag] of [1, 50, N].map((i, at) => [i, before[at]] as const)) {
+      const events = await node!.ctx.store.readAudit(manyUsersUsername(i));
+      expect(events.map((e) => [e.seq, e.type, e.actor, e.data])).toEqual([
+        [1, "profile.updated", "system", { etag, source: "file" }],
+      ]);
+      expect(verifyChain(events)).toEqual({ ok: true });
+    }
     if (kind === "memory") {
       // Nothing signed: the kept copy in DATA_DIR is not written again.
       await stop();
