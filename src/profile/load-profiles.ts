@@ -16,6 +16,7 @@ import { forEachBounded } from "./bounded.js";
 import { profileFileDigest } from "./file-digest.js";
 import { listProfileFiles, type ProfileFile, readProfileFile } from "./load-dir.js";
 import type { PublishDeps } from "./publish.js";
+import type { PublishPool } from "./publish-pool.js";
 import { profileRecord, putUserProfile, STARTUP_CONCURRENCY, USERNAME_RE } from "./users.js";
 
 /** How long a claim to sign one profile lasts if its holder dies before releasing it. */
@@ -28,6 +29,13 @@ const PROGRESS_LOG_MS = 10_000;
  * event loop answers requests (a chunk of changed files is ~30 ms of signing).
  */
 const CHUNK = 64;
+/**
+ * Chunks under way at once: while one waits for the store or the signing threads, the
+ * next is read. Each holds at most CHUNK files' bytes.
+ */
+const CHUNKS_IN_FLIGHT = 4;
+/** A chunk with this many files to sign starts the signing threads (a few are not worth it). */
+const SIGNING_THREADS_FROM = 16;
 
 export interface LoadProfilesOptions {
   /**
@@ -35,6 +43,11 @@ export interface LoadProfilesOptions {
    * batch at a time: a file whose digest matches is stored as it was, not signed again.
    */
   kept?: AsyncIterable<UserRecord[]>;
+  /**
+   * Starts signing threads (publish-pool.ts), called once a chunk has enough files to
+   * sign; they are closed when loading ends. Without it, the main thread signs.
+   */
+  startSigningThreads?: () => Promise<PublishPool>;
 }
 
 export interface LoadProfilesResult {
@@ -48,6 +61,8 @@ export interface LoadProfilesResult {
   unchanged: number;
   /** Of the unchanged, how many were taken from the kept copy (LoadProfilesOptions.kept). */
   restored: number;
+  /** Of the signed, how many on signing threads (LoadProfilesOptions.startSigningThreads). */
+  signedOnThreads: number;
 }
 
 /** A file whose digest differs from the stored record's: to sign (or to store again). */
@@ -129,20 +144,45 @@ export async function loadProfilesFromDir(
         fail(entry, err);
       }
     }
-    if (changed.length > 0) await storeChanged(store, deps, changed, done, fail);
+    if (changed.length === 0) return;
+    if (changed.length >= SIGNING_THREADS_FROM && options.startSigningThreads)
+      threads ??= options.startSigningThreads().catch((err: Error) => {
+        logger.warn(
+          { error: err.message },
+          "no signing threads: profiles signed on the main thread",
+        );
+        return undefined;
+      });
+    await storeChanged(store, deps, changed, done, fail, await threads);
   };
   let restored = new Map<string, string>();
+  let threads: Promise<PublishPool | undefined> | undefined;
+  let signedOnThreads = 0;
   try {
     if (options.kept) restored = await restoreKept(store, deps, files, options.kept);
+    const chunks: ProfileFile[][] = [];
+    for (let at = 0; at < files.length; at += CHUNK) chunks.push(files.slice(at, at + CHUNK));
     // Processes starting together begin at different places and meet halfway.
-    const first = files.length > 0 ? Math.floor(Math.random() * files.length) : 0;
-    const rotated = [...files.slice(first), ...files.slice(0, first)];
-    for (let at = 0; at < rotated.length; at += CHUNK) {
-      await loadChunk(rotated.slice(at, at + CHUNK), restored);
-      await yieldToRequests();
-    }
+    const first = Math.floor(Math.random() * chunks.length);
+    await forEachBounded(
+      chunks,
+      CHUNKS_IN_FLIGHT,
+      async (chunk) => {
+        await loadChunk(chunk, restored);
+        await yieldToRequests();
+      },
+      first,
+    );
   } finally {
     clearInterval(progress);
+    const pool = await threads;
+    await pool?.close();
+    signedOnThreads = pool?.signed ?? 0;
+    if (pool?.failure)
+      logger.warn(
+        { error: pool.failure.message },
+        "a signing thread failed: what it had was signed on the main thread",
+      );
   }
   loaded.sort();
   failed.sort();
@@ -161,6 +201,7 @@ export async function loadProfilesFromDir(
       dir,
       files: files.length,
       signed,
+      signedOnThreads,
       unchanged,
       failed: failed.length,
       released: released.length,
@@ -168,7 +209,7 @@ export async function loadProfilesFromDir(
     },
     `profiles loaded: signed ${signed}, unchanged ${unchanged}, failed ${failed.length}, released ${released.length}`,
   );
-  return { loaded, failed, released, signed, unchanged, restored: restored.size };
+  return { loaded, failed, released, signed, unchanged, restored: restored.size, signedOnThreads };
 }
 
 /**
@@ -181,6 +222,7 @@ async function storeChanged(
   changed: ChangedFile[],
   done: (entry: ProfileFile, outcome: "signed" | "unchanged") => void,
   fail: (entry: ProfileFile, err: unknown) => void,
+  threads: PublishPool | undefined,
 ): Promise<void> {
   const claimed = await Promise.all(
     changed.map((c) => store.claimProfileSigning(c.entry.username, c.digest, CLAIM_TTL_MS)),
@@ -189,22 +231,28 @@ async function storeChanged(
   try {
     // Read again under the claim: a holder that just let go has stored its record.
     const now = await store.getUsers(mine.map((c) => c.entry.username));
-    const batch: { entry: ProfileFile; record: UserRecord; changed: boolean }[] = [];
-    for (const [i, c] of mine.entries()) {
-      const existing = now[i] ?? null;
-      if (isCurrent(existing, c.digest)) {
+    const toSign = mine
+      .map((c, i) => ({ ...c, existing: now[i] ?? null }))
+      .filter((c) => {
+        if (!isCurrent(c.existing, c.digest)) return true;
         done(c.entry, "unchanged");
-        continue;
-      }
-      try {
-        const input = parseProfileBytes(c.bytes);
-        const made = await profileRecord(deps, c.entry.username, input, "file", c.digest, existing);
-        if (made.writeAs)
-          batch.push({ entry: c.entry, record: made.record, changed: made.changed });
-        else done(c.entry, "unchanged");
-      } catch (err) {
-        fail(c.entry, err);
-      }
+        return false;
+      });
+    const made = await Promise.all(
+      toSign.map(async (c) => {
+        try {
+          return { entry: c.entry, ...(await makeRecord(deps, c, c.existing, threads)) };
+        } catch (err) {
+          fail(c.entry, err);
+          return undefined;
+        }
+      }),
+    );
+    const batch: { entry: ProfileFile; record: UserRecord; changed: boolean }[] = [];
+    for (const m of made) {
+      if (!m) continue;
+      if (m.writeAs) batch.push(m);
+      else done(m.entry, "unchanged");
     }
     try {
       await store.putUsers(
@@ -226,6 +274,27 @@ async function storeChanged(
       fail(c.entry, err);
     }
   });
+}
+
+/**
+ * The record of a changed file: signed on a signing thread when there are some (the
+ * main thread signs a self-signed profile, whose DID it must resolve, and anything a
+ * failed thread left), else here.
+ */
+async function makeRecord(
+  deps: PublishDeps,
+  { entry, bytes, digest }: ChangedFile,
+  existing: UserRecord | null,
+  threads: PublishPool | undefined,
+) {
+  const answer = await threads
+    ?.publish(entry.username, bytes.toString("utf8"), deps.now())
+    .catch(() => undefined);
+  if (answer?.kind === "failed")
+    throw Object.assign(new Error(answer.message), { details: answer.details });
+  const input = answer ? answer.input : parseProfileBytes(bytes);
+  const published = answer?.kind === "published" ? answer : undefined;
+  return profileRecord(deps, entry.username, input, "file", digest, existing, published);
 }
 
 function parseProfileBytes(bytes: Buffer): unknown {

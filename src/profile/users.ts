@@ -3,7 +3,7 @@ import { ManagedByFileError } from "../errors.js";
 import { canonicalJson } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { forEachBounded } from "./bounded.js";
-import { type PublishDeps, publishProfile } from "./publish.js";
+import { type PublishDeps, type PublishedProfile, publishProfile } from "./publish.js";
 import { validateProfileSchema } from "./schema.js";
 
 export const USERNAME_RE = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
@@ -45,6 +45,8 @@ export async function profileRecord(
   source: UserRecord["source"],
   fileDigest: string | undefined,
   existing: UserRecord | null,
+  /** `input` published already (on a signing thread): used if it must be signed. */
+  published?: Omit<PublishedProfile, "profile">,
 ): Promise<{
   record: UserRecord;
   created: boolean;
@@ -69,7 +71,7 @@ export async function profileRecord(
     if (fileDigest === undefined) delete record.fileDigest;
     return { record, created: false, changed: false, writeAs: "system" };
   }
-  const published = await publishProfile(username, input, deps);
+  published ??= await publishProfile(username, input, deps);
   const record: UserRecord = {
     username,
     input: input as Record<string, unknown>,
