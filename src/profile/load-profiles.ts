@@ -213,8 +213,11 @@ export async function loadProfilesFromDir(
 }
 
 /**
- * A chunk's changed files: each claimed, read again under its claim, signed, and the
- * chunk's records stored at once. A file another process is signing waits for its record.
+ * A chunk's changed files: each claimed, signed, and the chunk's records stored at once.
+ * A claim whose record was stored is not released but left to expire (CLAIM_TTL_MS): a
+ * process that read the old record just before finds the claim taken, and waits for the
+ * record instead of signing again — so nothing is read again under the claim. A file
+ * another process is signing waits for its record.
  */
 async function storeChanged(
   store: Store,
@@ -228,43 +231,42 @@ async function storeChanged(
     changed.map((c) => store.claimProfileSigning(c.entry.username, c.digest, CLAIM_TTL_MS)),
   );
   const mine = changed.filter((_, i) => claimed[i]);
+  const stored = new Set<ChangedFile>();
   try {
-    // Read again under the claim: a holder that just let go has stored its record.
-    const now = await store.getUsers(mine.map((c) => c.entry.username));
-    const toSign = mine
-      .map((c, i) => ({ ...c, existing: now[i] ?? null }))
-      .filter((c) => {
-        if (!isCurrent(c.existing, c.digest)) return true;
-        done(c.entry, "unchanged");
-        return false;
-      });
     const made = await Promise.all(
-      toSign.map(async (c) => {
+      mine.map(async (c) => {
         try {
-          return { entry: c.entry, ...(await makeRecord(deps, c, c.existing, threads)) };
+          return { file: c, ...(await makeRecord(deps, c, c.record, threads)) };
         } catch (err) {
           fail(c.entry, err);
           return undefined;
         }
       }),
     );
-    const batch: { entry: ProfileFile; record: UserRecord; changed: boolean }[] = [];
+    const batch: { file: ChangedFile; record: UserRecord; changed: boolean }[] = [];
     for (const m of made) {
       if (!m) continue;
       if (m.writeAs) batch.push(m);
-      else done(m.entry, "unchanged");
+      else done(m.file.entry, "unchanged");
     }
     try {
       await store.putUsers(
         batch.map((b) => b.record),
         "system",
       );
-      for (const b of batch) done(b.entry, b.changed ? "signed" : "unchanged");
+      for (const b of batch) {
+        stored.add(b.file);
+        done(b.file.entry, b.changed ? "signed" : "unchanged");
+      }
     } catch (err) {
-      for (const b of batch) fail(b.entry, err);
+      for (const b of batch) fail(b.file.entry, err);
     }
   } finally {
-    await Promise.all(mine.map((c) => store.releaseProfileSigning(c.entry.username, c.digest)));
+    await Promise.all(
+      mine
+        .filter((c) => !stored.has(c))
+        .map((c) => store.releaseProfileSigning(c.entry.username, c.digest)),
+    );
   }
   const others = changed.filter((_, i) => !claimed[i]);
   await forEachBounded(others, STARTUP_CONCURRENCY, async (c) => {

@@ -14,9 +14,12 @@ interface Thread {
   failed?: Error;
 }
 
-/** One thread per core but the main thread's, and at least one. */
+/**
+ * One thread per core, at most four: the main thread mostly waits for them (it reads
+ * files and writes the store), so it needs no core of its own.
+ */
 export function defaultSigningThreads(): number {
-  return Math.max(1, Math.min(4, availableParallelism() - 1));
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 /**

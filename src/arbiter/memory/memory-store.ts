@@ -127,6 +127,7 @@ export class MemoryStore implements Store {
     for (const cal of this.calendars.values()) cal.purgeExpired(now);
     for (const [k, until] of this.tokenIds) if (until <= now) this.tokenIds.delete(k);
     for (const [k, w] of this.rateWindows) if (w.end <= now) this.rateWindows.delete(k);
+    for (const [k, until] of this.signingClaims) if (until <= now) this.signingClaims.delete(k);
   }
 
   /** How many expiring records the store keeps now (operators and tests watch growth). */
