@@ -27,11 +27,14 @@ export function defaultSigningThreads(): number {
  * source, loaded through tsx's loader registered in the thread first.
  */
 function startWorker(data: PublishWorkerData): Worker {
+  // A small young generation: a thread keeps nothing, and at the default size its
+  // garbage cost the process ~25 MB more RSS a thread, for no measurable speed.
+  const options = { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } };
   if (!import.meta.url.endsWith(".ts"))
-    return new Worker(new URL("./publish-worker.js", import.meta.url), { workerData: data });
+    return new Worker(new URL("./publish-worker.js", import.meta.url), options);
   const source = new URL("./publish-worker.ts", import.meta.url).href;
   const code = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(source)}); });`;
-  return new Worker(code, { eval: true, workerData: data });
+  return new Worker(code, { ...options, eval: true });
 }
 
 export class PublishPool {
