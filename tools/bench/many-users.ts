@@ -4,8 +4,10 @@
  * first), on the memory store with DATA_DIR and on a real redis-server: the first start
  * (every profile signed) and a restart with nothing changed. Prints the seconds until
  * /readyz answers 200, the peak RSS, how /healthz answered while loading, the signing
- * counts from the log, and, as a baseline measured in the same run, what one Ed25519
- * signature of a profile's bytes costs here (a profile takes two).
+ * counts from the log, on Redis the commands and script runs per profile, and, as a
+ * baseline measured in the same run, what one Ed25519 signature of a profile's bytes
+ * costs here (a profile takes two, and a key derivation). BENCH_STORES=memory (or redis)
+ * measures one store; BENCH_CPU_PROF_DIR=<dir> writes a CPU profile of each start.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
