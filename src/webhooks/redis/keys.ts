@@ -13,6 +13,8 @@ export const SUBSCRIPTION_INDEX_KEY = "cal:webhooks:index";
 export const CONSUMER_GROUP = "webhooks";
 
 export const auditStreamKey = (username: string) => userKey(username, "audit");
+/** The chain's head: `seq`/`hash` sealed last, `last` appended last, `p:<seq>` pending texts. */
+export const auditHeadKey = (username: string) => userKey(username, "audit:head");
 export const subscriptionsKey = (username: string) => userKey(username, "webhooks");
 
 /** The keys of one subscription's queue, in the order the scripts take them. */

@@ -1,0 +1,106 @@
+/**
+ * A commit answers before its audit event is sealed, and the Redis outbox reads sealed
+ * events only. When the writer dies in between, the dispatcher seals the chain itself once
+ * the event has waited the grace period, so its webhook goes out with no further request
+ * for the user; the chain verifies.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisStore, userKey } from "../../../src/arbiter/index.js";
+import { GENESIS_HASH, verifyChain } from "../../../src/audit/index.js";
+import { systemClock } from "../../../src/clock.js";
+import { RedisWebhookStore } from "../../../src/webhooks/index.js";
+import { createTestNode, type TestNode } from "../../helpers/node.js";
+import { type RedisServer, startRedisServer } from "../../helpers/redis-server.js";
+import { type Receiver, startReceiver } from "../../helpers/webhooks/receiver.js";
+import {
+  commit,
+  createAgent,
+  createWebhookTestNode,
+  subscribe,
+} from "../../helpers/webhooks/setup.js";
+
+let redis: RedisServer;
+let receiver: Receiver;
+const nodes: TestNode[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer({ connect: true });
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  for (const node of nodes) await node.close();
+  await receiver.close();
+  await redis.stop();
+});
+
+const pendingFields = async () =>
+  Object.keys(await redis.client!.hGetAll(userKey("jane", "audit:head"))).filter((f) =>
+    f.startsWith("p:"),
+  );
+
+/** A node whose writes leave their events unsealed, as a process dying after each script. */
+async function dyingWriter(): Promise<TestNode> {
+  const node = await createWebhookTestNode(
+    { redisUrl: redis.url },
+    {
+      clock: systemClock,
+      store: await RedisStore.connect(redis.url, { leaveUnsealed: true }),
+      webhooks: { dispatcher: false },
+    },
+  );
+  nodes.push(node);
+  return node;
+}
+
+describe("an outbox event whose writer died before sealing it", () => {
+  it("is sealed by the dispatcher after the grace period and delivered, with no further request", async () => {
+    await redis.client!.flushAll();
+    const writer = await dyingWriter();
+    const agent = await createAgent(writer, "A", 1);
+    await subscribe(writer, agent.auth, { url: receiver.url, events: ["booking.committed"] });
+    const before = Date.now();
+    const { audit_ref } = await commit(writer, agent, 0);
+    expect(await pendingFields()).not.toEqual([]);
+    // The writer is gone; nobody reads or writes jane's calendar from now on.
+    await writer.close();
+
+    const worker = await createTestNode(
+      { redisUrl: redis.url },
+      { clock: systemClock, webhooks: { dispatcher: { pollMs: 5, sealGraceMs: 1_000 } } },
+    );
+    nodes.push(worker);
+    await receiver.waitFor(() => receiver.acceptedIds().includes(audit_ref), 20_000);
+    // Not before the event had waited the grace period (its `at` is after `before`).
+    expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
+    // The dispatcher sealed the chain: nothing pending, and the stream verifies.
+    expect(await pendingFields()).toEqual([]);
+    const events = await worker.ctx.store.readAudit("jane");
+    expect(events.at(-1)?.id).toBe(audit_ref);
+    expect(verifyChain(events, GENESIS_HASH)).toEqual({ ok: true });
+  });
+});
+
+describe("unsealedSince", () => {
+  it("names the users with pending events and the time of the oldest; none once sealed", async () => {
+    await redis.client!.flushAll();
+    const writer = await dyingWriter();
+    const agent = await createAgent(writer, "A", 1);
+    const webhookStore = await RedisWebhookStore.connect(redis.url);
+    try {
+      const before = Date.now();
+      await commit(writer, agent, 0);
+      await commit(writer, agent, 1);
+      const since = await webhookStore.unsealedSince(["jane", "nobody"]);
+      expect([...since.keys()]).toEqual(["jane"]);
+      // The oldest pending event is the profile's, written before the commits.
+      expect(since.get("jane")).toBeLessThanOrEqual(before);
+
+      const reader = await RedisStore.connect(redis.url);
+      await reader.auditHead("jane");
+      await reader.close();
+      expect((await webhookStore.unsealedSince(["jane"])).size).toBe(0);
+    } finally {
+      await webhookStore.close();
+    }
+  });
+});
