@@ -36,6 +36,16 @@ async function slots(node: TestNode, count: number) {
   }));
 }
 
+/** An agent's suggestion to the person; its id. */
+async function suggest(
+  node: TestNode,
+  auth: Record<string, string>,
+  body: Record<string, unknown>,
+) {
+  const res = await request(node.app).post("/v1/suggestions").set(auth).send(body).expect(201);
+  return res.body.suggestion_id as string;
+}
+
 async function agentEvents(node: TestNode, auth: Record<string, string>) {
   const res = await request(node.app).get("/v1/events").set(auth).expect(200);
   return res.body.events as { type: string; data: { object: Record<string, unknown> } }[];
@@ -142,12 +152,11 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await putPerson(node, "jane");
       const scout = await makeAgent(node, "jane", "Scout");
       const [a, b] = await slots(node, 2);
-      const created = await request(node.app)
-        .post("/v1/suggestions")
-        .set(scout.auth)
-        .send({ slots: [a, b], note: HOSTILE, with: "ana@globex.invalid" })
-        .expect(201);
-      const id = created.body.suggestion_id as string;
+      const id = await suggest(node, scout.auth, {
+        slots: [a, b],
+        note: HOSTILE,
+        with: "ana@globex.invalid",
+      });
       const person = asPerson(node, await signIn(node, "jane"));
       const page = await person.get("/inbox/agents").expect(200);
       expect(page.text).toContain(`action="/inbox/suggestions/${id}/accept"`);
@@ -172,13 +181,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       const scout = await makeAgent(node, "jane", "Scout", 2);
       const rival = await makeAgent(node, "jane", "Rival", 1);
       const [a, b, c] = await slots(node, 3);
-      const first = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [a, b], note: "Intro call" })
-          .expect(201)
-      ).body.suggestion_id as string;
+      const first = await suggest(node, scout.auth, { slots: [a, b], note: "Intro call" });
       const person = asPerson(node, await signIn(node, "jane"));
       const post = (path: string, body: Record<string, string>) => person.post(path).send(body);
       await post(`/inbox/suggestions/${first}/accept`, {}).expect(400);
@@ -205,13 +208,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await post(`/inbox/suggestions/${first}/accept`, { slot: "0" }).expect(409);
 
       // The slot is taken by another agent: the page says why, the suggestion is open again.
-      const second = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [c] })
-          .expect(201)
-      ).body.suggestion_id as string;
+      const second = await suggest(node, scout.auth, { slots: [c] });
       await request(node.app).post("/v1/bookings").set(rival.auth).send(c).expect(201);
       const refused = await post(`/inbox/suggestions/${second}/accept`, { slot: "0" });
       expect(refused.status).toBe(409);
@@ -242,12 +239,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await putPerson(node, "jane", { min_notice_hours: 100 });
       const scout = await makeAgent(node, "jane", "Scout");
       const [a] = await slots(node, 1);
-      const id = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [a] })
-      ).body.suggestion_id as string;
+      const id = await suggest(node, scout.auth, { slots: [a] });
       const person = asPerson(node, await signIn(node, "jane"));
       const res = await person.post(`/inbox/suggestions/${id}/accept`).send({ slot: "0" });
       expect(res.status).toBe(422);
@@ -270,13 +262,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await putPerson(node, "jane");
       const scout = await makeAgent(node, "jane", "Scout");
       const [a] = await slots(node, 1);
-      const id = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [a], with: "ana@globex.invalid" })
-          .expect(201)
-      ).body.suggestion_id as string;
+      const id = await suggest(node, scout.auth, { slots: [a], with: "ana@globex.invalid" });
       const person = asPerson(node, await signIn(node, "jane"));
       const res = await person.post(`/inbox/suggestions/${id}/accept`).send({ slot: "0" });
       expect(res.status).toBe(502);
@@ -297,18 +283,8 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       const mine = await makeAgent(node, "jane", "Scout");
       const bobs = await makeAgent(node, "bob", "Bob's bot");
       const [a] = await slots(node, 1);
-      const bobSuggestion = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(bobs.auth)
-          .send({ slots: [a] })
-      ).body.suggestion_id as string;
-      const janeSuggestion = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(mine.auth)
-          .send({ slots: [a] })
-      ).body.suggestion_id as string;
+      const bobSuggestion = await suggest(node, bobs.auth, { slots: [a] });
+      const janeSuggestion = await suggest(node, mine.auth, { slots: [a] });
       const cookie = await signIn(node, "jane");
       const person = asPerson(node, cookie);
       for (const path of [
