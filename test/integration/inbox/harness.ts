@@ -66,15 +66,14 @@ export function sessionCookie(res: request.Response): string {
   return cookie!.split(";")[0]!;
 }
 
+/** The sign-in page's POST of a login link's token, as the browser sends it. */
+export function postSignIn(node: TestNode, token: string) {
+  return request(node.app).post("/inbox/signin").set("Origin", ORIGIN).type("form").send({ token });
+}
+
 /** Signs `username` in through the sign-in page's POST; the cookie. */
 export async function signIn(node: TestNode, username: string): Promise<string> {
-  const token = await mintLink(node, username);
-  const res = await request(node.app)
-    .post("/inbox/signin")
-    .set("Origin", ORIGIN)
-    .type("form")
-    .send({ token })
-    .expect(303);
+  const res = await postSignIn(node, await mintLink(node, username)).expect(303);
   expect(res.headers.location).toBe("/inbox");
   return sessionCookie(res);
 }
