@@ -37,7 +37,7 @@ export function parseDueMember(member: string): { username: string; subscription
   return { username: member.slice(0, slash), subscriptionId: member.slice(slash + 1) };
 }
 
-/** `cal:{jane}:audit` → `jane`. */
+/** `cal:{jane}:audit` (or any other of jane's keys) → `jane`. */
 export function usernameOfStream(key: string): string {
   return key.slice(key.indexOf("{") + 1, key.lastIndexOf("}"));
 }

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { RedisStore, userKey } from "../../../src/arbiter/index.js";
 import { GENESIS_HASH, verifyChain } from "../../../src/audit/index.js";
 import { systemClock } from "../../../src/clock.js";
+import { RedisWebhookStore } from "../../../src/webhooks/index.js";
 import { sampleProfileInput, type TestNode } from "../../helpers/node.js";
 import { OPEN_ALL_WEEK } from "../../helpers/profiles.js";
 import { startRedisCluster, type TestRedisCluster } from "../../helpers/redis-cluster.js";
@@ -110,6 +111,14 @@ it("delivers an event whose writer died before sealing it: the dispatcher seals 
       f.startsWith("p:"),
     );
   expect(await pending()).not.toEqual([]);
+  // Heads on every shard read in calls of one slot each: only jane's has pending events.
+  const webhookStore = await RedisWebhookStore.connect({ clusterNodes: cluster.seeds });
+  try {
+    const names = ["jane", ...Array.from({ length: 30 }, (_, i) => `user${i}`)];
+    expect([...(await webhookStore.unsealedSince(names)).keys()]).toEqual(["jane"]);
+  } finally {
+    await webhookStore.close();
+  }
   await writer.close();
 
   const worker = await createWebhookTestNode(env, {
