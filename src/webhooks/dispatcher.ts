@@ -44,6 +44,11 @@ export interface DispatcherOptions {
   random: () => number;
   /** On stop, how long in-flight deliveries may finish before they are aborted. */
   stopGraceMs: number;
+  /**
+   * How long a watched user's audit events may stay unsealed before the outbox loop seals
+   * them itself (their writer died before its seal), and how often it looks.
+   */
+  sealGraceMs: number;
 }
 
 export interface DispatcherDeps {
@@ -74,6 +79,8 @@ export function defaultDispatcherOptions(): DispatcherOptions {
     retry: DEFAULT_RETRY_POLICY,
     random: Math.random,
     stopGraceMs: 5_000,
+    // A live writer seals within milliseconds of its answer.
+    sealGraceMs: 1_000,
   };
 }
 
@@ -169,6 +176,7 @@ export class WebhookDispatcher {
     let reclaimedAt = 0;
     let prunedAt = Date.now();
     let sweptAt = 0;
+    let sealCheckedAt = 0;
     while (!this.stopping) {
       try {
         if (
@@ -183,6 +191,10 @@ export class WebhookDispatcher {
           this.refreshWatched = false;
           users = await ws.watchedUsers();
           refreshedAt = Date.now();
+        }
+        if (Date.now() - sealCheckedAt >= o.sealGraceMs) {
+          sealCheckedAt = Date.now();
+          await this.sealOverdue(users);
         }
         let taken = 0;
         for (const batch of await ws.claimNewEvents(o.consumer, users, o.batchSize)) {
@@ -216,6 +228,25 @@ export class WebhookDispatcher {
         logLoopFailure(logger, err, "webhook outbox loop failed; retrying");
         await this.outboxPause.wait(ERROR_PAUSE_MS);
       }
+    }
+  }
+
+  /**
+   * A commit answers before its audit events are sealed, and the outbox reads sealed
+   * events only: events whose writer died in between would wait for the user's next write
+   * or read. Those pending longer than the grace period are sealed here, by reading the
+   * chain's head as any reader does (the store seals first). Sealing is a compare-and-set,
+   * so a writer sealing the same events at the same time is harmless.
+   */
+  private async sealOverdue(users: string[]): Promise<void> {
+    const { store, webhookStore: ws, logger } = this.deps;
+    for (const [username, at] of await ws.unsealedSince(users)) {
+      if (this.stopping) return;
+      const now = await store.now(username);
+      // Ahead of the user's clock (a test clock): sealed at once, which is harmless.
+      if (at <= now && now - at < this.options.sealGraceMs) continue;
+      await store.auditHead(username);
+      logger.info({ username }, "sealed audit events their writer left pending");
     }
   }
 
