@@ -84,30 +84,53 @@ async function dyingWriter(): Promise<TestNode> {
 }
 
 describe("an outbox event whose writer died before sealing it", () => {
-  it("is sealed by the dispatcher after the grace period and delivered, with no further request", async () => {
-    const writer = await dyingWriter();
-    const agent = await createAgent(writer, "A", 1);
-    await subscribe(writer, agent.auth, { url: receiver.url, events: ["booking.committed"] });
-    const before = Date.now();
-    const { audit_ref } = await commit(writer, agent, 0);
-    expect(await pendingFields()).not.toEqual([]);
-    // The writer is gone; nobody reads or writes jane's calendar from now on.
-    await writer.close();
+  it.each([
+    { looks: "every watched user at each look", sealCheckUsers: 2_000 },
+    { looks: "one watched user per look, in turn", sealCheckUsers: 1 },
+  ])(
+    "is sealed by the dispatcher after the grace period and delivered, with no further request ($looks)",
+    async ({ sealCheckUsers }) => {
+      const writer = await dyingWriter();
+      const agent = await createAgent(writer, "A", 1);
+      await subscribe(writer, agent.auth, { url: receiver.url, events: ["booking.committed"] });
+      const before = Date.now();
+      // Other watched users, so that with one user per look jane waits for her turn.
+      for (const username of ["ann", "bob", "cy"])
+        await writer.ctx.webhooks.webhookStore.putSubscription({
+          id: `whk_${username}`,
+          username,
+          agentId: null,
+          url: receiver.url,
+          events: ["*"],
+          secrets: [{ secret: "whsec_AAAA", createdAt: before, expiresAt: null }],
+          status: "active",
+          fromSeq: 0,
+          createdAt: before,
+        });
+      const { audit_ref } = await commit(writer, agent, 0);
+      expect(await pendingFields()).not.toEqual([]);
+      // The writer is gone; nobody reads or writes jane's calendar from now on.
+      await writer.close();
 
-    const worker = await createTestNode(
-      { redisUrl: redis.url },
-      { clock: systemClock, webhooks: { dispatcher: { pollMs: 5, sealGraceMs: 1_000 } } },
-    );
-    nodes.push(worker);
-    await receiver.waitFor(() => receiver.acceptedIds().includes(audit_ref), 20_000);
-    // Not before the event had waited the grace period (its `at` is after `before`).
-    expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
-    // The dispatcher sealed the chain: nothing pending, and the stream verifies.
-    expect(await pendingFields()).toEqual([]);
-    const events = await worker.ctx.store.readAudit("jane");
-    expect(events.at(-1)?.id).toBe(audit_ref);
-    expect(verifyChain(events, GENESIS_HASH)).toEqual({ ok: true });
-  });
+      const worker = await createTestNode(
+        { redisUrl: redis.url },
+        {
+          clock: systemClock,
+          webhooks: { dispatcher: { pollMs: 5, sealGraceMs: 1_000, sealCheckUsers } },
+        },
+      );
+      nodes.push(worker);
+      expect((await worker.ctx.webhooks.webhookStore.watchedUsers()).length).toBe(4);
+      await receiver.waitFor(() => receiver.acceptedIds().includes(audit_ref), 20_000);
+      // Not before the event had waited the grace period (its `at` is after `before`).
+      expect(Date.now() - before).toBeGreaterThanOrEqual(1_000);
+      // The dispatcher sealed the chain: nothing pending, and the stream verifies.
+      expect(await pendingFields()).toEqual([]);
+      const events = await worker.ctx.store.readAudit("jane");
+      expect(events.at(-1)?.id).toBe(audit_ref);
+      expect(verifyChain(events, GENESIS_HASH)).toEqual({ ok: true });
+    },
+  );
 });
 
 describe("unsealedSince", () => {
