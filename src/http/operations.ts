@@ -6,7 +6,7 @@
 import { createServer, type Server } from "node:http";
 import { type RequestHandler, Router } from "express";
 import type { Context } from "../context.js";
-import { storeAnswers } from "../operations/index.js";
+import { type Metrics, seriesObserver, storeAnswers } from "../operations/index.js";
 import { requireAdmin } from "./auth.js";
 
 /** How long the store may take to answer a readiness probe. */
@@ -39,17 +39,46 @@ export function operationsRouter(ctx: Context): Router {
 
 /** Times each request under its route pattern; `Connection: close` while stopping. */
 export function requestMetrics(ctx: Context): RequestHandler {
-  const { httpDuration } = ctx.operations.metrics;
+  const byRoute = new Map<string, RouteDurations>();
+  const { metrics } = ctx.operations;
   return (req, res, next) => {
     if (ctx.operations.phase === "stopping") res.setHeader("Connection", "close");
     const started = performance.now();
     res.on("finish", () => {
       // The matched pattern (`/v1/bookings/:id`), never the raw path: bounded labels.
       const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
-      const labels = { method: req.method, route, status: String(res.statusCode) };
-      httpDuration.observe(labels, (performance.now() - started) / 1000);
+      let durations = byRoute.get(route);
+      if (durations === undefined) {
+        durations = routeDurations(metrics, route);
+        byRoute.set(route, durations);
+      }
+      durations.observe(req.method, res.statusCode, (performance.now() - started) / 1000);
     });
     next();
+  };
+}
+
+/** Request durations of one route pattern, by method and status. */
+export interface RouteDurations {
+  observe(method: string, status: number, seconds: number): void;
+}
+
+/** Each method and status gets its series' observer once, not a labels object per request. */
+export function routeDurations(
+  metrics: Pick<Metrics, "httpDuration">,
+  route: string,
+): RouteDurations {
+  const series = new Map<string, (seconds: number) => void>();
+  return {
+    observe(method, status, seconds) {
+      const key = `${method} ${status}`;
+      let observe = series.get(key);
+      if (observe === undefined) {
+        observe = seriesObserver(metrics.httpDuration, { method, route, status: String(status) });
+        series.set(key, observe);
+      }
+      observe(seconds);
+    },
   };
 }
 

@@ -1,0 +1,65 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
+import type { UserRecord } from "../../arbiter/index.js";
+import type { Context } from "../../context.js";
+import { USERNAME_RE } from "../../profile/index.js";
+import { routeDurations } from "../operations.js";
+import { requestIdOf, requestLineWriter } from "../request-log.js";
+import { answerProfile, PROFILE_ROUTE } from "./profile-answer.js";
+
+const PREFIX = "/.well-known/calendario/";
+
+/**
+ * The node's request listener: a GET or HEAD of a public profile — the most frequent
+ * request, from every peer and client that discovers a user — answered with node's own
+ * API before express (whose router passes cost more than the answer), with what express
+ * would send: the same headers, ETag and 304, the request id, the request's log line and
+ * its duration under the route's pattern. Everything else goes to `next` (the express
+ * app) untouched: another method or path, a query-less path that is not a plain
+ * username (percent-encoding, a trailing slash, capitals), an unknown or private user
+ * (a private profile needs the admin's token), a failed store read, and any phase but
+ * `ready` (while stopping, express adds `Connection: close`).
+ */
+export function profileFastPath(ctx: Context, next: RequestListener): RequestListener {
+  const writeLine = requestLineWriter(ctx.logger);
+  const durations = routeDurations(ctx.operations.metrics, PROFILE_ROUTE);
+  const answer = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    record: UserRecord | null,
+    started: number,
+  ): void => {
+    if (record === null || record.visibility !== "public") {
+      next(req, res);
+      return;
+    }
+    req.id = requestIdOf(req);
+    res.setHeader("X-Request-Id", req.id);
+    answerProfile(req, res, record);
+    // In the same turn as the answer, as express's line (which goes with its headers).
+    writeLine(req, res.statusCode, started);
+    durations.observe(req.method!, res.statusCode, (performance.now() - started) / 1000);
+  };
+  return (req, res) => {
+    const username = profileUsername(req);
+    if (username === undefined || ctx.operations.phase !== "ready") {
+      next(req, res);
+      return;
+    }
+    const started = performance.now();
+    ctx.store.getUser(username).then(
+      (record) => answer(req, res, record, started),
+      // Express reads it again and answers the failure as it always does.
+      () => next(req, res),
+    );
+  };
+}
+
+/** The username of a GET or HEAD of `/.well-known/calendario/{username}`, if plainly one. */
+function profileUsername(req: IncomingMessage): string | undefined {
+  if (req.method !== "GET" && req.method !== "HEAD") return undefined;
+  const url = req.url;
+  if (url === undefined || !url.startsWith(PREFIX)) return undefined;
+  const query = url.indexOf("?", PREFIX.length);
+  const username = query < 0 ? url.slice(PREFIX.length) : url.slice(PREFIX.length, query);
+  return USERNAME_RE.test(username) ? username : undefined;
+}
