@@ -33,8 +33,16 @@ export function profileFastPath(ctx: Context, next: RequestListener): RequestLis
       return;
     }
     req.id = requestIdOf(req);
-    res.setHeader("X-Request-Id", req.id);
-    answerProfile(req, res, record);
+    try {
+      res.setHeader("X-Request-Id", req.id);
+      answerProfile(req, res, record);
+    } catch {
+      // What cannot be sent here (a record express could not send either) gets express's
+      // answer to the same failure; one already on its way is cut off.
+      if (res.headersSent) res.destroy();
+      else next(req, res);
+      return;
+    }
     // In the same turn as the answer, as express's line (which goes with its headers).
     writeLine(req, res.statusCode, started);
     durations.observe(req.method!, res.statusCode, (performance.now() - started) / 1000);

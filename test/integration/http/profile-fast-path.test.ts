@@ -63,6 +63,8 @@ for (const kind of ["memory", "redis"] as const) {
     /** Requests the fast path handed to express. */
     let handedOn = 0;
     let storeDown = false;
+    /** Serves jane's record with an ETag no HTTP header may carry. */
+    let badRecord = false;
     let etag: string;
     const agent = new Agent({ keepAlive: true });
 
@@ -125,8 +127,11 @@ for (const kind of ["memory", "redis"] as const) {
           .send(sampleProfileInput(name, { visibility }))
           .expect(201);
       const getUser = node.ctx.store.getUser.bind(node.ctx.store);
-      node.ctx.store.getUser = (username: string) =>
-        storeDown ? Promise.reject(new StoreUnavailableError()) : getUser(username);
+      node.ctx.store.getUser = async (username: string) => {
+        if (storeDown) throw new StoreUnavailableError();
+        const record = await getUser(username);
+        return record && badRecord ? { ...record, etag: '"bad\nline"' } : record;
+      };
       node.ctx.operations.phase = "ready";
       fast = await listen(
         profileFastPath(node.ctx, (req, res) => {
@@ -221,6 +226,21 @@ for (const kind of ["memory", "redis"] as const) {
         expect(handedOn).toBe(1);
       } finally {
         storeDown = false;
+      }
+    });
+
+    it("hands a record it cannot send to express, which answers as it always did", async () => {
+      badRecord = true;
+      try {
+        const { viaExpress, viaListener, handedOn } = await both(
+          "GET",
+          "/.well-known/calendario/jane",
+        );
+        expect(viaExpress.status).toBe(500);
+        expect(viaListener).toEqual({ ...viaExpress, requestId: viaListener.requestId });
+        expect(handedOn).toBe(1);
+      } finally {
+        badRecord = false;
       }
     });
 
