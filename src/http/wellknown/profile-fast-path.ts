@@ -9,15 +9,16 @@ import { answerProfile, PROFILE_ROUTE } from "./profile-answer.js";
 const PREFIX = "/.well-known/calendario/";
 
 /**
- * The node's request listener: a GET or HEAD of a public profile — the most frequent
- * request, from every peer and client that discovers a user — answered with node's own
- * API before express (whose router passes cost more than the answer), with what express
- * would send: the same headers, ETag and 304, the request id, the request's log line and
- * its duration under the route's pattern. Everything else goes to `next` (the express
- * app) untouched: another method or path, a query-less path that is not a plain
- * username (percent-encoding, a trailing slash, capitals), an unknown or private user
- * (a private profile needs the admin's token), a failed store read, and any phase but
- * `ready` (while stopping, express adds `Connection: close`).
+ * The node's request listener in front of `next` (the express app): a GET or HEAD of a
+ * public profile — the most frequent request, from every peer and client that discovers
+ * a user — is answered with node's own API before express (whose router passes cost more
+ * than the answer), with what express would send: the same headers, ETag and 304, the
+ * request id, the request's log line and its duration under the route's pattern (a query
+ * is ignored, as express's route ignores it). Everything else goes to `next` untouched:
+ * another method or path, a username that is not plainly one (percent-encoding, a
+ * trailing slash, capitals), an unknown or private user (a private profile needs the
+ * admin's token), a failed store read, and any phase but `ready` (while stopping, express
+ * adds `Connection: close`).
  */
 export function profileFastPath(ctx: Context, next: RequestListener): RequestListener {
   const writeLine = requestLineWriter(ctx.logger);
@@ -36,16 +37,17 @@ export function profileFastPath(ctx: Context, next: RequestListener): RequestLis
     try {
       res.setHeader("X-Request-Id", req.id);
       answerProfile(req, res, record);
-    } catch {
+      // In the same turn as the answer, as express's line (which goes with its headers).
+      writeLine(req, res.statusCode, started);
+      durations.observe(req.method!, res.statusCode, (performance.now() - started) / 1000);
+    } catch (err) {
       // What cannot be sent here (a record express could not send either) gets express's
-      // answer to the same failure; one already on its way is cut off.
-      if (res.headersSent) res.destroy();
-      else next(req, res);
-      return;
+      // answer to the same failure; one half sent is cut off; a sent one is kept.
+      if (!res.headersSent) next(req, res);
+      else if (!res.writableEnded) res.destroy();
+      else
+        ctx.logger.error({ err, reqId: req.id }, "profile answered, but its log or metric failed");
     }
-    // In the same turn as the answer, as express's line (which goes with its headers).
-    writeLine(req, res.statusCode, started);
-    durations.observe(req.method!, res.statusCode, (performance.now() - started) / 1000);
   };
   return (req, res) => {
     const username = profileUsername(req);

@@ -19,11 +19,19 @@ const lines = () => raw.map((l) => JSON.parse(l) as Record<string, unknown>);
 const lineOf = (reqId: string) => lines().filter((l) => l.reqId === reqId);
 let node: TestNode;
 let storeDown = false;
+let requestLinesFail = false;
 
 beforeAll(async () => {
   node = await createTestNode(
     {},
-    { logger: createLogger("info", { write: (line: string) => void raw.push(line) }) },
+    {
+      logger: createLogger("info", {
+        write: (line: string) => {
+          if (requestLinesFail && line.includes('"msg":"request"')) throw new Error("disk full");
+          raw.push(line);
+        },
+      }),
+    },
   );
   await request(node.app)
     .put("/admin/v1/users/jane")
@@ -178,6 +186,32 @@ describe("the request line", () => {
       node.ctx.operations.phase = "starting";
       server.close();
     }
+  });
+
+  it("failing on the listener's fast path, leaves the answer whole and says so", async () => {
+    const server = createServer(profileFastPath(node.ctx, node.app));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    node.ctx.operations.phase = "ready";
+    requestLinesFail = true;
+    try {
+      const res = await request(server)
+        .get("/.well-known/calendario/jane")
+        .set("X-Request-Id", "req-log-fails");
+      expect(res.status).toBe(200);
+      expect(res.body.username).toBe("jane");
+    } finally {
+      requestLinesFail = false;
+      node.ctx.operations.phase = "starting";
+      server.close();
+    }
+    expect(lineOf("req-log-fails")).toMatchObject([
+      {
+        level: 50,
+        msg: "profile answered, but its log or metric failed",
+        err: { message: "disk full" },
+      },
+    ]);
   });
 
   it("is not written below the logger's level", async () => {
