@@ -10,6 +10,7 @@ import {
 import type { Context } from "../../context.js";
 import type { BookingRequest, HoldRequest } from "../api-types.gen.js";
 import { callerOf } from "../auth.js";
+import { answerJson } from "../json-answer.js";
 import { validateBody } from "../validate.js";
 import { orThrow } from "./answers.js";
 import { bookingJson, holdJson } from "./format.js";
@@ -32,7 +33,7 @@ export function bookingsRouter(ctx: Context): Router {
       }),
       "held",
     );
-    res.status(held.replay ? 200 : 201).json({ ...holdJson(held.hold), audit_ref: held.auditRef });
+    answerJson(res, held.replay ? 200 : 201, { ...holdJson(held.hold), audit_ref: held.auditRef });
   });
 
   router.delete("/v1/holds/:id", async (req, res) => {
@@ -59,9 +60,11 @@ export function bookingsRouter(ctx: Context): Router {
     });
     if (result.outcome === "pending") {
       // The person must acknowledge this agent's bookings: it waits for them (202, also on a replay).
-      res
-        .status(202)
-        .json(bookingJson(result.booking, result.booking.committedAt, result.auditRef));
+      answerJson(
+        res,
+        202,
+        bookingJson(result.booking, result.booking.committedAt, result.auditRef),
+      );
       return;
     }
     const committed = orThrow(result, "committed");
@@ -69,9 +72,11 @@ export function bookingsRouter(ctx: Context): Router {
     const now = committed.replay
       ? await ctx.store.now(caller.agent.username)
       : committed.booking.committedAt;
-    res
-      .status(committed.replay ? 200 : 201)
-      .json(bookingJson(committed.booking, now, committed.auditRef));
+    answerJson(
+      res,
+      committed.replay ? 200 : 201,
+      bookingJson(committed.booking, now, committed.auditRef),
+    );
   });
 
   router.get("/v1/bookings", async (req, res) => {
