@@ -11,14 +11,14 @@ import { mcpRouter } from "./mcp/index.js";
 import { operationsRouter, requestMetrics } from "./operations.js";
 import { pathPrefixBranch } from "./path-prefix.js";
 import { requestLog } from "./request-log.js";
-import { v1Router } from "./v1/index.js";
+import { v1Routes } from "./v1/index.js";
 import { wellKnownRouter } from "./wellknown/index.js";
 
 /** Everything under `/v1`: the JSON body, the `/v1` API, then GET /v1/skill (which relies on the /v1 authentication). */
 function v1Branch(ctx: Context, docs: Router): Router {
   const branch = Router();
   branch.use(jsonBody());
-  branch.use(v1Router(ctx));
+  v1Routes(branch, ctx);
   branch.use(docs);
   return branch;
 }

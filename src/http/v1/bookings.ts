@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import {
   cancelBooking,
   commitBooking,
@@ -17,8 +17,7 @@ import { bookingJson, holdJson } from "./format.js";
 import { idempotencyKey, idParam, rangeParams } from "./params.js";
 import { parseInterval } from "./times.js";
 
-export function bookingsRouter(ctx: Context): Router {
-  const router = Router();
+export function bookingsRoutes(router: Router, ctx: Context): void {
   const deps = ctx.booking;
 
   router.post("/v1/holds", async (req, res) => {
@@ -100,6 +99,4 @@ export function bookingsRouter(ctx: Context): Router {
       audit_ref: cancelled.auditRef,
     });
   });
-
-  return router;
 }
