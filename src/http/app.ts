@@ -34,12 +34,13 @@ export function createApp(ctx: Context): Express {
   if (process.env[RESPONSE_CHECK_ENV] === "1") app.use(responseCheck());
   app.use(requestLog(app, ctx.logger));
   app.use(requestMetrics(ctx));
-  // First: profile GETs are the most frequent requests, and each router passed costs.
-  app.use(wellKnownRouter(ctx));
   const docs = docsRouter(ctx);
-  // `/v1` (agents' hot path: holds, commits) goes straight to its own routers, past the
-  // many routes of the other surfaces, none of which serves a `/v1` path.
+  // First: `/v1` (agents' hot path: holds, commits) goes straight to its own routers, past
+  // the many routes of the other surfaces, none of which serves a `/v1` path. (Public
+  // profile GETs, the most frequent requests, are answered before express: see
+  // wellknown/profile-fast-path.ts; the rest of them come next.)
   app.use(pathPrefixBranch("/v1", v1Branch(ctx, docs), notFoundHandler()));
+  app.use(wellKnownRouter(ctx));
   app.use(operationsRouter(ctx));
   app.use(publicApiRouter(ctx));
   // Before the JSON body parser: the inbox's forms are urlencoded.
