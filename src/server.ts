@@ -5,7 +5,7 @@ import { ADMIN_TOKEN_FILE } from "./admin-token.js";
 import type { UserRecord } from "./arbiter/index.js";
 import { type Config, envToConfig, envToSecrets, readEnv, type Secrets } from "./config.js";
 import { Context, type ContextOverrides } from "./context.js";
-import { answerClientErrorsWithJson, createApp } from "./http/index.js";
+import { answerClientErrorsWithJson, createApp, profileFastPath } from "./http/index.js";
 import { metricsServer } from "./http/operations.js";
 import { flushLogger } from "./logger.js";
 import {
@@ -67,7 +67,7 @@ export async function startNode(
   overrides: ContextOverrides = {},
 ): Promise<RunningNode> {
   const ctx = await Context.fromConfig(cfg, secrets, overrides);
-  const server = createServer(createApp(ctx));
+  const server = createServer(profileFastPath(ctx, createApp(ctx)));
   answerClientErrorsWithJson(server);
   const metrics = cfg.metrics.port === undefined ? undefined : metricsServer(ctx);
   try {

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, randomFillSync } from "node:crypto";
+import { hash, randomBytes, randomFillSync } from "node:crypto";
 
 /** Random bytes for ids, drawn from a pool refilled 4 KB at a time (not for secrets). */
 const pool = Buffer.alloc(4096);
@@ -33,7 +33,8 @@ export function newAgentKey(): { key: string; keyHash: string } {
 
 /** A bearer token's SHA-256: an agent key's hash is its hex; the admin token is compared by it. */
 export function tokenDigest(token: string): Buffer {
-  return createHash("sha256").update(token).digest();
+  // One-shot: no Hash object per request (half the time of createHash().update().digest()).
+  return hash("sha256", token, "buffer");
 }
 
 export function hashAgentKey(key: string): string {

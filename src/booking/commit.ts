@@ -84,22 +84,22 @@ export async function placeHold(
   ]);
   const checked = await checkRules(deps, view, agent, "hold", input, now);
   if (checked.violation) return ruleViolation(checked.violation);
-  const [outcome] = await Promise.all([
+  // Beside the decision, not awaited: showing the agent at work costs the answer no wait
+  // (it never throws; on Redis it goes out ahead of the agent's next request's commands).
+  void deps.activity?.acting(agent, now);
+  const outcome =
     (checked.prior as HoldOutcome | undefined) ??
-      deps.store.hold({
-        username: agent.username,
-        agentId: agent.id,
-        priority: agent.priority,
-        start: input.start,
-        end: input.end,
-        holdId: newId("hld"),
-        ttlMs: deps.settings.holdTtlSeconds * 1000,
-        idempotencyKey: input.idempotencyKey,
-        fingerprint: fingerprint(input.request),
-      }),
-    // Beside the decision, not before it: showing the agent at work costs no wait.
-    deps.activity?.acting(agent, now),
-  ]);
+    (await deps.store.hold({
+      username: agent.username,
+      agentId: agent.id,
+      priority: agent.priority,
+      start: input.start,
+      end: input.end,
+      holdId: newId("hld"),
+      ttlMs: deps.settings.holdTtlSeconds * 1000,
+      idempotencyKey: input.idempotencyKey,
+      fingerprint: fingerprint(input.request),
+    }));
   if (outcome.status === "conflict")
     return conflictOf(deps.store, view, outcome.winner, input, now, agent.id);
   if (outcome.status !== "held") return ruleViolation("idempotency_key_reused");
@@ -230,7 +230,8 @@ async function commitAtStoreTime(
   const refusedByRule =
     outcome.status === "rejected" &&
     (outcome.reason === "insufficient_notice" || outcome.reason === "focus_time");
-  if (!refusedByRule) await deps.activity?.acting(agent, now);
+  // Not awaited: the answer does not wait for presence (advisory; it never throws).
+  if (!refusedByRule) void deps.activity?.acting(agent, now);
   return commitResult(deps, view, agent, input, outcome, now);
 }
 
@@ -259,13 +260,12 @@ export async function commitBooking(
   // An agent the person must acknowledge asks: its commit waits as a pending booking.
   if (agent.requiresAck === true)
     cmd.pending = { expiresAt: pendingExpiry(deps.settings, view, input.start, now) };
-  const [outcome] = await Promise.all([
+  void deps.activity?.acting(agent, now);
+  const outcome =
     (checked.prior as CommitOutcome | undefined) ??
-      (arbitration === undefined || arbitration.outranks
-        ? deps.store.commit(cmd)
-        : deps.store.arbitrate(cmd, windowMs, arbitration.who)),
-    deps.activity?.acting(agent, now),
-  ]);
+    (arbitration === undefined || arbitration.outranks
+      ? await deps.store.commit(cmd)
+      : await deps.store.arbitrate(cmd, windowMs, arbitration.who));
   return commitResult(deps, view, agent, input, outcome, now);
 }
 

@@ -1,2 +1,3 @@
 export { createApp } from "./app.js";
 export { answerClientErrorsWithJson } from "./client-error.js";
+export { profileFastPath } from "./wellknown/index.js";

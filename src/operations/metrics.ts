@@ -64,3 +64,68 @@ export function createMetrics(): Metrics {
     }),
   };
 }
+
+/** prom-client 15's state of one histogram series (not its public API). */
+interface HistogramSeries {
+  labels: Record<string, string | number>;
+  bucketValues: Record<number, number>;
+  sum: number;
+  count: number;
+}
+interface HistogramState {
+  hashMap?: Record<string, HistogramSeries>;
+  upperBounds?: number[];
+}
+
+/**
+ * Observes one fixed label set of a histogram, for a per-request path. prom-client's own
+ * `observe` (and `labels(...).observe`) validates and hashes the labels on every call;
+ * this finds the series once and then counts into it as prom-client does. Whatever it
+ * cannot find (the first observation, a series dropped by `reset`, a prom-client whose
+ * state looks different) goes through prom-client's `observe`, so the exported series is
+ * the same either way.
+ */
+export function seriesObserver<T extends string>(
+  histogram: Histogram<T>,
+  labels: Record<T, string>,
+): (value: number) => void {
+  const state = histogram as unknown as HistogramState;
+  const names = Object.keys(labels) as T[];
+  let key: string | undefined;
+  return (value) => {
+    const series = key === undefined ? undefined : state.hashMap?.[key];
+    if (series === undefined || !Number.isFinite(value)) {
+      histogram.observe(labels, value);
+      key = findSeries(state, labels, names);
+      return;
+    }
+    series.sum += value;
+    series.count += 1;
+    for (const bound of state.upperBounds!) {
+      if (value <= bound) {
+        if (bound in series.bucketValues) series.bucketValues[bound]! += 1;
+        break;
+      }
+    }
+  };
+}
+
+function findSeries<T extends string>(
+  state: HistogramState,
+  labels: Record<T, string>,
+  names: T[],
+): string | undefined {
+  if (state.hashMap === undefined || !Array.isArray(state.upperBounds)) return undefined;
+  for (const [key, series] of Object.entries(state.hashMap)) {
+    const own = series.labels;
+    if (
+      typeof series.sum === "number" &&
+      typeof series.count === "number" &&
+      typeof series.bucketValues === "object" &&
+      Object.keys(own).length === names.length &&
+      names.every((name) => String(own[name]) === labels[name])
+    )
+      return key;
+  }
+  return undefined;
+}

@@ -125,6 +125,10 @@ export class MemoryWebhookStore implements WebhookStore {
     return [];
   }
 
+  async unsealedSince(): Promise<Map<string, number>> {
+    return new Map();
+  }
+
   async forgetIdleConsumers(): Promise<void> {}
 
   async persistDeliveries(

@@ -124,6 +124,13 @@ export interface WebhookStore {
     minIdleMs: number,
     count: number,
   ): Promise<AuditEvent[]>;
+  /**
+   * Of these users, those whose audit chain has events appended but not sealed yet, each
+   * with the time (`at`) of the oldest. The outbox reads sealed events only, so the
+   * dispatcher seals chains a dead process left pending. Memory: always empty (its chain
+   * is sealed as it is appended, in this process).
+   */
+  unsealedSince(usernames: string[]): Promise<Map<string, number>>;
   /** Removes consumers idle for `idleMs` with nothing pending (processes long gone). */
   forgetIdleConsumers(username: string, idleMs: number): Promise<void>;
   /**

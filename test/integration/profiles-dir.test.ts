@@ -10,9 +10,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { envToConfig } from "../../src/config.js";
-import { createLogger } from "../../src/logger.js";
-import { type RunningNode, startNode } from "../../src/server.js";
+import type { RunningNode } from "../../src/server.js";
+import { startProfilesNode } from "../helpers/profiles-node.js";
 import { sharedRedis, stopSharedRedis } from "../helpers/store-kinds.js";
 
 const ADMIN = "profiles-dir-admin-token-0123456789";
@@ -22,17 +21,10 @@ let redisUrl: string;
 let node: RunningNode;
 const logs: string[] = [];
 
-async function start(): Promise<RunningNode> {
-  return startNode(
-    envToConfig({
-      port: "0",
-      publicUrl: "http://localhost:8080",
-      dataDir: path.join(dir, "data"),
-      profilesDir,
-      redisUrl,
-    }),
-    { adminToken: ADMIN },
-    { logger: createLogger("info", { write: (line: string) => logs.push(line) }) },
+function start(): Promise<RunningNode> {
+  return startProfilesNode(
+    { dataDir: path.join(dir, "data"), profilesDir, redisUrl, adminToken: ADMIN },
+    logs,
   );
 }
 

@@ -3,7 +3,9 @@
  * body and headers, but for the node's X-Request-Id), in the same run. Both servers run
  * side by side and take turns under load in short alternating runs (ABBA), so a shared
  * machine's changing load falls on both alike; the ratio is the median over the pairs.
- * The servers' CPU time per request is compared too.
+ * The servers' CPU time per request is compared too. A third server, node's own http
+ * with no framework sending the same bytes, takes its turns as well: the floor, for
+ * scale (the node answers profiles before express, so it can beat bare express).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -78,22 +80,32 @@ export async function benchProfileGet(
       BODY_HEADERS: JSON.stringify(headers),
     });
     servers.push(bare);
+    const floor = await startServer(path.join(HERE, "servers/bare-node.ts"), {
+      BODY_FILE: bodyFile,
+      BODY_HEADERS: JSON.stringify(headers),
+    });
+    servers.push(floor);
     await measure(bare, 1);
     await measure(node, 1);
+    await measure(floor, 1);
 
     const base: Run[] = [];
     const ours: Run[] = [];
+    const floors: Run[] = [];
     for (let i = 0; i < pairs; i++) {
       if (i % 2 === 0) {
         base.push(await measure(bare));
         ours.push(await measure(node));
+        floors.push(await measure(floor));
       } else {
+        floors.push(await measure(floor));
         ours.push(await measure(node));
         base.push(await measure(bare));
       }
     }
     const rpsRatios = ours.map((r, i) => r.requestsPerSec / base[i]!.requestsPerSec);
-    const cpuKnown = [...base, ...ours].every((r) => r.cpuUsPerRequest! > 0);
+    const floorRatios = ours.map((r, i) => r.requestsPerSec / floors[i]!.requestsPerSec);
+    const cpuKnown = [...base, ...ours, ...floors].every((r) => r.cpuUsPerRequest! > 0);
     const cpuRatios = cpuKnown
       ? ours.map((r, i) => base[i]!.cpuUsPerRequest! / r.cpuUsPerRequest!)
       : [];
@@ -115,7 +127,13 @@ export async function benchProfileGet(
         ? Math.round(median(ours.map((r) => r.cpuUsPerRequest!)))
         : "n/a",
       nodeP99Ms: Math.max(...ours.map((r) => r.p99Ms)),
-      errors: [...base, ...ours].reduce((s, r) => s + r.errors + r.non2xx, 0),
+      // For scale: the same bytes from node's http with no framework.
+      bareNodeRps: Math.round(median(floors.map((r) => r.requestsPerSec))),
+      ratioToBareNode: median(floorRatios).toFixed(2),
+      bareNodeCpuUsPerRequest: cpuKnown
+        ? Math.round(median(floors.map((r) => r.cpuUsPerRequest!)))
+        : "n/a",
+      errors: [...base, ...ours, ...floors].reduce((s, r) => s + r.errors + r.non2xx, 0),
     };
   } finally {
     for (const s of servers) await s.stop();

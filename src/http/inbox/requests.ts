@@ -11,13 +11,13 @@ import { NotFoundError } from "../../errors.js";
 import { type ChannelNotice, listRequestNotices, type RequestNotice } from "../../people/index.js";
 import { instant, timeRange, zoneLabel } from "./format.js";
 import { type Html, html } from "./html.js";
+import { messageForm, messageOf } from "./message-form.js";
 import { renderPage } from "./render.js";
 import { personOf } from "./session.js";
 
 const LOOKAHEAD_MS = 400 * 86_400_000;
 /** How long the page waits for a requester's profile (their zone) before showing without it. */
 const ZONE_LOOKUP_MS = 1500;
-const MAX_MESSAGE = 2000;
 
 interface Requester {
   address?: string;
@@ -98,11 +98,12 @@ async function requestCard(
     <form method="post" action="/inbox/requests/${id}/accept">
       <button type="submit" class="primary" aria-label="Accept: ${subject}">Accept</button>
     </form>
-    <form method="post" action="/inbox/requests/${id}/decline">
-      <label for="m-${id}">Message (optional)</label>
-      <input type="text" id="m-${id}" name="message" maxlength="${MAX_MESSAGE}">
-      <button type="submit" aria-label="Decline: ${subject}">Decline</button>
-    </form>
+    ${messageForm({
+      action: `/inbox/requests/${id}/decline`,
+      fieldId: `m-${id}`,
+      button: "Decline",
+      buttonName: `Decline: ${subject}`,
+    })}
   </div>
 </article>`;
 }
@@ -147,9 +148,7 @@ ${cards.length > 0 ? cards : html`<p id="no-requests">No requests are waiting fo
     const bookingId = req.params.id as string;
     if (!ID_RE.test(bookingId))
       throw new NotFoundError(`No request ${bookingId}`, "booking_not_found");
-    const raw = (req.body as { message?: unknown } | undefined)?.message;
-    const message =
-      typeof raw === "string" && raw.trim() !== "" ? raw.trim().slice(0, MAX_MESSAGE) : undefined;
+    const message = messageOf(req.body);
     const result = await decideRequest(ctx.booking, person, {
       username: person.username,
       bookingId,

@@ -19,10 +19,10 @@ import {
 } from "../../people/index.js";
 import { instant, timeRange, utcRange, zoneLabel } from "./format.js";
 import { type Html, html } from "./html.js";
+import { messageForm, messageOf } from "./message-form.js";
 import { renderPage } from "./render.js";
 import { personOf } from "./session.js";
 
-const MAX_MESSAGE = 2000;
 /** How many decided suggestions the page still shows. */
 const DECIDED_SHOWN = 10;
 
@@ -60,11 +60,12 @@ function openCard(s: Suggestion, agentName: string, zone: string, askedFor?: str
       </fieldset>
       <button type="submit" class="primary" aria-label="Accept suggestion from ${agentName}">Accept</button>
     </form>
-    <form method="post" action="/inbox/suggestions/${id}/reject">
-      <label for="sm-${id}">Message (optional)</label>
-      <input type="text" id="sm-${id}" name="message" maxlength="${MAX_MESSAGE}">
-      <button type="submit" aria-label="Reject suggestion from ${agentName}">Reject</button>
-    </form>
+    ${messageForm({
+      action: `/inbox/suggestions/${id}/reject`,
+      fieldId: `sm-${id}`,
+      button: "Reject",
+      buttonName: `Reject suggestion from ${agentName}`,
+    })}
   </div>`
   }
 </article>`;
@@ -156,9 +157,7 @@ export function suggestionsRouter(ctx: Context): Router {
 
   router.post("/inbox/suggestions/:id/reject", async (req, res) => {
     const person = personOf(req);
-    const raw = (req.body as { message?: unknown } | undefined)?.message;
-    const message =
-      typeof raw === "string" && raw.trim() !== "" ? raw.trim().slice(0, MAX_MESSAGE) : undefined;
+    const message = messageOf(req.body);
     await rejectSuggestion(ctx.people, person, {
       suggestionId: req.params.id as string,
       ...(message !== undefined && { message }),

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { type WhoAmI, whoami } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { isoLocal, isoUtc } from "../../iso-time.js";
@@ -20,11 +20,9 @@ export function whoamiJson(me: WhoAmI) {
 }
 
 /** `GET /v1/agents/me`: the calling agent, its user's zone, the node's time and limits. */
-export function agentsRouter(ctx: Context): Router {
-  const router = Router();
+export function agentsRoutes(router: Router, ctx: Context): void {
   router.get("/v1/agents/me", async (req, res) => {
     const caller = callerOf(req, ["agent"]);
     res.json(whoamiJson(await whoami(ctx.booking, caller)));
   });
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { signCheckpoint } from "../../audit/index.js";
 import type { Context } from "../../context.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
@@ -29,8 +29,7 @@ async function archiveParam(
  * `GET /v1/audit?user_id=<username>&after=<seq>` for the admin. Events come with a
  * checkpoint of the chain's head signed by the node's key.
  */
-export function auditRouter(ctx: Context): Router {
-  const router = Router();
+export function auditRoutes(router: Router, ctx: Context): void {
   router.get("/v1/audit", async (req, res) => {
     const { resource, user_id, after, limit } = req.query as Record<string, string | undefined>;
     const caller = callerOf(req, ["agent", "admin"]);
@@ -70,5 +69,4 @@ export function auditRouter(ctx: Context): Router {
       next_after: events.at(-1)?.seq ?? afterSeq,
     });
   });
-  return router;
 }

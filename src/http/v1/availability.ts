@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { validateAvailabilityQuery } from "../../availability/index.js";
 import { agentAvailability, availabilityWith } from "../../booking/index.js";
 import type { Context } from "../../context.js";
@@ -20,8 +20,7 @@ function withParam(raw: unknown): string | undefined {
   return raw.trim().toLowerCase();
 }
 
-export function availabilityRouter(ctx: Context): Router {
-  const router = Router();
+export function availabilityRoutes(router: Router, ctx: Context): void {
   router.get("/v1/availability", async (req, res) => {
     const caller = callerOf(req, ["agent"]);
     let query: ReturnType<typeof validateAvailabilityQuery>;
@@ -55,5 +54,4 @@ export function availabilityRouter(ctx: Context): Router {
     });
     res.type("json").send(`${head.slice(0, -1)},"slots":${intervalsJson(slots)}}`);
   });
-  return router;
 }

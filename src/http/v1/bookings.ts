@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import {
   cancelBooking,
   commitBooking,
@@ -10,14 +10,14 @@ import {
 import type { Context } from "../../context.js";
 import type { BookingRequest, HoldRequest } from "../api-types.gen.js";
 import { callerOf } from "../auth.js";
+import { answerJson } from "../json-answer.js";
 import { validateBody } from "../validate.js";
 import { orThrow } from "./answers.js";
 import { bookingJson, holdJson } from "./format.js";
 import { idempotencyKey, idParam, rangeParams } from "./params.js";
 import { parseInterval } from "./times.js";
 
-export function bookingsRouter(ctx: Context): Router {
-  const router = Router();
+export function bookingsRoutes(router: Router, ctx: Context): void {
   const deps = ctx.booking;
 
   router.post("/v1/holds", async (req, res) => {
@@ -32,7 +32,7 @@ export function bookingsRouter(ctx: Context): Router {
       }),
       "held",
     );
-    res.status(held.replay ? 200 : 201).json({ ...holdJson(held.hold), audit_ref: held.auditRef });
+    answerJson(res, held.replay ? 200 : 201, { ...holdJson(held.hold), audit_ref: held.auditRef });
   });
 
   router.delete("/v1/holds/:id", async (req, res) => {
@@ -59,9 +59,11 @@ export function bookingsRouter(ctx: Context): Router {
     });
     if (result.outcome === "pending") {
       // The person must acknowledge this agent's bookings: it waits for them (202, also on a replay).
-      res
-        .status(202)
-        .json(bookingJson(result.booking, result.booking.committedAt, result.auditRef));
+      answerJson(
+        res,
+        202,
+        bookingJson(result.booking, result.booking.committedAt, result.auditRef),
+      );
       return;
     }
     const committed = orThrow(result, "committed");
@@ -69,9 +71,11 @@ export function bookingsRouter(ctx: Context): Router {
     const now = committed.replay
       ? await ctx.store.now(caller.agent.username)
       : committed.booking.committedAt;
-    res
-      .status(committed.replay ? 200 : 201)
-      .json(bookingJson(committed.booking, now, committed.auditRef));
+    answerJson(
+      res,
+      committed.replay ? 200 : 201,
+      bookingJson(committed.booking, now, committed.auditRef),
+    );
   });
 
   router.get("/v1/bookings", async (req, res) => {
@@ -95,6 +99,4 @@ export function bookingsRouter(ctx: Context): Router {
       audit_ref: cancelled.auditRef,
     });
   });
-
-  return router;
 }

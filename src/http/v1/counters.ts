@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { acceptCounter, listCounters, proposeCounter, rejectCounter } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import type { CounterAcceptRequest, CounterRequest } from "../api-types.gen.js";
@@ -9,8 +9,7 @@ import { bookingJson, counterJson } from "./format.js";
 import { parseInterval } from "./times.js";
 
 /** Counter-proposals on a booking: propose, list, accept one slot, reject. */
-export function countersRouter(ctx: Context): Router {
-  const router = Router();
+export function countersRoutes(router: Router, ctx: Context): void {
   const deps = ctx.booking;
 
   router.post("/v1/bookings/:id/counter", async (req, res) => {
@@ -60,6 +59,4 @@ export function countersRouter(ctx: Context): Router {
     });
     res.json({ counter: counterJson(counter) });
   });
-
-  return router;
 }

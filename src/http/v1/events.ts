@@ -1,5 +1,5 @@
 import type { Server } from "node:net";
-import { type Request, type Response, Router } from "express";
+import type { Request, Response, Router } from "express";
 import type { Context } from "../../context.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
 import { USERNAME_RE } from "../../profile/index.js";
@@ -29,8 +29,7 @@ export function pollSignal(req: Request, res: Response): { signal: AbortSignal; 
  * webhooks. The agent's events (the admin: a user's, with `user_id`) in order, as webhook
  * envelopes, with the cursor to pass next; `wait` (≤ 30 s) holds the request until one comes.
  */
-export function eventsRouter(ctx: Context): Router {
-  const router = Router();
+export function eventsRoutes(router: Router, ctx: Context): void {
   router.get("/v1/events", async (req, res) => {
     const { user_id } = req.query as Record<string, string | undefined>;
     const caller = callerOf(req, ["agent", "admin"]);
@@ -60,5 +59,4 @@ export function eventsRouter(ctx: Context): Router {
       poll.done();
     }
   });
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import { requestMeeting } from "../../booking/index.js";
 import type { Context } from "../../context.js";
 import { ConflictError } from "../../errors.js";
@@ -11,8 +11,7 @@ import { bookingJson } from "./format.js";
 import { parseInterval } from "./times.js";
 
 /** `POST /v1/meetings`: a meeting with someone at another organization, booked on both sides or neither. */
-export function meetingsRouter(ctx: Context): Router {
-  const router = Router();
+export function meetingsRoutes(router: Router, ctx: Context): void {
   router.post("/v1/meetings", async (req, res) => {
     const caller = callerOf(req, ["agent"]);
     const body = validateBody<MeetingRequest>("meeting-request", req.body);
@@ -43,5 +42,4 @@ export function meetingsRouter(ctx: Context): Router {
         });
     }
   });
-  return router;
 }

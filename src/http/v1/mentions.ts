@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import type { Context } from "../../context.js";
 import { InvalidRequestError } from "../../errors.js";
 import {
@@ -25,9 +25,7 @@ function statusParam<S extends string>(raw: unknown, allowed: readonly S[]): S |
 }
 
 /** The agent's side of the person's requests: mentions to read and mark done, suggestions to make. */
-export function mentionsRouter(ctx: Context): Router {
-  const router = Router();
-
+export function mentionsRoutes(router: Router, ctx: Context): void {
   router.get("/v1/mentions", async (req, res) => {
     const caller = callerOf(req, ["agent"]);
     const status = statusParam<MentionStatus>(req.query.status, ["sent", "done"]);
@@ -66,6 +64,4 @@ export function mentionsRouter(ctx: Context): Router {
     const suggestions = await listSuggestions(ctx.people, caller, { status });
     res.json({ suggestions: suggestions.map(suggestionJson) });
   });
-
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from "express";
+import type { Router } from "express";
 import type { Context } from "../../context.js";
 import { isoUtc } from "../../iso-time.js";
 import { listPresence, type PresenceView, setPresence } from "../../people/index.js";
@@ -18,9 +18,7 @@ export function presenceJson(p: PresenceView) {
 }
 
 /** `POST /v1/presence` (the agent says what it is doing) and `GET /v1/presence` (its user's agents'). */
-export function presenceRouter(ctx: Context): Router {
-  const router = Router();
-
+export function presenceRoutes(router: Router, ctx: Context): void {
   router.post("/v1/presence", async (req, res) => {
     const caller = callerOf(req, ["agent"]);
     const body = validateBody<PresenceRequest>("presence-request", req.body);
@@ -32,6 +30,4 @@ export function presenceRouter(ctx: Context): Router {
     const { presence } = await listPresence(ctx.people, caller);
     res.json({ user_id: caller.agent.username, presence: presence.map(presenceJson) });
   });
-
-  return router;
 }

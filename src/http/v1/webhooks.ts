@@ -1,4 +1,4 @@
-import { type Request, Router } from "express";
+import type { Request, Router } from "express";
 import { ID_RE } from "../../arbiter/index.js";
 import type { Context } from "../../context.js";
 import { ForbiddenError, InvalidRequestError, NotFoundError } from "../../errors.js";
@@ -91,9 +91,7 @@ async function subscriptionOf(ctx: Context, req: Request): Promise<Subscription>
 }
 
 /** Subscriptions (`/v1/webhooks`), their deliveries, and the event catalogue. */
-export function webhooksRouter(ctx: Context): Router {
-  const router = Router();
-
+export function webhooksRoutes(router: Router, ctx: Context): void {
   router.get("/v1/webhooks/events", (_req, res) => {
     res.json({ events: EVENT_CATALOGUE.map((e) => ({ ...e })) });
   });
@@ -166,6 +164,4 @@ export function webhooksRouter(ctx: Context): Router {
       next_before: found.length === limit && last ? last.seq : null,
     });
   });
-
-  return router;
 }

@@ -2,8 +2,9 @@ import { Router } from "express";
 import type { Context } from "../../context.js";
 import { PROTOCOL_VERSION, SOFTWARE_NAME, SOFTWARE_VERSION } from "../../version.js";
 import { visibleUser } from "../visible-user.js";
+import { answerProfile, PROFILE_ROUTE } from "./profile-answer.js";
 
-const PROFILE_MAX_AGE_SECONDS = 300;
+export { profileFastPath } from "./profile-fast-path.js";
 
 /** `/.well-known/calendario/{username}`, node metadata, and the organization's DID document. */
 export function wellKnownRouter(ctx: Context): Router {
@@ -35,24 +36,8 @@ export function wellKnownRouter(ctx: Context): Router {
     res.send(metadataBody);
   });
 
-  router.get("/.well-known/calendario/:username", async (req, res) => {
-    const record = await visibleUser(ctx, req);
-    res.setHeader("ETag", record.etag);
-    res.setHeader(
-      "Cache-Control",
-      record.visibility === "public"
-        ? `public, max-age=${PROFILE_MAX_AGE_SECONDS}`
-        : "private, no-store",
-    );
-    res.setHeader("Access-Control-Allow-Origin", "*");
-    // Only an If-None-Match can match (the profile has no Last-Modified): skip the check
-    // for the usual request without one.
-    if (req.headers["if-none-match"] !== undefined && req.fresh) {
-      res.status(304).end();
-      return;
-    }
-    res.setHeader("Content-Type", "application/json; charset=utf-8");
-    res.end(record.published);
+  router.get(PROFILE_ROUTE, async (req, res) => {
+    answerProfile(req, res, await visibleUser(ctx, req));
   });
 
   return router;

@@ -16,12 +16,20 @@ import { PACKAGE_ROOT } from "../../paths.js";
 /** Resolved from the package root: the scripts ship in src/, the compiled JS runs from dist/. */
 const LUA_DIR = path.join(PACKAGE_ROOT, "src", "webhooks", "redis", "lua");
 
+/**
+ * `<name>-<count>.lua` takes that many keys, all in one slot (refused before sending
+ * otherwise). `<name>-n.lua` takes any number: a read across users, whose caller groups
+ * the keys by slot on a cluster (Redis Cluster refuses a call spanning slots itself).
+ */
 function script(name: string) {
+  const count = name.split("-").at(-1)!;
+  const anyKeys = count === "n";
   return defineScript({
     SCRIPT: readFileSync(path.join(LUA_DIR, `${name}.lua`), "utf8"),
-    NUMBER_OF_KEYS: Number(name.split("-").at(-1)),
+    NUMBER_OF_KEYS: anyKeys ? undefined : Number(count),
     parseCommand(parser, keys: string[], args: string[]) {
-      assertOneSlot(name, keys);
+      if (anyKeys) parser.push(String(keys.length));
+      else assertOneSlot(name, keys);
       for (const key of keys) parser.pushKey(key);
       for (const arg of args) parser.push(arg);
     },
@@ -39,6 +47,7 @@ export function webhookScripts() {
     releaseLease: script("lease-release-1"),
     outboxFloor: script("outbox-floor-1"),
     updateSubscription: script("update-subscription-1"),
+    unsealedHeads: script("unsealed-heads-n"),
   };
 }
 

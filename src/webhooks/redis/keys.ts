@@ -13,6 +13,8 @@ export const SUBSCRIPTION_INDEX_KEY = "cal:webhooks:index";
 export const CONSUMER_GROUP = "webhooks";
 
 export const auditStreamKey = (username: string) => userKey(username, "audit");
+/** The chain's head: `seq`/`hash` sealed last, `last` appended last, `p:<seq>` pending texts. */
+export const auditHeadKey = (username: string) => userKey(username, "audit:head");
 export const subscriptionsKey = (username: string) => userKey(username, "webhooks");
 
 /** The keys of one subscription's queue, in the order the scripts take them. */
@@ -35,7 +37,7 @@ export function parseDueMember(member: string): { username: string; subscription
   return { username: member.slice(0, slash), subscriptionId: member.slice(slash + 1) };
 }
 
-/** `cal:{jane}:audit` → `jane`. */
+/** `cal:{jane}:audit` (or any other of jane's keys) → `jane`. */
 export function usernameOfStream(key: string): string {
   return key.slice(key.indexOf("{") + 1, key.lastIndexOf("}"));
 }

@@ -3,10 +3,11 @@
  * XREADGROUP hands each entry to one consumer, XACK follows once its deliveries are
  * persisted, XAUTOCLAIM moves the entries of a consumer that died to a live one.
  */
-import { type AuditEvent, isCluster, keySlot, sendKeyed } from "../../arbiter/index.js";
+import { type AuditEvent, isCluster, sendKeyed } from "../../arbiter/index.js";
 import type { OutboxBatch } from "../types.js";
 import type { WebhookRedisClient, WebhookScripts } from "./client.js";
 import { auditStreamKey, CONSUMER_GROUP, entryId, seqOfEntry, usernameOfStream } from "./keys.js";
+import { groupBySlot } from "./slot-groups.js";
 
 /** Streams per XREADGROUP call (all in one slot: on a cluster, mostly one user's). */
 const STREAMS_PER_READ = 200;
@@ -88,7 +89,11 @@ export class OutboxGroup {
   async claimNew(consumer: string, usernames: string[], count: number) {
     const readable: string[] = [];
     for (const username of usernames) if (await this.ensure(username)) readable.push(username);
-    const reads = groupBySlot(readable.map(auditStreamKey), isCluster(this.client));
+    const reads = groupBySlot(
+      readable.map(auditStreamKey),
+      isCluster(this.client),
+      STREAMS_PER_READ,
+    );
     const batches: OutboxBatch[] = [];
     for (let i = 0; i < reads.length; i += READS_IN_FLIGHT) {
       const replies = await Promise.all(
@@ -184,20 +189,4 @@ export class OutboxGroup {
     if (seqs.length > 0)
       await this.client.xAck(auditStreamKey(username), CONSUMER_GROUP, seqs.map(entryId));
   }
-}
-
-/** Stream keys in groups that one XREADGROUP may name: one slot, at most STREAMS_PER_READ. */
-function groupBySlot(keys: string[], cluster: boolean): string[][] {
-  const bySlot = new Map<number, string[]>();
-  for (const key of keys) {
-    const slot = cluster ? keySlot(key) : 0;
-    const group = bySlot.get(slot) ?? [];
-    group.push(key);
-    bySlot.set(slot, group);
-  }
-  const reads: string[][] = [];
-  for (const group of bySlot.values())
-    for (let i = 0; i < group.length; i += STREAMS_PER_READ)
-      reads.push(group.slice(i, i + STREAMS_PER_READ));
-  return reads;
 }

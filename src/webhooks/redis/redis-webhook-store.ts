@@ -24,6 +24,7 @@ import {
   WATCHED_USERS_KEY,
 } from "./keys.js";
 import { OutboxGroup } from "./outbox-group.js";
+import { unsealedSince } from "./unsealed-heads.js";
 
 export interface RedisWebhookStoreOptions {
   /** Deliveries kept per subscription for the API (pending ones are always kept). */
@@ -153,6 +154,10 @@ export class RedisWebhookStore implements WebhookStore {
     count: number,
   ): Promise<AuditEvent[]> {
     return this.outbox.claimAbandoned(consumer, username, minIdleMs, count);
+  }
+
+  unsealedSince(usernames: string[]): Promise<Map<string, number>> {
+    return unsealedSince(this.client, usernames);
   }
 
   forgetIdleConsumers(username: string, idleMs: number): Promise<void> {

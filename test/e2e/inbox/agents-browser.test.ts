@@ -10,7 +10,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Agent,
@@ -19,8 +19,8 @@ import {
   startFederation,
   waitFor,
 } from "../federation/harness.js";
+import { expectChromium, launchChromium } from "./chromium.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = path.resolve(__dirname, "../../../test-output/screenshots");
 const HOUR = 3_600_000;
 const PRESENCE_TTL_SECONDS = "2";
@@ -43,7 +43,7 @@ describe("the inbox's agent sections in Chromium", { timeout: 90_000 }, () => {
   });
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`).toBe(true);
+    expectChromium();
     previousTtl = process.env.PRESENCE_TTL_SECONDS;
     process.env.PRESENCE_TTL_SECONDS = PRESENCE_TTL_SECONDS;
     fed = await startFederation();
@@ -63,19 +63,7 @@ describe("the inbox's agent sections in Chromium", { timeout: 90_000 }, () => {
     scout = { ...(await fed.acme.createAgent("jane", "Scout", 1)), url: fed.acme.url(1) };
     await fed.acme.createAgent("jane", "Helper", 2);
     await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--host-resolver-rules=MAP acme.test 127.0.0.1, MAP globex.test 127.0.0.1",
-      ],
-    });
+    browser = await launchChromium();
     page = await (await browser.newContext()).newPage();
     const link = await fed.acme.admin("POST", "/admin/v1/users/jane/login-links");
     expect(link.status).toBe(201);

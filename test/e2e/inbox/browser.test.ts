@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type Agent,
@@ -19,8 +19,8 @@ import {
   startFederation,
   waitFor,
 } from "../federation/harness.js";
+import { expectChromium, launchChromium } from "./chromium.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const SHOTS = path.resolve(__dirname, "../../../test-output/screenshots");
 const HOUR = 3_600_000;
 
@@ -36,7 +36,7 @@ describe("the inbox in Chromium", { timeout: 90_000 }, () => {
   let nextSlot = Math.ceil(Date.now() / (24 * HOUR)) * 24 * HOUR + 24 * HOUR + 9 * HOUR;
 
   beforeAll(async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} (apt-get install chromium)`).toBe(true);
+    expectChromium();
     // Commits within a second of each other are decided together, by rank (the race below).
     process.env.ARBITRATION_WINDOW_MS = "1000";
     fed = await startFederation();
@@ -50,19 +50,7 @@ describe("the inbox in Chromium", { timeout: 90_000 }, () => {
     first = await fed.acme.createAgent("jane", "Sales bot", 1);
     second = await fed.acme.createAgent("jane", "Helper", 2);
     await mkdir(SHOTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--host-resolver-rules=MAP acme.test 127.0.0.1, MAP globex.test 127.0.0.1",
-      ],
-    });
+    browser = await launchChromium();
     context = await browser.newContext();
     page = await context.newPage();
     if (process.env.INBOX_E2E_DEBUG)

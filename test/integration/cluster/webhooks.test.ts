@@ -1,12 +1,15 @@
 /**
  * Webhook delivery on a real 3-primary Redis Cluster: two users whose outboxes live on
  * different shards, a node that takes requests and one that dispatches; every event is
- * delivered once, in order per user, including those a dead consumer took.
+ * delivered once, in order per user, including those a dead consumer took, and those whose
+ * writer died before sealing them.
  */
 import request from "supertest";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { userKey } from "../../../src/arbiter/index.js";
+import { RedisStore, userKey } from "../../../src/arbiter/index.js";
+import { GENESIS_HASH, verifyChain } from "../../../src/audit/index.js";
 import { systemClock } from "../../../src/clock.js";
+import { RedisWebhookStore } from "../../../src/webhooks/index.js";
 import { sampleProfileInput, type TestNode } from "../../helpers/node.js";
 import { OPEN_ALL_WEEK } from "../../helpers/profiles.js";
 import { startRedisCluster, type TestRedisCluster } from "../../helpers/redis-cluster.js";
@@ -88,4 +91,44 @@ it("delivers each user's events once and in order across shards, reclaiming a de
   expect(accepted.filter((id) => janeIds.includes(id))).toEqual(janeIds);
   expect(accepted.filter((id) => otherIds.includes(id))).toEqual(otherIds);
   expect(accepted).toHaveLength(6);
+});
+
+it("delivers an event whose writer died before sealing it: the dispatcher seals it on the user's shard", async () => {
+  const env = { redisClusterNodes: cluster.seeds.join(",") };
+  // Its writes leave their events unsealed, as a process dying after each script.
+  const writer = await createWebhookTestNode(env, {
+    clock: systemClock,
+    store: await RedisStore.connect({ clusterNodes: cluster.seeds }, { leaveUnsealed: true }),
+    webhooks: { dispatcher: false },
+  });
+  nodes.push(writer);
+  const agent = await createAgent(writer, "C", 1);
+  await subscribe(writer, agent.auth, { url: receiver.url, events: ["booking.committed"] });
+  const { audit_ref } = await commit(writer, agent, 20);
+  const shard = (await cluster.primaryOf(userKey("jane", "audit:head"))).server.client!;
+  const pending = async () =>
+    Object.keys(await shard.hGetAll(userKey("jane", "audit:head"))).filter((f) =>
+      f.startsWith("p:"),
+    );
+  expect(await pending()).not.toEqual([]);
+  // Heads on every shard read in calls of one slot each: only jane's has pending events.
+  const webhookStore = await RedisWebhookStore.connect({ clusterNodes: cluster.seeds });
+  try {
+    const names = ["jane", ...Array.from({ length: 30 }, (_, i) => `user${i}`)];
+    expect([...(await webhookStore.unsealedSince(names)).keys()]).toEqual(["jane"]);
+  } finally {
+    await webhookStore.close();
+  }
+  await writer.close();
+
+  const worker = await createWebhookTestNode(env, {
+    clock: systemClock,
+    webhooks: { dispatcher: { pollMs: 5, sealGraceMs: 500 } },
+  });
+  nodes.push(worker);
+  await receiver.waitFor(() => receiver.acceptedIds().includes(audit_ref), 20_000);
+  expect(await pending()).toEqual([]);
+  const events = await worker.ctx.store.readAudit("jane");
+  expect(events.map((e) => e.id)).toContain(audit_ref);
+  expect(verifyChain(events, GENESIS_HASH)).toEqual({ ok: true });
 });

@@ -4,12 +4,13 @@
  * code for a 5xx; the line is in the log when the answer arrives.
  */
 import { once } from "node:events";
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { StoreUnavailableError } from "../../../src/errors.js";
+import { profileFastPath } from "../../../src/http/index.js";
 import { createLogger } from "../../../src/logger.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
 
@@ -18,11 +19,19 @@ const lines = () => raw.map((l) => JSON.parse(l) as Record<string, unknown>);
 const lineOf = (reqId: string) => lines().filter((l) => l.reqId === reqId);
 let node: TestNode;
 let storeDown = false;
+let requestLinesFail = false;
 
 beforeAll(async () => {
   node = await createTestNode(
     {},
-    { logger: createLogger("info", { write: (line: string) => void raw.push(line) }) },
+    {
+      logger: createLogger("info", {
+        write: (line: string) => {
+          if (requestLinesFail && line.includes('"msg":"request"')) throw new Error("disk full");
+          raw.push(line);
+        },
+      }),
+    },
   );
   await request(node.app)
     .put("/admin/v1/users/jane")
@@ -128,6 +137,80 @@ describe("the request line", () => {
     }
     expect(lineOf("req-log-503")).toMatchObject([
       { level: 40, status: 503, code: "store_unavailable", msg: "request" },
+    ]);
+  });
+
+  it("is written alike for a profile the listener serves before express", async () => {
+    const server = createServer(profileFastPath(node.ctx, node.app));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    node.ctx.operations.phase = "ready";
+    try {
+      const served = (id: string, path: string, headers: Record<string, string> = {}) =>
+        request(server)
+          .get(path)
+          .set({ "X-Request-Id": id, ...headers });
+      const fast = await served("req-log-fast", "/.well-known/calendario/jane?secret=s3cr3t");
+      expect(fast.status).toBe(200);
+      expect(fast.headers["x-request-id"]).toBe("req-log-fast");
+      await request(node.app)
+        .get("/.well-known/calendario/jane?secret=s3cr3t")
+        .set("X-Request-Id", "req-log-express");
+      const [line, ...more] = lineOf("req-log-fast");
+      expect(more).toEqual([]);
+      const [theirs] = lineOf("req-log-express");
+      const { time, ms, reqId, ...fields } = line!;
+      expect(Object.keys(line!)).toEqual(Object.keys(theirs!));
+      expect({ ...theirs, time, ms, reqId }).toEqual(line);
+      expect(fields).toMatchObject({ path: "/.well-known/calendario/jane", status: 200 });
+      expect(ms).toBeTypeOf("number");
+      const etag = fast.headers.etag as string;
+      expect(
+        (
+          await served("req-log-fast-304", "/.well-known/calendario/jane", {
+            "If-None-Match": etag,
+          })
+        ).status,
+      ).toBe(304);
+      expect(lineOf("req-log-fast-304")).toMatchObject([{ level: 30, method: "GET", status: 304 }]);
+      expect(raw.join("")).not.toContain("s3cr3t");
+
+      node.ctx.logger.level = "warn";
+      try {
+        await served("req-log-fast-quiet", "/.well-known/calendario/jane");
+      } finally {
+        node.ctx.logger.level = "info";
+      }
+      expect(lineOf("req-log-fast-quiet")).toEqual([]);
+    } finally {
+      node.ctx.operations.phase = "starting";
+      server.close();
+    }
+  });
+
+  it("failing on the listener's fast path, leaves the answer whole and says so", async () => {
+    const server = createServer(profileFastPath(node.ctx, node.app));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    node.ctx.operations.phase = "ready";
+    requestLinesFail = true;
+    try {
+      const res = await request(server)
+        .get("/.well-known/calendario/jane")
+        .set("X-Request-Id", "req-log-fails");
+      expect(res.status).toBe(200);
+      expect(res.body.username).toBe("jane");
+    } finally {
+      requestLinesFail = false;
+      node.ctx.operations.phase = "starting";
+      server.close();
+    }
+    expect(lineOf("req-log-fails")).toMatchObject([
+      {
+        level: 50,
+        msg: "profile answered, but its log or metric failed",
+        err: { message: "disk full" },
+      },
     ]);
   });
 

@@ -6,27 +6,26 @@
  * (`suggestion.rejected`); the Requests page's notify channels. Agents' text is escaped;
  * another person's ids are 404; every POST needs the Origin.
  */
-import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TestNode } from "../../helpers/node.js";
 import { stopSharedRedis } from "../../helpers/store-kinds.js";
-import { inboxNode, ORIGIN, pendingRequest, putPerson, signIn } from "./harness.js";
+import { listenInbox } from "./event-stream.js";
+import {
+  asPerson,
+  inboxNode,
+  makeAgent,
+  ORIGIN,
+  pendingRequest,
+  putPerson,
+  signIn,
+} from "./harness.js";
 
 afterAll(() => stopSharedRedis());
 
 const HOSTILE = `<script>alert("x")</script><img src=x onerror=alert(1)>`;
 const ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;";
 const HOUR = 3_600_000;
-
-async function makeAgent(node: TestNode, username: string, name: string, priority = 1) {
-  const res = await request(node.app)
-    .post(`/admin/v1/users/${username}/agents`)
-    .set(node.admin)
-    .send({ name, priority })
-    .expect(201);
-  return { id: res.body.agent_id as string, auth: { Authorization: `Bearer ${res.body.api_key}` } };
-}
 
 async function slots(node: TestNode, count: number) {
   const now = await node.ctx.store.now();
@@ -35,6 +34,16 @@ async function slots(node: TestNode, count: number) {
     start: new Date(base + i * HOUR).toISOString(),
     end: new Date(base + i * HOUR + 30 * 60_000).toISOString(),
   }));
+}
+
+/** An agent's suggestion to the person; its id. */
+async function suggest(
+  node: TestNode,
+  auth: Record<string, string>,
+  body: Record<string, unknown>,
+) {
+  const res = await request(node.app).post("/v1/suggestions").set(auth).send(body).expect(201);
+  return res.body.suggestion_id as string;
 }
 
 async function agentEvents(node: TestNode, auth: Record<string, string>) {
@@ -54,15 +63,15 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
         .set(scout.auth)
         .send({ status: "thinking", note: HOSTILE })
         .expect(200);
-      const cookie = await signIn(node, "jane");
-      const page = await request(node.app).get("/inbox/agents").set("Cookie", cookie).expect(200);
+      const person = asPerson(node, await signIn(node, "jane"));
+      const page = await person.get("/inbox/agents").expect(200);
       expect(page.text).toContain('data-presence="thinking"');
       expect(page.text).toContain(ESCAPED);
       expect(page.text).not.toContain("<script>alert");
       expect(page.text.match(/data-presence=/g)).toHaveLength(1);
       // Only the Agents page refreshes on presence events.
       expect(page.text).toContain("<main data-live data-live-presence>");
-      const requests = await request(node.app).get("/inbox").set("Cookie", cookie).expect(200);
+      const requests = await person.get("/inbox").expect(200);
       expect(requests.text).toContain("<main data-live>");
     } finally {
       await node.close();
@@ -74,15 +83,12 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
     try {
       await putPerson(node, "jane");
       const scout = await makeAgent(node, "jane", "Scout");
-      const cookie = await signIn(node, "jane");
-      const form = await request(node.app).get("/inbox/agents").set("Cookie", cookie).expect(200);
+      const person = asPerson(node, await signIn(node, "jane"));
+      const form = await person.get("/inbox/agents").expect(200);
       expect(form.text).toContain('action="/inbox/mentions"');
       expect(form.text).toContain(`<option value="${scout.id}">Scout</option>`);
-      const res = await request(node.app)
+      const res = await person
         .post("/inbox/mentions")
-        .set("Cookie", cookie)
-        .set("Origin", ORIGIN)
-        .type("form")
         .send({ agent_id: scout.id, text: `Find time with ana ${HOSTILE}` })
         .expect(303);
       expect(res.headers.location).toBe("/inbox/agents?done=asked");
@@ -95,7 +101,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       expect(mention.text).toBe(`Find time with ana ${HOSTILE}`);
       const audit = await node.ctx.store.readAudit("jane", { resource: mention.mention_id });
       expect(audit[0]).toMatchObject({ type: "mention.created", actor: "person:jane" });
-      let page = await request(node.app).get("/inbox/agents").set("Cookie", cookie).expect(200);
+      let page = await person.get("/inbox/agents").expect(200);
       expect(page.text).toContain(`data-mention-id="${mention.mention_id}" data-status="sent"`);
       expect(page.text).toContain(`Find time with ana ${ESCAPED}`);
       expect(page.text).not.toContain("<img src=x");
@@ -104,7 +110,7 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
         .set(scout.auth)
         .send({ mention_ids: [mention.mention_id], status: "done" })
         .expect(200);
-      page = await request(node.app).get("/inbox/agents").set("Cookie", cookie).expect(200);
+      page = await person.get("/inbox/agents").expect(200);
       expect(page.text).toContain(`data-mention-id="${mention.mention_id}" data-status="done"`);
     } finally {
       await node.close();
@@ -146,14 +152,13 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await putPerson(node, "jane");
       const scout = await makeAgent(node, "jane", "Scout");
       const [a, b] = await slots(node, 2);
-      const created = await request(node.app)
-        .post("/v1/suggestions")
-        .set(scout.auth)
-        .send({ slots: [a, b], note: HOSTILE, with: "ana@globex.invalid" })
-        .expect(201);
-      const id = created.body.suggestion_id as string;
-      const cookie = await signIn(node, "jane");
-      const page = await request(node.app).get("/inbox/agents").set("Cookie", cookie).expect(200);
+      const id = await suggest(node, scout.auth, {
+        slots: [a, b],
+        note: HOSTILE,
+        with: "ana@globex.invalid",
+      });
+      const person = asPerson(node, await signIn(node, "jane"));
+      const page = await person.get("/inbox/agents").expect(200);
       expect(page.text).toContain(`action="/inbox/suggestions/${id}/accept"`);
       expect(page.text).toContain(ESCAPED);
       expect(page.text).not.toContain("<script>alert");
@@ -176,21 +181,9 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       const scout = await makeAgent(node, "jane", "Scout", 2);
       const rival = await makeAgent(node, "jane", "Rival", 1);
       const [a, b, c] = await slots(node, 3);
-      const first = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [a, b], note: "Intro call" })
-          .expect(201)
-      ).body.suggestion_id as string;
-      const cookie = await signIn(node, "jane");
-      const post = (path: string, body: Record<string, string>) =>
-        request(node.app)
-          .post(path)
-          .set("Cookie", cookie)
-          .set("Origin", ORIGIN)
-          .type("form")
-          .send(body);
+      const first = await suggest(node, scout.auth, { slots: [a, b], note: "Intro call" });
+      const person = asPerson(node, await signIn(node, "jane"));
+      const post = (path: string, body: Record<string, string>) => person.post(path).send(body);
       await post(`/inbox/suggestions/${first}/accept`, {}).expect(400);
       await post(`/inbox/suggestions/${first}/accept`, { slot: "7" }).expect(400);
       const accepted = await post(`/inbox/suggestions/${first}/accept`, { slot: "1" }).expect(303);
@@ -208,28 +201,20 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
         agentId: scout.id,
         start: Date.parse(b!.start),
       });
-      const after = await request(node.app)
-        .get("/inbox/agents?done=suggestion-accepted")
-        .set("Cookie", cookie);
+      const after = await person.get("/inbox/agents?done=suggestion-accepted");
       expect(after.text).toContain("Accepted: the time is booked");
       expect(after.text).toContain(`data-suggestion-id="${first}" data-status="accepted"`);
       // Accepting twice: already decided.
       await post(`/inbox/suggestions/${first}/accept`, { slot: "0" }).expect(409);
 
       // The slot is taken by another agent: the page says why, the suggestion is open again.
-      const second = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [c] })
-          .expect(201)
-      ).body.suggestion_id as string;
+      const second = await suggest(node, scout.auth, { slots: [c] });
       await request(node.app).post("/v1/bookings").set(rival.auth).send(c).expect(201);
       const refused = await post(`/inbox/suggestions/${second}/accept`, { slot: "0" });
       expect(refused.status).toBe(409);
       expect(refused.text).toContain("no longer free");
       expect(refused.text).toContain("open again");
-      const reopened = await request(node.app).get("/inbox/agents").set("Cookie", cookie);
+      const reopened = await person.get("/inbox/agents");
       expect(reopened.text).toContain(`data-suggestion-id="${second}" data-status="open"`);
 
       await post(`/inbox/suggestions/${second}/reject`, { message: "Not this week" }).expect(303);
@@ -254,19 +239,9 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await putPerson(node, "jane", { min_notice_hours: 100 });
       const scout = await makeAgent(node, "jane", "Scout");
       const [a] = await slots(node, 1);
-      const id = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [a] })
-      ).body.suggestion_id as string;
-      const cookie = await signIn(node, "jane");
-      const res = await request(node.app)
-        .post(`/inbox/suggestions/${id}/accept`)
-        .set("Cookie", cookie)
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ slot: "0" });
+      const id = await suggest(node, scout.auth, { slots: [a] });
+      const person = asPerson(node, await signIn(node, "jane"));
+      const res = await person.post(`/inbox/suggestions/${id}/accept`).send({ slot: "0" });
       expect(res.status).toBe(422);
       expect(res.text).toContain("minimum notice");
       expect(res.text).toContain("open again");
@@ -287,20 +262,9 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       await putPerson(node, "jane");
       const scout = await makeAgent(node, "jane", "Scout");
       const [a] = await slots(node, 1);
-      const id = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(scout.auth)
-          .send({ slots: [a], with: "ana@globex.invalid" })
-          .expect(201)
-      ).body.suggestion_id as string;
-      const cookie = await signIn(node, "jane");
-      const res = await request(node.app)
-        .post(`/inbox/suggestions/${id}/accept`)
-        .set("Cookie", cookie)
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ slot: "0" });
+      const id = await suggest(node, scout.auth, { slots: [a], with: "ana@globex.invalid" });
+      const person = asPerson(node, await signIn(node, "jane"));
+      const res = await person.post(`/inbox/suggestions/${id}/accept`).send({ slot: "0" });
       expect(res.status).toBe(502);
       expect(res.headers["content-type"]).toMatch(/^text\/html/);
       expect(res.text).toContain("The other organization could not be reached or verified");
@@ -319,30 +283,16 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
       const mine = await makeAgent(node, "jane", "Scout");
       const bobs = await makeAgent(node, "bob", "Bob's bot");
       const [a] = await slots(node, 1);
-      const bobSuggestion = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(bobs.auth)
-          .send({ slots: [a] })
-      ).body.suggestion_id as string;
-      const janeSuggestion = (
-        await request(node.app)
-          .post("/v1/suggestions")
-          .set(mine.auth)
-          .send({ slots: [a] })
-      ).body.suggestion_id as string;
+      const bobSuggestion = await suggest(node, bobs.auth, { slots: [a] });
+      const janeSuggestion = await suggest(node, mine.auth, { slots: [a] });
       const cookie = await signIn(node, "jane");
+      const person = asPerson(node, cookie);
       for (const path of [
         `/inbox/suggestions/${bobSuggestion}/accept`,
         `/inbox/suggestions/${bobSuggestion}/reject`,
         "/inbox/suggestions/not-an-id/reject",
       ]) {
-        const res = await request(node.app)
-          .post(path)
-          .set("Cookie", cookie)
-          .set("Origin", ORIGIN)
-          .type("form")
-          .send({ slot: "0" });
+        const res = await person.post(path).send({ slot: "0" });
         expect(res.status, path).toBe(404);
       }
       await request(node.app)
@@ -376,13 +326,13 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
         },
       });
       const id = await pendingRequest(node, "jane", { subject: "Told?" });
-      const cookie = await signIn(node, "jane");
+      const person = asPerson(node, await signIn(node, "jane"));
       const deadline = Date.now() + 10_000;
       while ((await node.ctx.store.getPersonRecord("jane", "notifications", id)) === null) {
         expect(Date.now()).toBeLessThan(deadline);
         await new Promise((r) => setTimeout(r, 50));
       }
-      const page = await request(node.app).get("/inbox").set("Cookie", cookie).expect(200);
+      const page = await person.get("/inbox").expect(200);
       expect(page.text).toContain("Told you by");
       for (const type of ["sms", "email", "matrix_dm"])
         expect(page.text).toContain(`data-channel="${type}" data-status="unsupported"`);
@@ -396,49 +346,32 @@ describe.each(["memory", "redis"] as const)("inbox agent sections (%s store)", (
 
   it("sends presence changes as `event: presence` without an id; audit ids and resume are unchanged", async () => {
     const node = await inboxNode(kind);
-    const server = node.app.listen(0, "127.0.0.1");
-    await new Promise((resolve) => server.once("listening", resolve));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const inbox = await listenInbox(node);
     try {
       await putPerson(node, "jane");
       const scout = await makeAgent(node, "jane", "Scout");
       const cookie = await signIn(node, "jane");
-      const abort = new AbortController();
-      const res = await fetch(`${base}/inbox/events`, {
-        headers: { cookie },
-        signal: abort.signal,
-      });
-      const reader = res.body!.getReader();
-      let text = "";
-      const until = async (re: RegExp) => {
-        while (!re.test(text)) {
-          const { value, done } = await reader.read();
-          if (done) throw new Error(`stream ended: ${text}`);
-          text += new TextDecoder().decode(value);
-        }
-        return text;
-      };
-      await until(/retry: 2000\nid: (\d+)\n\n/);
-      const headId = Number(/retry: 2000\nid: (\d+)/.exec(text)![1]);
+      const stream = await inbox.events(cookie);
+      const opened = await stream.until(/retry: 2000\nid: (\d+)\n\n/);
+      const headId = Number(/retry: 2000\nid: (\d+)/.exec(opened)![1]);
       await request(node.app)
         .post("/v1/presence")
         .set(scout.auth)
         .send({ status: "reading" })
         .expect(200);
-      await until(/event: presence\n/);
-      const message = /event: presence\n([\s\S]*?)\n\n/.exec(text)![1]!;
+      const withPresence = await stream.until(/event: presence\n/);
+      const message = /event: presence\n([\s\S]*?)\n\n/.exec(withPresence)![1]!;
       expect(message).not.toMatch(/^id:/m);
       expect(JSON.parse(message.replace(/^data: /, ""))).toEqual({
         presence: [{ agent_id: scout.id, status: "reading" }],
       });
       // An audit change after it still carries the audit seq as its id.
       await pendingRequest(node, "jane");
-      await until(/event: change\nid: (\d+)/);
-      expect(Number(/event: change\nid: (\d+)/.exec(text)![1])).toBeGreaterThan(headId);
-      abort.abort();
+      const withChange = await stream.until(/event: change\nid: (\d+)/);
+      expect(Number(/event: change\nid: (\d+)/.exec(withChange)![1])).toBeGreaterThan(headId);
+      stream.close();
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await inbox.close();
       await node.close();
     }
   });

@@ -66,15 +66,14 @@ export function sessionCookie(res: request.Response): string {
   return cookie!.split(";")[0]!;
 }
 
+/** The sign-in page's POST of a login link's token, as the browser sends it. */
+export function postSignIn(node: TestNode, token: string) {
+  return request(node.app).post("/inbox/signin").set("Origin", ORIGIN).type("form").send({ token });
+}
+
 /** Signs `username` in through the sign-in page's POST; the cookie. */
 export async function signIn(node: TestNode, username: string): Promise<string> {
-  const token = await mintLink(node, username);
-  const res = await request(node.app)
-    .post("/inbox/signin")
-    .set("Origin", ORIGIN)
-    .type("form")
-    .send({ token })
-    .expect(303);
+  const res = await postSignIn(node, await mintLink(node, username)).expect(303);
   expect(res.headers.location).toBe("/inbox");
   return sessionCookie(res);
 }
@@ -107,4 +106,26 @@ export async function pendingRequest(
   );
   expect(result.outcome).toBe("pending");
   return (result as { booking: { id: string } }).booking.id;
+}
+
+/** An agent of `username` made through the admin API: its id and Authorization header. */
+export async function makeAgent(node: TestNode, username: string, name: string, priority = 1) {
+  const res = await request(node.app)
+    .post(`/admin/v1/users/${username}/agents`)
+    .set(node.admin)
+    .send({ name, priority })
+    .expect(201);
+  return { id: res.body.agent_id as string, auth: { Authorization: `Bearer ${res.body.api_key}` } };
+}
+
+/**
+ * The pages as a signed-in person: GETs carry the session cookie; POSTs also the Origin,
+ * as a form, as the browser sends them.
+ */
+export function asPerson(node: TestNode, cookie: string) {
+  return {
+    get: (path: string) => request(node.app).get(path).set("Cookie", cookie),
+    post: (path: string) =>
+      request(node.app).post(path).set("Cookie", cookie).set("Origin", ORIGIN).type("form"),
+  };
 }

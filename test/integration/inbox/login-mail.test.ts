@@ -9,7 +9,7 @@ import { SMTPServer } from "smtp-server";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitFor } from "../../e2e/federation/harness.js";
-import { inboxNode, ORIGIN, putPerson, sessionCookie } from "./harness.js";
+import { inboxNode, ORIGIN, postSignIn, putPerson, sessionCookie } from "./harness.js";
 
 interface Mail {
   to: string;
@@ -68,12 +68,7 @@ describe("inbox login by email", () => {
       expect(mails).toHaveLength(1);
       const url = /https:\/\/node\.test\/inbox\/signin\?token=([A-Za-z0-9_-]{43})/.exec(mail!.text);
       expect(url).not.toBeNull();
-      const res = await request(node.app)
-        .post("/inbox/signin")
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ token: url![1] })
-        .expect(303);
+      const res = await postSignIn(node, url![1]!).expect(303);
       await request(node.app).get("/inbox").set("Cookie", sessionCookie(res)).expect(200);
       // Without Origin nothing is sent.
       await request(node.app)

@@ -14,7 +14,15 @@ import {
   type SessionRecord,
 } from "../../../src/people/index.js";
 import { sharedRedis, stopSharedRedis } from "../../helpers/store-kinds.js";
-import { inboxNode, mintLink, ORIGIN, putPerson, sessionCookie, signIn } from "./harness.js";
+import {
+  inboxNode,
+  mintLink,
+  ORIGIN,
+  postSignIn,
+  putPerson,
+  sessionCookie,
+  signIn,
+} from "./harness.js";
 
 afterAll(() => stopSharedRedis());
 
@@ -79,12 +87,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
       await putPerson(node, "jane");
       const token = await mintLink(node, "jane");
       expect(keys).toEqual([sha256(token)]);
-      const res = await request(node.app)
-        .post("/inbox/signin")
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ token })
-        .expect(303);
+      const res = await postSignIn(node, token).expect(303);
       const sessionId = sessionCookie(res).split("=")[1]!;
       expect(keys).toEqual([sha256(token), sha256(sessionId)]);
       if (redis) {
@@ -108,12 +111,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
         expect(page.text).toContain('<button type="submit" class="primary">Sign in</button>');
         expect(page.headers["content-security-policy"]).toContain("script-src 'self'");
       }
-      const res = await request(node.app)
-        .post("/inbox/signin")
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ token })
-        .expect(303);
+      const res = await postSignIn(node, token).expect(303);
       const set = ([] as string[]).concat(res.headers["set-cookie"]!).join("\n");
       expect(set).toMatch(/HttpOnly/);
       expect(set).toMatch(/SameSite=Strict/);
@@ -123,12 +121,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
       const inbox = await request(node.app).get("/inbox").set("Cookie", cookie).expect(200);
       expect(inbox.text).toContain("<h1>Requests</h1>");
 
-      const again = await request(node.app)
-        .post("/inbox/signin")
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ token })
-        .expect(400);
+      const again = await postSignIn(node, token).expect(400);
       expect(again.text).toContain("already used");
       expect(again.headers["set-cookie"]).toBeUndefined();
     } finally {
@@ -141,8 +134,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
     try {
       await putPerson(node, "jane");
       const token = await mintLink(node, "jane");
-      const post = () =>
-        request(node.app).post("/inbox/signin").set("Origin", ORIGIN).type("form").send({ token });
+      const post = () => postSignIn(node, token);
       const statuses = (await Promise.all([post(), post(), post()])).map((r) => r.status).sort();
       expect(statuses).toEqual([303, 400, 400]);
     } finally {
@@ -156,12 +148,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
       await putPerson(node, "jane");
       const token = await mintLink(node, "jane");
       (node.clock as ManualClock).advance(15 * 60_000 + 1);
-      const res = await request(node.app)
-        .post("/inbox/signin")
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ token })
-        .expect(410);
+      const res = await postSignIn(node, token).expect(410);
       expect(res.text).toContain("expired");
       expect(res.headers["set-cookie"]).toBeUndefined();
     } finally {
@@ -172,13 +159,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
   it("refuses an unknown or malformed link with 400", async () => {
     const node = await inboxNode(kind);
     try {
-      for (const token of ["A".repeat(43), "nope", ""])
-        await request(node.app)
-          .post("/inbox/signin")
-          .set("Origin", ORIGIN)
-          .type("form")
-          .send({ token })
-          .expect(400);
+      for (const token of ["A".repeat(43), "nope", ""]) await postSignIn(node, token).expect(400);
     } finally {
       await node.close();
     }
@@ -199,12 +180,7 @@ describe.each(["memory", "redis"] as const)("inbox sign-in (%s store)", (kind) =
         .send({ token })
         .expect(403);
       // The link was not spent by the refused requests.
-      await request(node.app)
-        .post("/inbox/signin")
-        .set("Origin", ORIGIN)
-        .type("form")
-        .send({ token })
-        .expect(303);
+      await postSignIn(node, token).expect(303);
     } finally {
       await node.close();
     }

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../../../src/clock.js";
+import { profileFastPath } from "../../../src/http/index.js";
 import { type RunningNode, startNode } from "../../../src/server.js";
 import { createTestNode, sampleProfileInput, type TestNode } from "../../helpers/node.js";
 
@@ -151,6 +152,54 @@ describe("/metrics", () => {
         result: "ok",
       }),
     ).toBeGreaterThanOrEqual(2);
+  });
+
+  it("times a profile the listener serves before express under the route's pattern, as express does", async () => {
+    const server = createServer(profileFastPath(node.ctx, node.app));
+    server.listen(0, "127.0.0.1");
+    await once(server, "listening");
+    node.ctx.operations.phase = "ready";
+    const count = (text: string, method: string, status: string) =>
+      sample(text, "calendario_http_request_duration_seconds_count", {
+        method,
+        route: "/.well-known/calendario/:username",
+        status,
+      });
+    const sum = (text: string) =>
+      sample(text, "calendario_http_request_duration_seconds_sum", {
+        method: "GET",
+        route: "/.well-known/calendario/:username",
+        status: "200",
+      });
+    try {
+      const before = await metrics();
+      // Express's path first, then the fast path three times, adding to the same series.
+      const first = await request(node.app).get("/.well-known/calendario/jane").expect(200);
+      for (let i = 0; i < 3; i++)
+        await request(server).get("/.well-known/calendario/jane").expect(200);
+      await request(server)
+        .get("/.well-known/calendario/jane")
+        .set("If-None-Match", first.headers.etag as string)
+        .expect(304);
+      await request(server).head("/.well-known/calendario/jane").expect(200);
+      const after = await metrics();
+      expect(count(after, "GET", "200") - count(before, "GET", "200")).toBe(4);
+      expect(count(after, "GET", "304") - count(before, "GET", "304")).toBe(1);
+      expect(count(after, "HEAD", "200") - count(before, "HEAD", "200")).toBe(1);
+      expect(sum(after)).toBeGreaterThan(sum(before));
+      const inf = (text: string) =>
+        sample(text, "calendario_http_request_duration_seconds_bucket", {
+          le: "+Inf",
+          method: "GET",
+          route: "/.well-known/calendario/:username",
+          status: "200",
+        });
+      expect(inf(after) - inf(before)).toBe(4);
+      expect(after).not.toContain('route="/.well-known/calendario/jane"');
+    } finally {
+      node.ctx.operations.phase = "starting";
+      server.close();
+    }
   });
 
   it("keeps one registry per context", async () => {

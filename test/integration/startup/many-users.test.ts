@@ -9,15 +9,14 @@ import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyChain } from "../../../src/audit/index.js";
-import { envToConfig } from "../../../src/config.js";
-import { createLogger } from "../../../src/logger.js";
 import { SIGNED_PROFILES_FILE, verifyProfileProofs } from "../../../src/profile/index.js";
-import { type RunningNode, startNode } from "../../../src/server.js";
+import type { RunningNode } from "../../../src/server.js";
 import {
   manyUsersProfile,
   manyUsersUsername,
   writeManyUsersProfiles,
 } from "../../../tools/bench/many-users-profiles.js";
+import { startProfilesNode } from "../../helpers/profiles-node.js";
 import { sharedRedis, stopSharedRedis } from "../../helpers/store-kinds.js";
 
 const N = 200;
@@ -40,16 +39,9 @@ describe.each(["memory", "redis"] as const)(`start-up with ${N} profile files on
 
   async function start(): Promise<{ node: RunningNode; loaded: Loaded }> {
     logs = [];
-    node = await startNode(
-      envToConfig({
-        port: "0",
-        publicUrl: "http://localhost:8080",
-        dataDir: path.join(dir, "data"),
-        profilesDir,
-        redisUrl,
-      }),
-      { adminToken: ADMIN },
-      { logger: createLogger("info", { write: (line: string) => logs.push(line) }) },
+    node = await startProfilesNode(
+      { dataDir: path.join(dir, "data"), profilesDir, redisUrl, adminToken: ADMIN },
+      logs,
     );
     const line = logs.map((l) => JSON.parse(l)).find((l) => l.msg.startsWith("profiles loaded"));
     return { node, loaded: line };
