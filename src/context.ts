@@ -63,7 +63,12 @@ import {
   RedisPresenceStore,
   type SignInDeps,
 } from "./people/index.js";
-import type { PublishDeps } from "./profile/publish.js";
+import {
+  defaultSigningThreads,
+  organizationBindingOf,
+  type PublishDeps,
+  PublishPool,
+} from "./profile/index.js";
 import { StartupError } from "./startup-error.js";
 import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
 
@@ -380,6 +385,24 @@ export class Context {
   /** The custodial key of a user who brings no DID of their own: derived, never stored. */
   async custodialSigner(username: string): Promise<Signer> {
     return didKeySigner(deriveUserKey(this.orgKey, username));
+  }
+
+  /**
+   * Signing threads for start-up (profile/publish-pool.ts): they sign with the organization
+   * key and derive custodial keys from it, as custodialSigner does; the binding of the
+   * key to PUBLIC_URL's host is checked here, once.
+   */
+  async startSigningThreads(size = defaultSigningThreads()): Promise<PublishPool> {
+    return new PublishPool(
+      {
+        publicUrl: this.publishDeps.publicUrl,
+        orgDid: this.orgSigner.did,
+        orgKid: this.orgSigner.kid,
+        orgPrivateJwk: this.orgKey,
+        organizationProblem: await organizationBindingOf(this.publishDeps),
+      },
+      size,
+    );
   }
 
   /**

@@ -142,6 +142,7 @@ async function loadProfiles(ctx: Context) {
   const keepInDataDir = ctx.store.kind === "memory";
   const result = await loadProfilesFromDir(profilesDir, ctx.store, ctx.publishDeps, ctx.logger, {
     kept: keepInDataDir ? readSignedProfiles(dataDir) : undefined,
+    startSigningThreads: () => ctx.startSigningThreads(),
   });
   const resigned = await resignStaleProfiles(
     ctx.store,

@@ -209,6 +209,13 @@ export interface Store {
   now(username?: string): Promise<number>;
 
   putUser(record: UserRecord, actor: string): Promise<void>;
+  /**
+   * Many users' records, each with its `profile.updated` event: the same state and chains
+   * as putUser one by one (on Redis each user's script and seal are pipelined, so a
+   * batch costs a round trip or two, not one per user). Each user's step is atomic; the
+   * batch is not. The store may keep the given objects: do not change them afterwards.
+   */
+  putUsers(records: readonly UserRecord[], actor: string): Promise<void>;
   getUser(username: string): Promise<UserRecord | null>;
   /** Many users' records at once (one round trip on Redis), in the order asked. */
   getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]>;

@@ -9,11 +9,13 @@ export {
 } from "./load-profiles.js";
 export { PROOF_FIELDS, profileSigningPayload, signProfile, verifyProfileProofs } from "./proofs.js";
 export {
+  organizationBindingOf,
   type PublishDeps,
   type PublishedProfile,
   profileIssues,
   publishProfile,
 } from "./publish.js";
+export { defaultSigningThreads, PublishPool } from "./publish-pool.js";
 export { validateProfileInput, validateProfileSchema, validateUserRules } from "./schema.js";
 export { checkProfileSemantics, checkUserRulesSemantics } from "./semantics.js";
 export { readSignedProfiles, SIGNED_PROFILES_FILE, writeSignedProfiles } from "./signed-cache.js";

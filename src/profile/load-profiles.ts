@@ -1,11 +1,12 @@
 /**
  * PROFILES_DIR at start: every `<username>.json` is read, and signed only when its digest
  * (file-digest.ts) differs from the one kept with the user's record — so a restart with
- * nothing changed signs nothing. Files are read and signed a bounded number at a time,
- * never all held at once. Several processes starting together against one Redis each
- * claim a user before signing it (the claim is keyed by the file's digest), so each
- * profile is signed once in all, and they begin at different places in the directory to
- * share the work.
+ * nothing changed signs nothing. Files are taken a chunk at a time, never all held at
+ * once: a chunk's records are read in one round trip, its changed files claimed, signed,
+ * and stored together (Store.putUsers). Several processes starting together against one
+ * Redis each claim a user before signing it (the claim is keyed by the file's digest), so
+ * each profile is signed once in all, and they begin at different places in the
+ * directory to share the work.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Store, UserRecord } from "../arbiter/index.js";
@@ -15,7 +16,8 @@ import { forEachBounded } from "./bounded.js";
 import { profileFileDigest } from "./file-digest.js";
 import { listProfileFiles, type ProfileFile, readProfileFile } from "./load-dir.js";
 import type { PublishDeps } from "./publish.js";
-import { putUserProfile, STARTUP_CONCURRENCY, USERNAME_RE } from "./users.js";
+import type { PublishPool } from "./publish-pool.js";
+import { profileRecord, putUserProfile, STARTUP_CONCURRENCY, USERNAME_RE } from "./users.js";
 
 /** How long a claim to sign one profile lasts if its holder dies before releasing it. */
 const CLAIM_TTL_MS = 30_000;
@@ -27,13 +29,25 @@ const PROGRESS_LOG_MS = 10_000;
  * event loop answers requests (a chunk of changed files is ~30 ms of signing).
  */
 const CHUNK = 64;
+/**
+ * Chunks under way at once: while one waits for the store or the signing threads, the
+ * next is read. Each holds at most CHUNK files' bytes.
+ */
+const CHUNKS_IN_FLIGHT = 4;
+/** A chunk with this many files to sign starts the signing threads (a few are not worth it). */
+const SIGNING_THREADS_FROM = 16;
 
 export interface LoadProfilesOptions {
   /**
-   * Signed records kept from an earlier start (the memory store's DATA_DIR copy), read
-   * one at a time: a file whose digest matches is stored as it was, not signed again.
+   * Signed records kept from an earlier start (the memory store's DATA_DIR copy), read a
+   * batch at a time: a file whose digest matches is stored as it was, not signed again.
    */
-  kept?: AsyncIterable<UserRecord>;
+  kept?: AsyncIterable<UserRecord[]>;
+  /**
+   * Starts signing threads (publish-pool.ts), called once a chunk has enough files to
+   * sign; they are closed when loading ends. Without it, the main thread signs.
+   */
+  startSigningThreads?: () => Promise<PublishPool>;
 }
 
 export interface LoadProfilesResult {
@@ -47,10 +61,23 @@ export interface LoadProfilesResult {
   unchanged: number;
   /** Of the unchanged, how many were taken from the kept copy (LoadProfilesOptions.kept). */
   restored: number;
+  /** Of the signed, how many on signing threads (LoadProfilesOptions.startSigningThreads). */
+  signedOnThreads: number;
+}
+
+/** A file whose digest differs from the stored record's: to sign (or to store again). */
+interface ChangedFile {
+  entry: ProfileFile;
+  bytes: Buffer;
+  digest: string;
+  record: UserRecord | null;
 }
 
 const isCurrent = (record: UserRecord | null, digest: string) =>
   record?.source === "file" && record.fileDigest === digest;
+
+/** Lets the event loop answer requests: the memory store answers in microtasks. */
+const yieldToRequests = () => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Loads every `<username>.json` in the profiles directory; a bad file is logged and
@@ -81,64 +108,81 @@ export async function loadProfilesFromDir(
   );
   progress.unref();
 
-  const restored = options.kept
-    ? await restoreKept(store, deps, files, options.kept)
-    : new Map<string, string>();
   const fail = (entry: ProfileFile, err: unknown) => {
     failed.push(entry.username);
     const e = err as Error & { details?: unknown };
     logger.error({ file: entry.file, error: e.message, details: e.details }, "profile not loaded");
   };
-  /** A chunk of files: read, their records read in one round trip, the changed ones signed. */
-  const loadChunk = async (chunk: ProfileFile[]) => {
-    const read: { entry: ProfileFile; bytes: Buffer; digest: string }[] = [];
-    for (const entry of chunk) {
-      try {
-        if (!USERNAME_RE.test(entry.username)) throw new Error("file name is not a valid username");
-        const digest = restored.get(entry.username);
-        // Restored from the kept copy a moment ago, for these very bytes: nothing to read.
-        if (digest !== undefined) read.push({ entry, bytes: Buffer.alloc(0), digest });
-        else {
-          const bytes = await readProfileFile(entry);
-          read.push({ entry, bytes, digest: profileFileDigest(entry.username, bytes, deps) });
-        }
-      } catch (err) {
-        fail(entry, err);
-      }
-    }
-    const records = await store.getUsers(read.map((r) => r.entry.username));
-    const changed: ((typeof read)[number] & { record: UserRecord | null })[] = [];
-    read.forEach((r, i) => {
-      const record = records[i] ?? null;
-      if (isCurrent(record, r.digest)) {
-        unchanged++;
-        loaded.push(r.entry.username);
-      } else changed.push({ ...r, record });
-    });
-    await forEachBounded(changed, STARTUP_CONCURRENCY, async ({ entry, bytes, digest, record }) => {
-      try {
-        if (bytes.length === 0 && restored.has(entry.username))
-          bytes = await readProfileFile(entry);
-        const outcome = await storeProfile(store, deps, entry.username, bytes, digest, record);
-        if (outcome === "signed") signed++;
-        else unchanged++;
-        loaded.push(entry.username);
-      } catch (err) {
-        fail(entry, err);
-      }
-    });
+  const done = (entry: ProfileFile, outcome: "signed" | "unchanged") => {
+    if (outcome === "signed") signed++;
+    else unchanged++;
+    loaded.push(entry.username);
   };
-  try {
-    // Processes starting together begin at different places and meet halfway.
-    const first = files.length > 0 ? Math.floor(Math.random() * files.length) : 0;
-    const rotated = [...files.slice(first), ...files.slice(0, first)];
-    for (let at = 0; at < rotated.length; at += CHUNK) {
-      await loadChunk(rotated.slice(at, at + CHUNK));
-      // The memory store answers in microtasks: without this, /healthz would wait for the end.
-      await new Promise((resolve) => setImmediate(resolve));
+  /** A chunk of files: their records read in one round trip, then the files; the changed ones signed. */
+  const loadChunk = async (chunk: ProfileFile[], restored: ReadonlyMap<string, string>) => {
+    const named: ProfileFile[] = [];
+    for (const entry of chunk) {
+      if (USERNAME_RE.test(entry.username)) named.push(entry);
+      else fail(entry, new Error("file name is not a valid username"));
     }
+    const records = await store.getUsers(named.map((e) => e.username));
+    const changed: ChangedFile[] = [];
+    for (const [i, entry] of named.entries()) {
+      const record = records[i] ?? null;
+      const kept = restored.get(entry.username);
+      // Restored from the kept copy a moment ago, for these very bytes: nothing to read.
+      if (kept !== undefined && isCurrent(record, kept)) {
+        done(entry, "unchanged");
+        continue;
+      }
+      try {
+        const bytes = await readProfileFile(entry);
+        const digest = profileFileDigest(entry.username, bytes, deps);
+        if (isCurrent(record, digest)) done(entry, "unchanged");
+        else changed.push({ entry, bytes, digest, record });
+      } catch (err) {
+        fail(entry, err);
+      }
+    }
+    if (changed.length === 0) return;
+    if (changed.length >= SIGNING_THREADS_FROM && options.startSigningThreads)
+      threads ??= options.startSigningThreads().catch((err: Error) => {
+        logger.warn(
+          { error: err.message },
+          "no signing threads: profiles signed on the main thread",
+        );
+        return undefined;
+      });
+    await storeChanged(store, deps, changed, done, fail, await threads);
+  };
+  let restored = new Map<string, string>();
+  let threads: Promise<PublishPool | undefined> | undefined;
+  let signedOnThreads = 0;
+  try {
+    if (options.kept) restored = await restoreKept(store, deps, files, options.kept);
+    const chunks: ProfileFile[][] = [];
+    for (let at = 0; at < files.length; at += CHUNK) chunks.push(files.slice(at, at + CHUNK));
+    // Processes starting together begin at different places and meet halfway.
+    const first = Math.floor(Math.random() * chunks.length);
+    await forEachBounded(
+      chunks,
+      CHUNKS_IN_FLIGHT,
+      async (chunk) => {
+        await loadChunk(chunk, restored);
+        await yieldToRequests();
+      },
+      first,
+    );
   } finally {
     clearInterval(progress);
+    const pool = await threads;
+    await pool?.close();
+    signedOnThreads = pool?.signed ?? 0;
+    if (pool?.failure)
+      logger.warn(
+        { error: pool.failure.message },
+        "a signing thread failed: what it had was signed on the main thread",
+      );
   }
   loaded.sort();
   failed.sort();
@@ -157,6 +201,7 @@ export async function loadProfilesFromDir(
       dir,
       files: files.length,
       signed,
+      signedOnThreads,
       unchanged,
       failed: failed.length,
       released: released.length,
@@ -164,44 +209,130 @@ export async function loadProfilesFromDir(
     },
     `profiles loaded: signed ${signed}, unchanged ${unchanged}, failed ${failed.length}, released ${released.length}`,
   );
-  return { loaded, failed, released, signed, unchanged, restored: restored.size };
+  return { loaded, failed, released, signed, unchanged, restored: restored.size, signedOnThreads };
 }
 
-/** Stores one file's profile, signing it only if nobody has signed these bytes yet. */
-async function storeProfile(
+/**
+ * A chunk's changed files: each claimed, signed, and the chunk's records stored at once.
+ * A claim whose record was stored is not released but left to expire (CLAIM_TTL_MS): a
+ * process that read the old record just before finds the claim taken, and waits for the
+ * record instead of signing again — so nothing is read again under the claim. A file
+ * another process is signing waits for its record.
+ */
+async function storeChanged(
   store: Store,
   deps: PublishDeps,
-  username: string,
-  bytes: Buffer,
-  digest: string,
-  /** The stored record as read with its chunk (not current, or it would not be here). */
-  read: UserRecord | null,
+  changed: ChangedFile[],
+  done: (entry: ProfileFile, outcome: "signed" | "unchanged") => void,
+  fail: (entry: ProfileFile, err: unknown) => void,
+  threads: PublishPool | undefined,
+): Promise<void> {
+  const claimed = await Promise.all(
+    changed.map((c) => store.claimProfileSigning(c.entry.username, c.digest, CLAIM_TTL_MS)),
+  );
+  const mine = changed.filter((_, i) => claimed[i]);
+  const stored = new Set<ChangedFile>();
+  try {
+    const made = await Promise.all(
+      mine.map(async (c) => {
+        try {
+          return { file: c, ...(await makeRecord(deps, c, c.record, threads)) };
+        } catch (err) {
+          fail(c.entry, err);
+          return undefined;
+        }
+      }),
+    );
+    const batch: { file: ChangedFile; record: UserRecord; changed: boolean }[] = [];
+    for (const m of made) {
+      if (!m) continue;
+      if (m.writeAs) batch.push(m);
+      else done(m.file.entry, "unchanged");
+    }
+    try {
+      await store.putUsers(
+        batch.map((b) => b.record),
+        "system",
+      );
+      for (const b of batch) {
+        stored.add(b.file);
+        done(b.file.entry, b.changed ? "signed" : "unchanged");
+      }
+    } catch (err) {
+      for (const b of batch) fail(b.file.entry, err);
+    }
+  } finally {
+    await Promise.all(
+      mine
+        .filter((c) => !stored.has(c))
+        .map((c) => store.releaseProfileSigning(c.entry.username, c.digest)),
+    );
+  }
+  const others = changed.filter((_, i) => !claimed[i]);
+  await forEachBounded(others, STARTUP_CONCURRENCY, async (c) => {
+    try {
+      done(c.entry, await storeClaimedElsewhere(store, deps, c));
+    } catch (err) {
+      fail(c.entry, err);
+    }
+  });
+}
+
+/**
+ * The record of a changed file: signed on a signing thread when there are some (the
+ * main thread signs a self-signed profile, whose DID it must resolve, and anything a
+ * failed thread left), else here.
+ */
+async function makeRecord(
+  deps: PublishDeps,
+  { entry, bytes, digest }: ChangedFile,
+  existing: UserRecord | null,
+  threads: PublishPool | undefined,
+) {
+  const answer = await threads
+    ?.publish(entry.username, bytes.toString("utf8"), deps.now())
+    .catch(() => undefined);
+  if (answer?.kind === "failed")
+    throw Object.assign(new Error(answer.message), { details: answer.details });
+  const input = answer ? answer.input : parseProfileBytes(bytes);
+  const published = answer?.kind === "published" ? answer : undefined;
+  return profileRecord(deps, entry.username, input, "file", digest, existing, published);
+}
+
+function parseProfileBytes(bytes: Buffer): unknown {
+  try {
+    return parseJsonWithoutDuplicates(bytes.toString("utf8"));
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * A file another process claimed first: its record will do once stored. If the claim
+ * lapses first (its holder died), this process claims and signs it.
+ */
+async function storeClaimedElsewhere(
+  store: Store,
+  deps: PublishDeps,
+  { entry, bytes, digest }: ChangedFile,
 ): Promise<"signed" | "unchanged"> {
-  let existing = read;
+  const { username } = entry;
   const deadline = Date.now() + 2 * CLAIM_TTL_MS;
   while (!(await store.claimProfileSigning(username, digest, CLAIM_TTL_MS))) {
-    // Another process is signing these bytes: its record will do.
     if (Date.now() > deadline)
       throw new Error("another node process kept the claim to sign this profile");
     await sleep(CLAIMED_RETRY_MS);
-    existing = await store.getUser(username);
-    if (isCurrent(existing, digest)) return "unchanged";
+    if (isCurrent(await store.getUser(username), digest)) return "unchanged";
   }
   try {
     // Read again under the claim: a holder that just let go has stored its record.
-    existing = await store.getUser(username);
+    const existing = await store.getUser(username);
     if (isCurrent(existing, digest)) return "unchanged";
-    let input: unknown;
-    try {
-      input = parseJsonWithoutDuplicates(bytes.toString("utf8"));
-    } catch (err) {
-      throw new Error(`not valid JSON: ${(err as Error).message}`);
-    }
     const { changed } = await putUserProfile(
       store,
       deps,
       username,
-      input,
+      parseProfileBytes(bytes),
       "file",
       digest,
       existing,
@@ -214,29 +345,35 @@ async function storeProfile(
 
 /**
  * Stores each kept record whose file is still there with the same digest, and nothing
- * stored yet; answers the digest of each one stored. Other kept records are dropped.
+ * stored yet, a batch at a time (Store.putUsers); answers the digest of each one stored.
+ * Other kept records are dropped.
  */
 async function restoreKept(
   store: Store,
   deps: PublishDeps,
   files: ProfileFile[],
-  kept: AsyncIterable<UserRecord>,
+  kept: AsyncIterable<UserRecord[]>,
 ): Promise<Map<string, string>> {
   const byName = new Map(files.map((f) => [f.username, f]));
   const restored = new Map<string, string>();
-  for await (const record of kept) {
-    const entry = byName.get(record.username);
-    if (!entry || !USERNAME_RE.test(entry.username)) continue;
-    try {
-      const bytes = await readProfileFile(entry);
-      if (profileFileDigest(entry.username, bytes, deps) !== record.fileDigest) continue;
-    } catch {
-      continue; // Unreadable now: the loading pass says why.
+  for await (const batch of kept) {
+    const current: UserRecord[] = [];
+    for (const record of batch) {
+      const entry = byName.get(record.username);
+      if (!entry || !USERNAME_RE.test(entry.username)) continue;
+      try {
+        const bytes = await readProfileFile(entry);
+        if (profileFileDigest(entry.username, bytes, deps) === record.fileDigest)
+          current.push(record);
+      } catch {
+        // Unreadable now: the loading pass says why.
+      }
     }
-    if (await store.getUser(record.username)) continue;
-    await store.putUser(record, "system");
-    restored.set(record.username, record.fileDigest!);
-    if (restored.size % CHUNK === 0) await new Promise((resolve) => setImmediate(resolve));
+    const stored = await store.getUsers(current.map((r) => r.username));
+    const fresh = current.filter((_, i) => !stored[i]);
+    await store.putUsers(fresh, "system");
+    for (const record of fresh) restored.set(record.username, record.fileDigest!);
+    await yieldToRequests();
   }
   return restored;
 }

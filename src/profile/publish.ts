@@ -129,7 +129,15 @@ function refuseIncompleteSelfSigned(
 /** Checked once per set of publishing deps: start-up publishes every user with one. */
 const organizationBindings = new WeakMap<PublishDeps, Promise<string | undefined>>();
 
-function organizationBindingOf(deps: PublishDeps): Promise<string | undefined> {
+/**
+ * Records the binding as checked elsewhere: a signing thread (publish-worker.ts) has no
+ * resolver, and is told what the main thread found.
+ */
+export function knownOrganizationBinding(deps: PublishDeps, problem: string | undefined): void {
+  organizationBindings.set(deps, Promise.resolve(problem));
+}
+
+export function organizationBindingOf(deps: PublishDeps): Promise<string | undefined> {
   let binding = organizationBindings.get(deps);
   if (!binding) {
     binding = organizationBindingProblem(deps.publicUrl, deps.orgSigner.did, deps.resolver);

@@ -8,7 +8,6 @@
 import { createReadStream } from "node:fs";
 import { mkdir, open, rename, rm } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import type { UserRecord } from "../arbiter/index.js";
 
 export const SIGNED_PROFILES_FILE = "signed-profiles.jsonl";
@@ -30,30 +29,56 @@ function asRecord(value: unknown): UserRecord | undefined {
   return ok ? (r as unknown as UserRecord) : undefined;
 }
 
-/** The records kept by the last start, one at a time (never all held); none when there are none. */
-export async function* readSignedProfiles(dataDir: string): AsyncGenerator<UserRecord> {
-  const stream = createReadStream(path.join(dataDir, SIGNED_PROFILES_FILE), "utf8");
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+/**
+ * The records kept by the last start, a batch of up to `batch` at a time (never all
+ * held); none when there are none. The file is read in large chunks of bytes and each
+ * line decoded on its own: decoding the chunks to text and splitting that cost five
+ * times as much (and readline's per-line events more) at 100,000 lines.
+ */
+export async function* readSignedProfiles(
+  dataDir: string,
+  batch = 64,
+): AsyncGenerator<UserRecord[]> {
+  const stream = createReadStream(path.join(dataDir, SIGNED_PROFILES_FILE), {
+    highWaterMark: 1 << 20,
+  });
+  let rest: Buffer | undefined;
   let first = true;
-  try {
-    for await (const line of lines) {
-      if (first) {
-        first = false;
-        if (line !== HEADER) return;
-        continue;
-      }
-      let record: UserRecord | undefined;
-      try {
-        record = asRecord(JSON.parse(line));
-      } catch {
-        record = undefined;
-      }
-      if (record) yield record;
+  let records: UserRecord[] = [];
+  /** False once the header says the file is not ours: nothing of it is used. */
+  const take = (line: string): boolean => {
+    if (first) {
+      first = false;
+      return line.replace(/\r$/, "") === HEADER;
     }
+    let record: UserRecord | undefined;
+    try {
+      record = asRecord(JSON.parse(line));
+    } catch {
+      record = undefined;
+    }
+    if (record) records.push(record);
+    return true;
+  };
+  try {
+    for await (const read of stream as AsyncIterable<Buffer>) {
+      const chunk = rest ? Buffer.concat([rest, read]) : read;
+      let at = 0;
+      for (let nl = chunk.indexOf(10, at); nl >= 0; nl = chunk.indexOf(10, at)) {
+        if (!take(chunk.toString("utf8", at, nl))) return;
+        at = nl + 1;
+        if (records.length >= batch) {
+          yield records;
+          records = [];
+        }
+      }
+      rest = chunk.subarray(at);
+    }
+    if (rest && rest.length > 0 && !take(rest.toString("utf8"))) return;
+    if (records.length > 0) yield records;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   } finally {
-    lines.close();
     stream.destroy();
   }
 }

@@ -3,7 +3,7 @@ import { ManagedByFileError } from "../errors.js";
 import { canonicalJson } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { forEachBounded } from "./bounded.js";
-import { type PublishDeps, publishProfile } from "./publish.js";
+import { type PublishDeps, type PublishedProfile, publishProfile } from "./publish.js";
 import { validateProfileSchema } from "./schema.js";
 
 export const USERNAME_RE = /^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$/;
@@ -21,6 +21,38 @@ export async function putUserProfile(
   stored?: UserRecord | null,
 ): Promise<{ record: UserRecord; created: boolean; changed: boolean }> {
   const existing = stored === undefined ? await store.getUser(username) : stored;
+  const { writeAs, ...result } = await profileRecord(
+    deps,
+    username,
+    input,
+    source,
+    fileDigest,
+    existing,
+  );
+  if (writeAs) await store.putUser(result.record, writeAs);
+  return result;
+}
+
+/**
+ * The record putUserProfile would store for `input`, and as whom it must be written
+ * (`writeAs`; absent when the stored record is already it): start-up makes a batch of
+ * them and stores it at once (Store.putUsers).
+ */
+export async function profileRecord(
+  deps: PublishDeps,
+  username: string,
+  input: unknown,
+  source: UserRecord["source"],
+  fileDigest: string | undefined,
+  existing: UserRecord | null,
+  /** `input` published already (on a signing thread): used if it must be signed. */
+  published?: Omit<PublishedProfile, "profile">,
+): Promise<{
+  record: UserRecord;
+  created: boolean;
+  changed: boolean;
+  writeAs?: "system" | "admin";
+}> {
   if (existing?.source === "file" && source === "admin") throw new ManagedByFileError(username);
   // An unchanged profile is not signed again, so it keeps its ETag and adds no audit
   // event — unless the organization key changed since it was signed, or it lacks what the
@@ -37,10 +69,9 @@ export async function putUserProfile(
     // The same profile from other bytes (or first seen with a digest): only the digest is new.
     const record: UserRecord = { ...existing, fileDigest };
     if (fileDigest === undefined) delete record.fileDigest;
-    await store.putUser(record, "system");
-    return { record, created: false, changed: false };
+    return { record, created: false, changed: false, writeAs: "system" };
   }
-  const published = await publishProfile(username, input, deps);
+  published ??= await publishProfile(username, input, deps);
   const record: UserRecord = {
     username,
     input: input as Record<string, unknown>,
@@ -51,8 +82,12 @@ export async function putUserProfile(
     updatedAt: deps.now(),
   };
   if (fileDigest !== undefined) record.fileDigest = fileDigest;
-  await store.putUser(record, source === "file" ? "system" : "admin");
-  return { record, created: existing === null, changed: true };
+  return {
+    record,
+    created: existing === null,
+    changed: true,
+    writeAs: source === "file" ? "system" : "admin",
+  };
 }
 
 /** False for a profile published before the node filled what the schema now requires. */

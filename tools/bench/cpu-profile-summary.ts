@@ -23,7 +23,7 @@ function moduleOf(url: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
   if (pkg) return `npm:${pkg[1]}`;
   if (url.startsWith("node:")) return url;
-  const local = /\/(src|tools|test)\/(.*)$/.exec(url);
+  const local = /\/(src|dist|tools|test)\/(.*)$/.exec(url);
   return local ? `${local[1]}/${local[2]}` : url;
 }
 
@@ -73,7 +73,7 @@ export function summarize(profile: Profile, lastSeconds?: number) {
     totalMs: total / 1000,
     modules: top(mod, 25),
     self: top(self, 40),
-    inclusive: top(inclusive, 60, / (src\/|npm:)/),
+    inclusive: top(inclusive, 60, / (src\/|dist\/|npm:)/),
   };
 }
 

@@ -4,8 +4,10 @@
  * first), on the memory store with DATA_DIR and on a real redis-server: the first start
  * (every profile signed) and a restart with nothing changed. Prints the seconds until
  * /readyz answers 200, the peak RSS, how /healthz answered while loading, the signing
- * counts from the log, and, as a baseline measured in the same run, what one Ed25519
- * signature of a profile's bytes costs here (a profile takes two).
+ * counts from the log, on Redis the commands and script runs per profile, and, as a
+ * baseline measured in the same run, what one Ed25519 signature of a profile's bytes
+ * costs here (a profile takes two, and a key derivation). BENCH_STORES=memory (or redis)
+ * measures one store; BENCH_CPU_PROF_DIR=<dir> writes a CPU profile of each start.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { generateKeyPairSync, sign } from "node:crypto";
@@ -45,10 +47,18 @@ async function cpuSecondsOf(pid: number): Promise<number> {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** One `calendario serve`, from spawn until /readyz answers 200; then SIGTERM and exit. */
-async function startOnce(env: Record<string, string>): Promise<StartResult> {
+/**
+ * One `calendario serve`, from spawn until /readyz answers 200; then SIGTERM and exit.
+ * With BENCH_CPU_PROF_DIR set, the process writes a V8 CPU profile `<name>.cpuprofile`
+ * there as it exits (sum it with cpu-profile-summary.ts).
+ */
+async function startOnce(env: Record<string, string>, name: string): Promise<StartResult> {
   const t0 = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [BIN, "serve"], {
+  const profDir = process.env.BENCH_CPU_PROF_DIR;
+  const profile = profDir
+    ? ["--cpu-prof", `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  const child: ChildProcess = spawn(process.execPath, [...profile, BIN, "serve"], {
     env: { ...process.env, LOG_LEVEL: "info", PORT: "0", HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -112,6 +122,22 @@ async function startOnce(env: Record<string, string>): Promise<StartResult> {
   }
 }
 
+/**
+ * Commands Redis has run so far (INFO commandstats): all of them, the calls scripts make
+ * included, and the script runs (EVALSHA and EVAL) among them.
+ */
+async function redisCalls(client: {
+  info(section: string): Promise<string>;
+}): Promise<{ all: number; scripts: number }> {
+  const stats = await client.info("commandstats");
+  const calls = { all: 0, scripts: 0 };
+  for (const m of stats.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    calls.all += Number(m[2]);
+    if (m[1] === "evalsha" || m[1] === "eval") calls.scripts += Number(m[2]);
+  }
+  return calls;
+}
+
 /** Microseconds per Ed25519 signature of a profile's bytes: the floor of signing one. */
 function rawSignMicros(): number {
   const { privateKey } = generateKeyPairSync("ed25519");
@@ -122,9 +148,18 @@ function rawSignMicros(): number {
   return Math.round(((performance.now() - t0) * 1000) / n);
 }
 
+function perProfileCalls(
+  from: { all: number; scripts: number },
+  to: { all: number; scripts: number },
+  users: number,
+) {
+  const per = (n: number) => Math.round((n * 10) / users) / 10;
+  return { commands: per(to.all - from.all), scripts: per(to.scripts - from.scripts) };
+}
+
 export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 100_000)) {
   const dir = await mkdtemp(path.join(tmpdir(), "calendario-bench-many-users-"));
-  const redis = await startRedisServer();
+  const redis = await startRedisServer({ connect: true });
   try {
     const profilesDir = path.join(dir, "profiles");
     await writeManyUsersProfiles(profilesDir, users);
@@ -144,9 +179,16 @@ export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 1
       },
     };
     const result: Record<string, unknown> = { users, rawSignMicros: signMicros };
+    // BENCH_STORES=memory or =redis measures one store only (both by default).
+    const only = process.env.BENCH_STORES?.split(",");
     for (const [name, env] of Object.entries(stores)) {
-      const first = await startOnce(env);
-      const restart = await startOnce(env);
+      if (only && !only.some((o) => name.startsWith(o))) continue;
+      const calls = () => redisCalls(redis.client!);
+      const before = await calls();
+      const first = await startOnce(env, `${name}-first`);
+      const afterFirst = await calls();
+      const restart = await startOnce(env, `${name}-restart`);
+      const afterRestart = await calls();
       const perProfileMs = (s: StartResult) =>
         Math.round(((s.seconds - s.listeningSeconds) * 1e6) / users) / 1000;
       result[name] = {
@@ -154,6 +196,13 @@ export async function benchManyUsers(users = Number(process.env.BENCH_USERS ?? 1
         restart,
         firstMsPerProfile: perProfileMs(first),
         firstPerProfileInRawSigns: Math.round((perProfileMs(first) * 1000) / signMicros),
+        ...(env.REDIS_URL && {
+          // Per profile: Redis commands (scripts' own calls included), and script runs.
+          redisPerProfile: {
+            first: perProfileCalls(before, afterFirst, users),
+            restart: perProfileCalls(afterFirst, afterRestart, users),
+          },
+        }),
       };
     }
     return result;

@@ -127,6 +127,7 @@ export class MemoryStore implements Store {
     for (const cal of this.calendars.values()) cal.purgeExpired(now);
     for (const [k, until] of this.tokenIds) if (until <= now) this.tokenIds.delete(k);
     for (const [k, w] of this.rateWindows) if (w.end <= now) this.rateWindows.delete(k);
+    for (const [k, until] of this.signingClaims) if (until <= now) this.signingClaims.delete(k);
   }
 
   /** How many expiring records the store keeps now (operators and tests watch growth). */
@@ -135,7 +136,7 @@ export class MemoryStore implements Store {
     let holds = 0;
     for (const cal of this.calendars.values()) {
       idempotency += cal.idempotencyRecords;
-      holds += cal.holds.size;
+      holds += cal.holdCount;
     }
     return { idempotency, tokenIds: this.tokenIds.size, rateWindows: this.rateWindows.size, holds };
   }
@@ -152,7 +153,16 @@ export class MemoryStore implements Store {
   }
 
   async putUser(record: UserRecord, actor: string): Promise<void> {
-    this.users.set(record.username, structuredClone(record));
+    this.storeUser(structuredClone(record), actor);
+  }
+
+  /** Keeps the records themselves, not copies: at 100,000 users a copy each costs seconds. */
+  async putUsers(records: readonly UserRecord[], actor: string): Promise<void> {
+    for (const record of records) this.storeUser(record, actor);
+  }
+
+  private storeUser(record: UserRecord, actor: string): void {
+    this.users.set(record.username, record);
     this.calendar(record.username).audit(
       this.clock.now(),
       "profile.updated",

@@ -84,6 +84,8 @@ export interface RedisStoreOptions {
 
 /** Where arb-settle and commit announce that a window settled (or may settle now). */
 const SETTLED_CHANNEL = "cal:arb:settled";
+/** The most events a script hands over to seal (pending_audit in lua/core/common.lua). */
+const SEAL_BATCH = 500;
 
 /** Agent keys known to this process, to their user: positive answers only, bounded. */
 const MAX_KEY_INDEX = 20_000;
@@ -245,18 +247,41 @@ export class RedisStore implements Store {
       ],
     );
     if (hash !== "counters") this.forget(username);
-    const outcome = await this.sealed<{ status: string; reason?: string }>(username, reply);
+    // The script hands over what it left to seal: sealed without reading the head again.
+    const { seal, ...outcome } = JSON.parse(reply as string) as {
+      status: string;
+      reason?: string;
+      seal?: PendingAudit;
+    };
+    await this.sealWrites(username, seal ?? null);
+    // A batch cut short (a chain left with many events unsealed): the rest is read and sealed.
+    if (seal && seal.events.length >= SEAL_BATCH) await this.sealWrites(username);
     if (outcome.status !== "recorded") throw new Error(`record failed: ${outcome.reason}`);
   }
 
-  async putUser(record: UserRecord, actor: string): Promise<void> {
-    await this.record(record.username, "user", "record", JSON.stringify(record), {
+  private putUserRecord(record: UserRecord, actor: string): Promise<void> {
+    return this.record(record.username, "user", "record", JSON.stringify(record), {
       type: "profile.updated",
       actor,
       resource: record.username,
       data: { etag: record.etag, source: record.source },
     });
+  }
+
+  async putUser(record: UserRecord, actor: string): Promise<void> {
+    await this.putUserRecord(record, actor);
     await this.client.sAdd(USERS_KEY, record.username);
+  }
+
+  async putUsers(records: readonly UserRecord[], actor: string): Promise<void> {
+    if (records.length === 0) return;
+    // Issued in one tick: node-redis pipelines the scripts (one pipeline per shard), then
+    // the seals; the user list is one SADD for the batch.
+    await Promise.all(records.map((record) => this.putUserRecord(record, actor)));
+    await this.client.sAdd(
+      USERS_KEY,
+      records.map((r) => r.username),
+    );
   }
 
   async getUser(username: string): Promise<UserRecord | null> {

@@ -1,7 +1,8 @@
 /**
  * Deleting a user (Store.deleteUser) on both stores: one atomic step that closes the
  * audit chain into an archive and removes everything else, so nothing of the old user
- * works, or comes back when the name is used again.
+ * works, or comes back when the name is used again. And storing many users at once
+ * (Store.putUsers) leaves what storing them one by one does.
  */
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import type { Agent, Store, UserRecord } from "../../../src/arbiter/index.js";
@@ -162,6 +163,89 @@ for (const kind of storeKinds()) {
         replay: false,
       });
       expect(await store.listBookings("jane", WIDE)).toEqual([]);
+    });
+  });
+}
+
+function fileUser(username: string, etag: string): UserRecord {
+  return {
+    username,
+    input: { username, display_name: username.toUpperCase() },
+    published: JSON.stringify({ username, v: etag }),
+    etag: `"${etag}"`,
+    visibility: "public",
+    source: "file",
+    updatedAt: T0,
+    fileDigest: `digest-${etag}`,
+  };
+}
+
+for (const kind of storeKinds()) {
+  describe(`storing many users at once: ${kind.name} store`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      ({ store } = await kind.create());
+    });
+    afterAll(() => kind.teardown());
+
+    /** The user's chain, its events without what is random (id) or hashed. */
+    async function chainOf(username: string) {
+      const events = await store.readAudit(username);
+      expect(verifyChain(events)).toEqual({ ok: true });
+      expect(await store.auditHead(username)).toEqual({
+        seq: events.length,
+        hash: events.at(-1)?.hash ?? GENESIS_HASH,
+      });
+      return events.map(({ id: _i, hash: _h, prev_hash: _p, ...rest }) => rest);
+    }
+
+    it("keeps each user's record, lists it, and starts its chain as putUser does", async () => {
+      // Forty names: on a cluster they fall in every shard.
+      const names = Array.from({ length: 40 }, (_, i) => `batch-${i}`);
+      await store.putUser(fileUser("single", "s1"), "system");
+      await store.putUsers(
+        names.map((u) => fileUser(u, "v1")),
+        "system",
+      );
+      expect(await store.listUsernames()).toEqual([...names, "single"].sort());
+      expect(await store.getUsers(names)).toEqual(names.map((u) => fileUser(u, "v1")));
+      const single = await chainOf("single");
+      expect(single).toEqual([
+        {
+          seq: 1,
+          type: "profile.updated",
+          at: T0,
+          actor: "system",
+          resource: "single",
+          data: { etag: '"s1"', source: "file" },
+        },
+      ]);
+      for (const u of names)
+        expect(await chainOf(u)).toEqual([
+          { ...single[0], resource: u, data: { etag: '"v1"', source: "file" } },
+        ]);
+    });
+
+    it("appends to chains already there, and a later putUser follows on", async () => {
+      const names = ["amy", "bob", "cyd"];
+      await store.putUsers(
+        names.map((u) => fileUser(u, "v1")),
+        "system",
+      );
+      await store.putUsers(
+        names.map((u) => fileUser(u, "v2")),
+        "admin",
+      );
+      await store.putUser(fileUser("bob", "v3"), "admin");
+      expect((await store.getUser("amy"))?.etag).toBe('"v2"');
+      expect((await store.getUser("bob"))?.etag).toBe('"v3"');
+      expect((await chainOf("amy")).map((e) => [e.seq, e.actor, e.data])).toEqual([
+        [1, "system", { etag: '"v1"', source: "file" }],
+        [2, "admin", { etag: '"v2"', source: "file" }],
+      ]);
+      expect((await chainOf("bob")).map((e) => e.seq)).toEqual([1, 2, 3]);
+      await store.putUsers([], "system");
+      expect(await store.listUsernames()).toEqual(names);
     });
   });
 }

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { verifyChain } from "../../../src/audit/index.js";
 import { SIGNED_PROFILES_FILE, verifyProfileProofs } from "../../../src/profile/index.js";
 import type { RunningNode } from "../../../src/server.js";
 import {
@@ -23,6 +24,7 @@ const ADMIN = "many-users-admin-token-0123456789";
 
 interface Loaded {
   signed: number;
+  signedOnThreads: number;
   unchanged: number;
   failed: number;
   released: number;
@@ -73,6 +75,9 @@ describe.each(["memory", "redis"] as const)(`start-up with ${N} profile files on
   it("signs every profile at the first start, and serves each one verifying", async () => {
     const { loaded } = await start();
     expect(loaded).toMatchObject({ signed: N, unchanged: 0, failed: 0, released: 0 });
+    // Signed on the signing threads (profile/publish-pool.ts), started by the first chunk of
+    // 64 files: only the last, smaller chunk may come first and be signed on the main thread.
+    expect(loaded.signedOnThreads).toBeGreaterThanOrEqual(N - (N % 64));
     const { ctx } = node!;
     for (let i = 1; i <= N; i++) {
       const username = manyUsersUsername(i);
@@ -102,6 +107,15 @@ describe.each(["memory", "redis"] as const)(`start-up with ${N} profile files on
     expect(await Promise.all([1, 50, N].map((i) => etagOf(manyUsersUsername(i))))).toEqual(before);
     const res = await request(node!.server).get(`/.well-known/calendario/${manyUsersUsername(1)}`);
     expect(res.status).toBe(200);
+    // Stored in batches (restored from DATA_DIR on memory, kept by Redis): each user's chain
+    // is the one profile.updated event of its profile, sealed and verifying.
+    for (const [i, etag] of [1, 50, N].map((i, at) => [i, before[at]] as const)) {
+      const events = await node!.ctx.store.readAudit(manyUsersUsername(i));
+      expect(events.map((e) => [e.seq, e.type, e.actor, e.data])).toEqual([
+        [1, "profile.updated", "system", { etag, source: "file" }],
+      ]);
+      expect(verifyChain(events)).toEqual({ ok: true });
+    }
     if (kind === "memory") {
       // Nothing signed: the kept copy in DATA_DIR is not written again.
       await stop();

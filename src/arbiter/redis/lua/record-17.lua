@@ -9,7 +9,9 @@
            "-" = the field must not exist,
         11 the username to announce on cal:records:changed ("" = none): processes that
            cache the user's records drop them
-  Returns JSON: {status="recorded", auditRef, at} | {status="rejected", reason="stale"}
+  Returns JSON: {status="recorded", auditRef, at, seal} | {status="rejected", reason="stale"};
+  seal: what the node seals next (see pending_audit in core/common.lua), without reading
+  the head again
 ]]
 --@include lib/canonical.lua
 --@include core/common.lua
@@ -30,4 +32,4 @@ else
 end
 local ref = audit_append(etype, actor, resource, data)
 if ARGV[11] and ARGV[11] ~= "" then rcall("PUBLISH", "cal:records:changed", ARGV[11]) end
-return cjson.encode({ status = "recorded", auditRef = ref, at = NOW })
+return cjson.encode({ status = "recorded", auditRef = ref, at = NOW, seal = pending_audit() })

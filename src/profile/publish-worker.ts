@@ -1,0 +1,80 @@
+/**
+ * A signing thread of start-up (publish-pool.ts): parses a profile file's text, validates
+ * and signs it as the main thread's publishProfile would, and answers the signed body. It
+ * has no DID resolver: a self-signed profile (whose self_proof must be verified against
+ * its DID) is handed back to the main thread.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import type { JWK } from "jose";
+import {
+  createSigner,
+  deriveUserKey,
+  didKeySigner,
+  parseJsonWithoutDuplicates,
+} from "../identity/index.js";
+import { knownOrganizationBinding, type PublishDeps, publishProfile } from "./publish.js";
+
+export interface PublishWorkerData {
+  publicUrl: string;
+  orgDid: string;
+  orgKid: string;
+  orgPrivateJwk: JWK;
+  /** What the main thread found binding the organization key to PUBLIC_URL's host. */
+  organizationProblem: string | undefined;
+}
+
+export interface PublishTask {
+  id: number;
+  username: string;
+  text: string;
+  now: number;
+}
+
+export type PublishAnswer = { id: number } & (
+  | {
+      kind: "published";
+      input: Record<string, unknown>;
+      body: string;
+      etag: string;
+      visibility: "public" | "private";
+    }
+  | { kind: "self-signed"; input: Record<string, unknown> }
+  | { kind: "failed"; message: string; details?: unknown }
+);
+
+const data = workerData as PublishWorkerData;
+let now = 0;
+const deps: PublishDeps = {
+  publicUrl: data.publicUrl,
+  orgSigner: createSigner({ did: data.orgDid, kid: data.orgKid, privateJwk: data.orgPrivateJwk }),
+  custodialSigner: async (username) => didKeySigner(deriveUserKey(data.orgPrivateJwk, username)),
+  resolver: {
+    resolve: (did) => Promise.reject(new Error(`no DID resolution on a signing thread: ${did}`)),
+  },
+  now: () => now,
+};
+knownOrganizationBinding(deps, data.organizationProblem);
+
+async function publish(task: PublishTask): Promise<PublishAnswer> {
+  const { id, username, text } = task;
+  let input: Record<string, unknown>;
+  try {
+    input = parseJsonWithoutDuplicates(text) as Record<string, unknown>;
+  } catch (err) {
+    return { id, kind: "failed", message: `not valid JSON: ${(err as Error).message}` };
+  }
+  if (typeof input === "object" && input !== null && "self_proof" in input)
+    return { id, kind: "self-signed", input };
+  try {
+    now = task.now;
+    const { body, etag, visibility } = await publishProfile(username, input, deps);
+    return { id, kind: "published", input, body, etag, visibility };
+  } catch (err) {
+    const e = err as Error & { details?: unknown };
+    return { id, kind: "failed", message: e.message, details: e.details };
+  }
+}
+
+parentPort!.on("message", (task: PublishTask) => {
+  publish(task).then((answer) => parentPort!.postMessage(answer));
+});

@@ -1,0 +1,125 @@
+/**
+ * Start-up's signing threads (PublishPool) sign exactly as the main thread's
+ * publishProfile does: Ed25519 is deterministic, so the same profile, keys and time give
+ * the same bytes. What they cannot do (verify a self_proof, which needs a DID resolver)
+ * they hand back.
+ */
+import type { DIDDocument } from "did-resolver";
+import type { JWK } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { InvalidRequestError } from "../../../src/errors.js";
+import {
+  buildDidWebDocument,
+  deriveUserKey,
+  didKeySigner,
+  generateEd25519Jwk,
+  orgSigner,
+  type Signer,
+} from "../../../src/identity/index.js";
+import { verifyProfileProofs } from "../../../src/profile/proofs.js";
+import { type PublishDeps, publishProfile } from "../../../src/profile/publish.js";
+import { PublishPool } from "../../../src/profile/publish-pool.js";
+import { resolverOverDocs } from "../../helpers/did-docs.js";
+
+const NOW = Date.parse("2026-11-21T12:00:00Z");
+const URL_ = "https://acme.example";
+const didDocs = new Map<string, DIDDocument>();
+const resolver = () => resolverOverDocs(didDocs, NOW);
+
+let org: Signer;
+let orgKey: JWK;
+let pool: PublishPool;
+let deps: PublishDeps;
+
+const profile = (username: string) => ({
+  version: "0.1",
+  username,
+  display_name: `User ${username}`,
+  timezone: "Europe/Paris",
+  visibility: "public",
+  allow_anonymous_booking: false,
+  min_notice_hours: 0,
+  scheduling: [{ type: "weekly", days: ["monday"], hours: ["09:00-12:00"] }],
+  response_channel: { human_ack_required: false },
+});
+
+beforeAll(async () => {
+  orgKey = (await generateEd25519Jwk()).privateJwk;
+  org = await orgSigner("acme.example", orgKey);
+  didDocs.set(`${URL_}/.well-known/did.json`, buildDidWebDocument(org.did, [org.publicJwk]));
+  deps = {
+    publicUrl: URL_,
+    orgSigner: org,
+    custodialSigner: async (username) => didKeySigner(deriveUserKey(orgKey, username)),
+    resolver: resolver(),
+    now: () => NOW,
+  };
+  pool = new PublishPool(
+    {
+      publicUrl: URL_,
+      orgDid: org.did,
+      orgKid: org.kid,
+      orgPrivateJwk: orgKey,
+      organizationProblem: undefined,
+    },
+    2,
+  );
+}, 60_000);
+
+afterAll(() => pool.close());
+
+describe("signing threads", () => {
+  it("sign each profile to the very bytes the main thread would, proofs verifying", async () => {
+    const names = ["amy", "bob", "cyd", "dee", "eve"];
+    const answers = await Promise.all(
+      names.map((u) => pool.publish(u, JSON.stringify(profile(u), null, 2), NOW)),
+    );
+    for (const [i, u] of names.entries()) {
+      const main = await publishProfile(u, profile(u), deps);
+      expect(answers[i]).toMatchObject({
+        kind: "published",
+        input: profile(u),
+        body: main.body,
+        etag: main.etag,
+        visibility: "public",
+      });
+      const report = await verifyProfileProofs(JSON.parse(main.body), { resolver: resolver() });
+      expect([report.self_proof.status, report.organization_proof.status]).toEqual([
+        "valid",
+        "valid",
+      ]);
+    }
+    expect(pool.signed).toBe(names.length);
+  }, 60_000);
+
+  it("answer an invalid profile with the main thread's message and details", async () => {
+    const bad = { ...profile("amy"), scheduling: [] };
+    const answer = await pool.publish("amy", JSON.stringify(bad), NOW);
+    const main = await publishProfile("amy", bad, deps).catch((e: InvalidRequestError) => e);
+    expect(main).toBeInstanceOf(InvalidRequestError);
+    expect(answer).toMatchObject({
+      kind: "failed",
+      message: (main as InvalidRequestError).message,
+      details: (main as InvalidRequestError).details,
+    });
+  });
+
+  it("refuse duplicate members and text that is not JSON, as start-up does", async () => {
+    expect(await pool.publish("amy", '{"username":"a","username":"b"}', NOW)).toMatchObject({
+      kind: "failed",
+      message: expect.stringMatching(/^not valid JSON: .*username/),
+    });
+    expect(await pool.publish("amy", "{", NOW)).toMatchObject({
+      kind: "failed",
+      message: expect.stringMatching(/^not valid JSON/),
+    });
+  });
+
+  it("hand a self-signed profile back to the main thread, which can resolve its DID", async () => {
+    const selfSigned = { ...profile("amy"), self: "did:key:z6Mk", self_proof: {} };
+    expect(await pool.publish("amy", JSON.stringify(selfSigned), NOW)).toMatchObject({
+      kind: "self-signed",
+      input: selfSigned,
+    });
+  });
+});
