@@ -36,6 +36,11 @@ const CHUNK = 64;
 const CHUNKS_IN_FLIGHT = 4;
 /** A chunk with this many files to sign starts the signing threads (a few are not worth it). */
 const SIGNING_THREADS_FROM = 16;
+/**
+ * With a kept copy to restore and this many files, the threads are started first to read
+ * and digest the files (the main thread's share of a restart was mostly that).
+ */
+const DIGEST_THREADS_FROM = 128;
 
 export interface LoadProfilesOptions {
   /**
@@ -145,21 +150,24 @@ export async function loadProfilesFromDir(
       }
     }
     if (changed.length === 0) return;
-    if (changed.length >= SIGNING_THREADS_FROM && options.startSigningThreads)
-      threads ??= options.startSigningThreads().catch((err: Error) => {
-        logger.warn(
-          { error: err.message },
-          "no signing threads: profiles signed on the main thread",
-        );
-        return undefined;
-      });
+    if (changed.length >= SIGNING_THREADS_FROM) startThreads();
     await storeChanged(store, deps, changed, done, fail, await threads);
   };
   let restored = new Map<string, string>();
   let threads: Promise<PublishPool | undefined> | undefined;
+  const startThreads = () => {
+    if (!options.startSigningThreads) return;
+    threads ??= options.startSigningThreads().catch((err: Error) => {
+      logger.warn({ error: err.message }, "no signing threads: profiles signed on the main thread");
+      return undefined;
+    });
+  };
   let signedOnThreads = 0;
   try {
-    if (options.kept) restored = await restoreKept(store, deps, files, options.kept);
+    if (options.kept) {
+      if (files.length >= DIGEST_THREADS_FROM) startThreads();
+      restored = await restoreKept(store, deps, files, options.kept, await threads);
+    }
     const chunks: ProfileFile[][] = [];
     for (let at = 0; at < files.length; at += CHUNK) chunks.push(files.slice(at, at + CHUNK));
     // Processes starting together begin at different places and meet halfway.
@@ -346,36 +354,65 @@ async function storeClaimedElsewhere(
 /**
  * Stores each kept record whose file is still there with the same digest, and nothing
  * stored yet, a batch at a time (Store.putUsers); answers the digest of each one stored.
- * Other kept records are dropped.
+ * Other kept records are dropped. With threads, a batch's files are read and digested on
+ * them while the main thread reads the next batch and stores the one before.
  */
 async function restoreKept(
   store: Store,
   deps: PublishDeps,
   files: ProfileFile[],
   kept: AsyncIterable<UserRecord[]>,
+  threads: PublishPool | undefined,
 ): Promise<Map<string, string>> {
   const byName = new Map(files.map((f) => [f.username, f]));
   const restored = new Map<string, string>();
-  for await (const batch of kept) {
-    const current: UserRecord[] = [];
-    for (const record of batch) {
+  const batches = kept[Symbol.asyncIterator]();
+  /** The next batch of kept records whose file is there, with their files' digests coming. */
+  const nextBatch = async () => {
+    const { done, value } = await batches.next();
+    if (done) return undefined;
+    const records: UserRecord[] = [];
+    const entries: ProfileFile[] = [];
+    for (const record of value) {
       const entry = byName.get(record.username);
       if (!entry || !USERNAME_RE.test(entry.username)) continue;
-      try {
-        const bytes = await readProfileFile(entry);
-        if (profileFileDigest(entry.username, bytes, deps) === record.fileDigest)
-          current.push(record);
-      } catch {
-        // Unreadable now: the loading pass says why.
-      }
+      records.push(record);
+      entries.push(entry);
     }
-    const stored = await store.getUsers(current.map((r) => r.username));
-    const fresh = current.filter((_, i) => !stored[i]);
+    return { records, digests: fileDigests(entries, deps, threads) };
+  };
+  let batch = await nextBatch();
+  while (batch) {
+    const current = batch;
+    batch = await nextBatch();
+    const digests = await current.digests;
+    const same = current.records.filter((r, i) => digests[i] === r.fileDigest);
+    const stored = await store.getUsers(same.map((r) => r.username));
+    const fresh = same.filter((_, i) => !stored[i]);
     await store.putUsers(fresh, "system");
     for (const record of fresh) restored.set(record.username, record.fileDigest!);
     await yieldToRequests();
   }
   return restored;
+}
+
+/** Each file's digest (null if unreadable now: the loading pass says why), on a thread if any. */
+async function fileDigests(
+  entries: ProfileFile[],
+  deps: PublishDeps,
+  threads: PublishPool | undefined,
+): Promise<(string | null)[]> {
+  const onThread = await threads?.digests(entries).catch(() => undefined);
+  if (onThread) return onThread;
+  const digests: (string | null)[] = [];
+  for (const entry of entries) {
+    try {
+      digests.push(profileFileDigest(entry.username, await readProfileFile(entry), deps));
+    } catch {
+      digests.push(null);
+    }
+  }
+  return digests;
 }
 
 async function releaseUsersWithoutFile(

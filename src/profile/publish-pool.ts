@@ -6,11 +6,20 @@
  */
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import type { PublishAnswer, PublishTask, PublishWorkerData } from "./publish-worker.js";
+import type { ProfileFile } from "./load-dir.js";
+import type {
+  DigestAnswer,
+  DigestTask,
+  PublishAnswer,
+  PublishTask,
+  PublishWorkerData,
+} from "./publish-worker.js";
+
+type Answer = PublishAnswer | DigestAnswer;
 
 interface Thread {
   worker: Worker;
-  waiting: Map<number, { resolve(answer: PublishAnswer): void; reject(err: Error): void }>;
+  waiting: Map<number, { resolve(answer: Answer): void; reject(err: Error): void }>;
   failed?: Error;
 }
 
@@ -51,7 +60,7 @@ export class PublishPool {
         worker: startWorker(data),
         waiting: new Map(),
       };
-      thread.worker.on("message", (answer: PublishAnswer) => {
+      thread.worker.on("message", (answer: Answer) => {
         if (answer.kind === "published") this.signed++;
         thread.waiting.get(answer.id)?.resolve(answer);
         thread.waiting.delete(answer.id);
@@ -70,13 +79,25 @@ export class PublishPool {
 
   /** Signs `text` (a profile file's content) as `username`'s profile on the least busy thread. */
   publish(username: string, text: string, now: number): Promise<PublishAnswer> {
+    return this.send(
+      (id) => ({ id, username, text, now }) satisfies PublishTask,
+    ) as Promise<PublishAnswer>;
+  }
+
+  /** Reads these profile files on the least busy thread: each one's digest, null if unreadable. */
+  async digests(files: ProfileFile[]): Promise<(string | null)[]> {
+    const answer = (await this.send((id) => ({ id, files }) satisfies DigestTask)) as DigestAnswer;
+    return answer.digests;
+  }
+
+  private send(task: (id: number) => PublishTask | DigestTask): Promise<Answer> {
     const live = this.threads.filter((t) => !t.failed);
     if (live.length === 0) return Promise.reject(new Error("no signing thread left"));
     const thread = live.reduce((a, b) => (b.waiting.size < a.waiting.size ? b : a));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       thread.waiting.set(id, { resolve, reject });
-      thread.worker.postMessage({ id, username, text, now } satisfies PublishTask);
+      thread.worker.postMessage(task(id));
     });
   }
 

@@ -2,7 +2,8 @@
  * A signing thread of start-up (publish-pool.ts): parses a profile file's text, validates
  * and signs it as the main thread's publishProfile would, and answers the signed body. It
  * has no DID resolver: a self-signed profile (whose self_proof must be verified against
- * its DID) is handed back to the main thread.
+ * its DID) is handed back to the main thread. At a restart it also reads files and
+ * answers their digests, so the main thread only compares them.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { JWK } from "jose";
@@ -12,6 +13,8 @@ import {
   didKeySigner,
   parseJsonWithoutDuplicates,
 } from "../identity/index.js";
+import { profileFileDigest } from "./file-digest.js";
+import { type ProfileFile, readProfileFile } from "./load-dir.js";
 import { knownOrganizationBinding, type PublishDeps, publishProfile } from "./publish.js";
 
 export interface PublishWorkerData {
@@ -28,6 +31,19 @@ export interface PublishTask {
   username: string;
   text: string;
   now: number;
+}
+
+/** The digests (file-digest.ts) of profile files, read on the thread: a restart's check. */
+export interface DigestTask {
+  id: number;
+  files: ProfileFile[];
+}
+
+/** Each file's digest, in order; null for a file that could not be read. */
+export interface DigestAnswer {
+  id: number;
+  kind: "digests";
+  digests: (string | null)[];
 }
 
 export type PublishAnswer = { id: number } & (
@@ -75,6 +91,20 @@ async function publish(task: PublishTask): Promise<PublishAnswer> {
   }
 }
 
-parentPort!.on("message", (task: PublishTask) => {
-  publish(task).then((answer) => parentPort!.postMessage(answer));
+async function digests({ id, files }: DigestTask): Promise<DigestAnswer> {
+  const answer: DigestAnswer = { id, kind: "digests", digests: [] };
+  for (const entry of files) {
+    try {
+      answer.digests.push(profileFileDigest(entry.username, await readProfileFile(entry), deps));
+    } catch {
+      // Unreadable now: the loading pass says why.
+      answer.digests.push(null);
+    }
+  }
+  return answer;
+}
+
+parentPort!.on("message", (task: PublishTask | DigestTask) => {
+  const work = "files" in task ? digests(task) : publish(task);
+  work.then((answer) => parentPort!.postMessage(answer));
 });

@@ -4,6 +4,9 @@
  * the same bytes. What they cannot do (verify a self_proof, which needs a DID resolver)
  * they hand back.
  */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { DIDDocument } from "did-resolver";
 import type { JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -16,6 +19,8 @@ import {
   orgSigner,
   type Signer,
 } from "../../../src/identity/index.js";
+import { profileFileDigest } from "../../../src/profile/file-digest.js";
+import type { ProfileFile } from "../../../src/profile/load-dir.js";
 import { verifyProfileProofs } from "../../../src/profile/proofs.js";
 import { type PublishDeps, publishProfile } from "../../../src/profile/publish.js";
 import { PublishPool } from "../../../src/profile/publish-pool.js";
@@ -121,5 +126,26 @@ describe("signing threads", () => {
       kind: "self-signed",
       input: selfSigned,
     });
+  });
+
+  it("read profile files and answer the digests the main thread would, null for one that is gone", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "calendario-digests-"));
+    try {
+      const files: ProfileFile[] = [];
+      for (const u of ["amy", "bob"]) {
+        const file = path.join(dir, `${u}.json`);
+        await writeFile(file, JSON.stringify(profile(u)));
+        files.push({ username: u, file, regular: true });
+      }
+      files.push({ username: "gone", file: path.join(dir, "gone.json"), regular: true });
+      const expected = await Promise.all(
+        files
+          .slice(0, 2)
+          .map(async (f) => profileFileDigest(f.username, await readFile(f.file), deps)),
+      );
+      expect(await pool.digests(files)).toEqual([...expected, null]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
