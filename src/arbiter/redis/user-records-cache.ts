@@ -23,8 +23,18 @@ export interface UserRecords {
 const MAX_AGE_MS = 10_000;
 const MAX_ENTRIES = 10_000;
 
+type Entry = { value: UserRecords; at: number };
+
 export class UserRecordsCache {
-  private readonly entries = new Map<string, { value: UserRecords; at: number }>();
+  /**
+   * Two generations instead of one map evicting its oldest entry: a map whose first
+   * entries are deleted over and over keeps them as holes that every look for the oldest
+   * steps over (~10 µs a miss with 10,000 users cached). New entries go to `young`; when
+   * it holds half the bound it becomes `old` and the previous `old` is dropped; a hit in
+   * `old` moves to `young`. At most MAX_ENTRIES in all, the least recently used go first.
+   */
+  private young = new Map<string, Entry>();
+  private old = new Map<string, Entry>();
   private readonly loading = new Map<string, Promise<UserRecords>>();
   /** Counts invalidations: a load that saw one happen is answered, not kept. */
   private changes = 0;
@@ -40,21 +50,25 @@ export class UserRecordsCache {
 
   clear(): void {
     this.changes++;
-    this.entries.clear();
+    this.young = new Map();
+    this.old = new Map();
     this.loading.clear();
   }
 
   invalidate(username: string): void {
     this.changes++;
-    this.entries.delete(username);
+    this.young.delete(username);
+    this.old.delete(username);
     // A read from now on must not join a load that began before the change.
     this.loading.delete(username);
   }
 
   get(username: string): Promise<UserRecords> {
-    const hit = this.entries.get(username);
-    if (hit && this.live && performance.now() - hit.at < MAX_AGE_MS)
+    const hit = this.young.get(username) ?? this.old.get(username);
+    if (hit && this.live && performance.now() - hit.at < MAX_AGE_MS) {
+      if (!this.young.has(username)) this.keep(username, hit);
       return Promise.resolve(hit.value);
+    }
     // Concurrent reads of one user (profile, rules and agents of one request) share a load.
     const inFlight = this.loading.get(username);
     if (inFlight) return inFlight;
@@ -63,11 +77,7 @@ export class UserRecordsCache {
     const loaded: Promise<UserRecords> = this.load(username).then(
       (value) => {
         if (this.loading.get(username) === loaded) this.loading.delete(username);
-        if (this.live && changes === this.changes) {
-          if (this.entries.size >= MAX_ENTRIES)
-            this.entries.delete(this.entries.keys().next().value!);
-          this.entries.set(username, { value, at });
-        }
+        if (this.live && changes === this.changes) this.keep(username, { value, at });
         return value;
       },
       (err: unknown) => {
@@ -77,5 +87,14 @@ export class UserRecordsCache {
     );
     this.loading.set(username, loaded);
     return loaded;
+  }
+
+  private keep(username: string, entry: Entry): void {
+    this.old.delete(username);
+    this.young.set(username, entry);
+    if (this.young.size >= MAX_ENTRIES / 2) {
+      this.old = this.young;
+      this.young = new Map();
+    }
   }
 }
