@@ -7,6 +7,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, expect } from "vitest";
 import { MemoryStore, RedisStore, type Store } from "../../../src/arbiter/index.js";
+import { loadLuaScript } from "../../../src/arbiter/redis/lua-lib.js";
+import { SCRIPT_NAMES } from "../../../src/arbiter/redis/scripts.js";
 import type { AuditEvent, CommitCommand, HoldCommand } from "../../../src/arbiter/types.js";
 import { verifyChain } from "../../../src/audit/index.js";
 import { ManualClock } from "../../../src/clock.js";
@@ -235,6 +237,11 @@ export function useStorePair(): { fresh(): Promise<StorePair> } {
   beforeAll(async () => {
     server = await startRedisServer({ connect: true });
     redis = await RedisStore.connect(server.url, { clock: redisClock });
+    // Every script loaded first: a script's first use costs a NOSCRIPT answer and a second
+    // round trip, and two operations sent together would then reach Redis in the other
+    // order (a seed where a decision and a cancel "at once" were the decision script's first
+    // use failed that way). Sent together, they must be decided in the order sent.
+    for (const name of SCRIPT_NAMES) await server.client!.scriptLoad(loadLuaScript(name));
   });
   afterAll(async () => {
     await redis?.close();
