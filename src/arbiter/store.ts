@@ -38,6 +38,9 @@ export interface UserRecord {
   fileDigest?: string;
 }
 
+/** What a profile GET sends: the signed bytes, their ETag, and who may see them. */
+export type PublishedProfile = Pick<UserRecord, "published" | "etag" | "visibility">;
+
 /** A counter-proposal: alternative slots offered for an existing booking. */
 export interface CounterProposal {
   id: string;
@@ -217,6 +220,11 @@ export interface Store {
    */
   putUsers(records: readonly UserRecord[], actor: string): Promise<void>;
   getUser(username: string): Promise<UserRecord | null>;
+  /**
+   * A user's published profile, for profile GETs (the most frequent read): on Redis from
+   * a process cache of its own, holding far more users than the records cache does.
+   */
+  getPublishedProfile(username: string): Promise<PublishedProfile | null>;
   /** Many users' records at once (one round trip on Redis), in the order asked. */
   getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]>;
   /**

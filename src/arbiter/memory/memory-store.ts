@@ -14,6 +14,7 @@ import type {
   PersonRecordKind,
   PersonRecordOutcome,
   PersonRecordWrite,
+  PublishedProfile,
   RateLimitOutcome,
   ReleaseOutcome,
   RemoteStatusOutcome,
@@ -177,6 +178,10 @@ export class MemoryStore implements Store {
 
   async getUser(username: string): Promise<UserRecord | null> {
     // Records are replaced, never mutated in place, so handing out the stored object is safe.
+    return this.users.get(username) ?? null;
+  }
+
+  async getPublishedProfile(username: string): Promise<PublishedProfile | null> {
     return this.users.get(username) ?? null;
   }
 

@@ -17,6 +17,7 @@ import type {
   PersonRecordKind,
   PersonRecordOutcome,
   PersonRecordWrite,
+  PublishedProfile,
   RateLimitOutcome,
   ReleaseOutcome,
   RemoteStatusOutcome,
@@ -56,10 +57,19 @@ import {
 import { SealBehind } from "./seal-behind.js";
 import {
   type AgentRecord,
+  LiveCache,
+  type LiveCacheBounds,
   RECORDS_CHANNEL,
   type UserRecords,
   UserRecordsCache,
 } from "./user-records-cache.js";
+
+/** How long connecting waits at most for the subscriptions to listen. */
+const SUBSCRIBE_WAIT_MS = 2_000;
+
+/** ~200 MB at 100,000 public profiles of ~2 KB; a minute, in case a change was missed. */
+const PUBLISHED_PROFILES_BOUNDS: LiveCacheBounds = { maxEntries: 100_000, maxAgeMs: 60_000 };
+
 import {
   list,
   luaCommand,
@@ -98,6 +108,15 @@ const MAX_KEY_INDEX = 20_000;
 export class RedisStore implements Store {
   readonly kind = "redis" as const;
   private readonly records = new UserRecordsCache((username) => this.loadRecords(username));
+  /**
+   * Published profiles, for profile GETs: only the signed bytes, ETag and visibility
+   * (~2 KB a user), so many more users fit than in the records cache — with 100,000
+   * users, a GET of any of them is answered without a round trip most of the time.
+   */
+  private readonly profiles = new LiveCache<PublishedProfile | null>(
+    (username) => this.loadPublishedProfile(username),
+    PUBLISHED_PROFILES_BOUNDS,
+  );
   private readonly keyIndex = new Map<string, string>();
   /** Requests waiting in an arbitration window, by the window's arb_meta key. */
   private readonly windowWaiters = new Map<string, Set<() => void>>();
@@ -120,18 +139,35 @@ export class RedisStore implements Store {
     private readonly leaveUnsealed = false,
   ) {
     this.sealBehind = new SealBehind(client, (username) => auditKeys(username));
-    this.subscribe().catch(() => {
+    this.subscribed = this.subscribe().catch(() => {
       // Without the subscription nothing is cached: every read goes to Redis.
     });
+  }
+
+  /** Resolves once the change and settle subscriptions listen (or could not be made). */
+  private readonly subscribed: Promise<void>;
+
+  /**
+   * Until the subscriptions listen, nothing is cached and an arbitration window's early
+   * settling can go unheard (its commits then wait out the window): wait for them, a
+   * little at most.
+   */
+  whenSubscribed(maxMs = SUBSCRIBE_WAIT_MS): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, maxMs);
+      timer.unref();
+    });
+    return Promise.race([this.subscribed, bound]).finally(() => clearTimeout(timer));
   }
 
   /** Listens for changes of users' records; the cache is used only while it listens. */
   private async subscribe(): Promise<void> {
     const sub = this.client.duplicate();
     this.subscriber = sub;
-    sub.on("error", () => this.records.setLive(false));
-    sub.on("reconnecting", () => this.records.setLive(false));
-    sub.on("end", () => this.records.setLive(false));
+    sub.on("error", () => this.setCachesLive(false));
+    sub.on("reconnecting", () => this.setCachesLive(false));
+    sub.on("end", () => this.setCachesLive(false));
     await sub.connect();
     if (this.closed) return void (await sub.close());
     await sub.subscribe(RECORDS_CHANNEL, (username) => this.forget(username));
@@ -141,12 +177,25 @@ export class RedisStore implements Store {
       for (const wake of this.windowWaiters.get(metaKey) ?? []) wake();
     });
     // node-redis subscribes again before it is ready after a reconnection.
-    sub.on("ready", () => this.records.setLive(true));
-    this.records.setLive(true);
+    sub.on("ready", () => this.setCachesLive(true));
+    this.setCachesLive(true);
+  }
+
+  private setCachesLive(live: boolean): void {
+    this.records.setLive(live);
+    this.profiles.setLive(live);
   }
 
   private forget(username: string): void {
     this.records.invalidate(username);
+    this.profiles.invalidate(username);
+  }
+
+  private async loadPublishedProfile(username: string): Promise<PublishedProfile | null> {
+    const raw = await this.client.hGet(userKey(username, "user"), "record");
+    if (!raw) return null;
+    const { published, etag, visibility } = JSON.parse(raw) as UserRecord;
+    return { published, etag, visibility };
   }
 
   /** Profile record, rules and agents of a user: one round trip. */
@@ -170,7 +219,9 @@ export class RedisStore implements Store {
     opts: RedisStoreOptions = {},
   ): Promise<RedisStore> {
     const client = await connectArbiterClient(target, opts.replyTimeoutMs ?? 5000);
-    return new RedisStore(client, opts.clock, true, opts.leaveUnsealed);
+    const store = new RedisStore(client, opts.clock, true, opts.leaveUnsealed);
+    await store.whenSubscribed();
+    return store;
   }
 
   /** Its Redis connection, for the parts that keep state beside the arbiter's. */
@@ -287,6 +338,10 @@ export class RedisStore implements Store {
   async getUser(username: string): Promise<UserRecord | null> {
     const { user } = await this.records.get(username);
     return user ? { ...user } : null;
+  }
+
+  getPublishedProfile(username: string): Promise<PublishedProfile | null> {
+    return this.profiles.get(username);
   }
 
   async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
@@ -893,7 +948,7 @@ export class RedisStore implements Store {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.records.setLive(false);
+    this.setCachesLive(false);
     try {
       await this.sealBehind.drain();
       if (this.subscriber?.isOpen) await this.subscriber.close().catch(() => {});

@@ -20,27 +20,40 @@ export interface UserRecords {
   agents: AgentRecord[];
 }
 
-const MAX_AGE_MS = 10_000;
-const MAX_ENTRIES = 10_000;
+export interface LiveCacheBounds {
+  /** Entries kept at most (the least recently used go first). */
+  maxEntries: number;
+  /** Age after which an entry is loaded again, even with no change announced. */
+  maxAgeMs: number;
+}
 
-type Entry = { value: UserRecords; at: number };
+const RECORDS_BOUNDS: LiveCacheBounds = { maxEntries: 10_000, maxAgeMs: 10_000 };
 
-export class UserRecordsCache {
+type Entry<V> = { value: V; at: number };
+
+/**
+ * Values loaded by username, kept while the change subscription is live (see above):
+ * the records cache, and the published profiles' (redis-store.ts).
+ */
+export class LiveCache<V> {
   /**
    * Two generations instead of one map evicting its oldest entry: a map whose first
    * entries are deleted over and over keeps them as holes that every look for the oldest
    * steps over (~10 µs a miss with 10,000 users cached). New entries go to `young`; when
    * it holds half the bound it becomes `old` and the previous `old` is dropped; a hit in
-   * `old` moves to `young`. At most MAX_ENTRIES in all, the least recently used go first.
+   * `old` moves to `young`. At most `maxEntries` in all, the least recently used go first.
    */
-  private young = new Map<string, Entry>();
-  private old = new Map<string, Entry>();
-  private readonly loading = new Map<string, Promise<UserRecords>>();
+  private young = new Map<string, Entry<V>>();
+  private old = new Map<string, Entry<V>>();
+  private readonly loading = new Map<string, Promise<V>>();
   /** Counts invalidations: a load that saw one happen is answered, not kept. */
   private changes = 0;
   private live = false;
 
-  constructor(private readonly load: (username: string) => Promise<UserRecords>) {}
+  constructor(
+    private readonly load: (username: string) => Promise<V>,
+    private readonly bounds: LiveCacheBounds = RECORDS_BOUNDS,
+  ) {}
 
   /** The subscription is (again) listening, or has stopped: either way start empty. */
   setLive(live: boolean): void {
@@ -63,9 +76,9 @@ export class UserRecordsCache {
     this.loading.delete(username);
   }
 
-  get(username: string): Promise<UserRecords> {
+  get(username: string): Promise<V> {
     const hit = this.young.get(username) ?? this.old.get(username);
-    if (hit && this.live && performance.now() - hit.at < MAX_AGE_MS) {
+    if (hit && this.live && performance.now() - hit.at < this.bounds.maxAgeMs) {
       if (!this.young.has(username)) this.keep(username, hit);
       return Promise.resolve(hit.value);
     }
@@ -74,7 +87,7 @@ export class UserRecordsCache {
     if (inFlight) return inFlight;
     const changes = this.changes;
     const at = performance.now();
-    const loaded: Promise<UserRecords> = this.load(username).then(
+    const loaded: Promise<V> = this.load(username).then(
       (value) => {
         if (this.loading.get(username) === loaded) this.loading.delete(username);
         if (this.live && changes === this.changes) this.keep(username, { value, at });
@@ -89,12 +102,15 @@ export class UserRecordsCache {
     return loaded;
   }
 
-  private keep(username: string, entry: Entry): void {
+  private keep(username: string, entry: Entry<V>): void {
     this.old.delete(username);
     this.young.set(username, entry);
-    if (this.young.size >= MAX_ENTRIES / 2) {
+    if (this.young.size >= this.bounds.maxEntries / 2) {
       this.old = this.young;
       this.young = new Map();
     }
   }
 }
+
+/** A user's profile record, rules and agents. */
+export class UserRecordsCache extends LiveCache<UserRecords> {}

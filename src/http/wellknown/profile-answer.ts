@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import fresh from "fresh";
-import type { UserRecord } from "../../arbiter/index.js";
+import type { PublishedProfile } from "../../arbiter/index.js";
 
 /** The route pattern of a profile, as request metrics label it. */
 export const PROFILE_ROUTE = "/.well-known/calendario/:username";
@@ -14,7 +14,11 @@ const PUBLIC_CACHE_CONTROL = `public, max-age=${PROFILE_MAX_AGE_SECONDS}`;
  * express's `req.fresh` decides). Node's own response API, so express's route and the
  * listener's fast path send the same bytes.
  */
-export function answerProfile(req: IncomingMessage, res: ServerResponse, record: UserRecord): void {
+export function answerProfile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  record: PublishedProfile,
+): void {
   res.setHeader("ETag", record.etag);
   res.setHeader(
     "Cache-Control",

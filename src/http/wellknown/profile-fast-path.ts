@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
-import type { UserRecord } from "../../arbiter/index.js";
+import type { PublishedProfile } from "../../arbiter/index.js";
 import type { Context } from "../../context.js";
 import { USERNAME_RE } from "../../profile/index.js";
 import { routeDurations } from "../operations.js";
@@ -26,7 +26,7 @@ export function profileFastPath(ctx: Context, next: RequestListener): RequestLis
   const answer = (
     req: IncomingMessage,
     res: ServerResponse,
-    record: UserRecord | null,
+    record: PublishedProfile | null,
     started: number,
   ): void => {
     if (record === null || record.visibility !== "public") {
@@ -56,7 +56,7 @@ export function profileFastPath(ctx: Context, next: RequestListener): RequestLis
       return;
     }
     const started = performance.now();
-    ctx.store.getUser(username).then(
+    ctx.store.getPublishedProfile(username).then(
       (record) => answer(req, res, record, started),
       // Express reads it again and answers the failure as it always does.
       () => next(req, res),

@@ -64,10 +64,12 @@ describe("the Redis store's cache of users' records", () => {
     await store.createAgent(agent("agt_a", 1), "hash_a", "admin");
     await store.listAgents("jane");
     await store.findAgentByKeyHash("hash_a");
+    await store.getPublishedProfile("jane");
     const before = await reads();
     for (let i = 0; i < 20; i++) {
       await Promise.all([
         store.getUser("jane"),
+        store.getPublishedProfile("jane"),
         store.getRules("jane"),
         store.listAgents("jane"),
         store.getAgent("jane", "agt_a"),
@@ -88,8 +90,15 @@ describe("the Redis store's cache of users' records", () => {
     expect(await store.getRules("jane")).toEqual({ max_bookings_per_day: 2 });
     expect(await store.deleteAgent("jane", "agt_a", "admin")).toBe(true);
     expect(await store.findAgentByKeyHash("hash_a")).toBeNull();
+    await store.putUser({ ...user, etag: '"v2"', published: "{}" }, "admin");
+    expect(await store.getPublishedProfile("jane")).toEqual({
+      published: "{}",
+      etag: '"v2"',
+      visibility: user.visibility,
+    });
     expect(await store.deleteUser("jane", "admin")).toBe(true);
     expect(await store.getUser("jane")).toBeNull();
+    expect(await store.getPublishedProfile("jane")).toBeNull();
   });
 
   it("drops a user's entry when another process changes the user", async () => {
@@ -112,10 +121,16 @@ describe("the Redis store's cache of users' records", () => {
     await writer.deleteAgent("jane", "agt_b", "admin");
     await eventually(async () => expect(await reader.findAgentByKeyHash("hash_b")).toBeNull());
 
+    // Profile GETs read the published profile from a cache of their own: dropped alike.
+    expect((await reader.getPublishedProfile("jane"))?.etag).toBe(user.etag);
     await writer.putUser({ ...user, etag: '"v2"' }, "admin");
     await eventually(async () => expect((await reader.getUser("jane"))?.etag).toBe('"v2"'));
+    await eventually(async () =>
+      expect((await reader.getPublishedProfile("jane"))?.etag).toBe('"v2"'),
+    );
     await writer.deleteUser("jane", "admin");
     await eventually(async () => expect(await reader.getUser("jane")).toBeNull());
+    await eventually(async () => expect(await reader.getPublishedProfile("jane")).toBeNull());
     expect(await reader.listAgents("jane")).toEqual([]);
   });
 

@@ -126,11 +126,18 @@ for (const kind of ["memory", "redis"] as const) {
           .set(node.admin)
           .send(sampleProfileInput(name, { visibility }))
           .expect(201);
+      // Both reads a profile GET may use: the fast path's and express's.
       const getUser = node.ctx.store.getUser.bind(node.ctx.store);
       node.ctx.store.getUser = async (username: string) => {
         if (storeDown) throw new StoreUnavailableError();
         const record = await getUser(username);
         return record && badRecord ? { ...record, etag: '"bad\nline"' } : record;
+      };
+      const getPublished = node.ctx.store.getPublishedProfile.bind(node.ctx.store);
+      node.ctx.store.getPublishedProfile = async (username: string) => {
+        if (storeDown) throw new StoreUnavailableError();
+        const profile = await getPublished(username);
+        return profile && badRecord ? { ...profile, etag: '"bad\nline"' } : profile;
       };
       node.ctx.operations.phase = "ready";
       fast = await listen(
