@@ -4,6 +4,7 @@
  * node at start that a file needs no signing again, without parsing it.
  */
 import { createHash } from "node:crypto";
+import { type ProfileFile, readProfileFile } from "./load-dir.js";
 import type { PublishDeps } from "./publish.js";
 
 /**
@@ -24,4 +25,21 @@ export function profileFileDigest(
     deps.orgSigner.kid,
   ]);
   return createHash("sha256").update(context).update("\n").update(bytes).digest("base64url");
+}
+
+/** Each profile file's digest, read now, in order; null for a file that cannot be read. */
+export async function readFileDigests(
+  entries: readonly ProfileFile[],
+  deps: Pick<PublishDeps, "publicUrl" | "orgSigner">,
+): Promise<(string | null)[]> {
+  const digests: (string | null)[] = [];
+  for (const entry of entries) {
+    try {
+      digests.push(profileFileDigest(entry.username, await readProfileFile(entry), deps));
+    } catch {
+      // Unreadable now: the loading pass says why.
+      digests.push(null);
+    }
+  }
+  return digests;
 }

@@ -13,7 +13,7 @@ import type { Store, UserRecord } from "../arbiter/index.js";
 import { parseJsonWithoutDuplicates } from "../identity/index.js";
 import type { Logger } from "../logger.js";
 import { forEachBounded } from "./bounded.js";
-import { profileFileDigest } from "./file-digest.js";
+import { profileFileDigest, readFileDigests } from "./file-digest.js";
 import { listProfileFiles, type ProfileFile, readProfileFile } from "./load-dir.js";
 import type { PublishDeps } from "./publish.js";
 import type { PublishPool } from "./publish-pool.js";
@@ -403,16 +403,7 @@ async function fileDigests(
   threads: PublishPool | undefined,
 ): Promise<(string | null)[]> {
   const onThread = await threads?.digests(entries).catch(() => undefined);
-  if (onThread) return onThread;
-  const digests: (string | null)[] = [];
-  for (const entry of entries) {
-    try {
-      digests.push(profileFileDigest(entry.username, await readProfileFile(entry), deps));
-    } catch {
-      digests.push(null);
-    }
-  }
-  return digests;
+  return onThread ?? readFileDigests(entries, deps);
 }
 
 async function releaseUsersWithoutFile(

@@ -13,8 +13,8 @@ import {
   didKeySigner,
   parseJsonWithoutDuplicates,
 } from "../identity/index.js";
-import { profileFileDigest } from "./file-digest.js";
-import { type ProfileFile, readProfileFile } from "./load-dir.js";
+import { readFileDigests } from "./file-digest.js";
+import type { ProfileFile } from "./load-dir.js";
 import { knownOrganizationBinding, type PublishDeps, publishProfile } from "./publish.js";
 
 export interface PublishWorkerData {
@@ -92,16 +92,7 @@ async function publish(task: PublishTask): Promise<PublishAnswer> {
 }
 
 async function digests({ id, files }: DigestTask): Promise<DigestAnswer> {
-  const answer: DigestAnswer = { id, kind: "digests", digests: [] };
-  for (const entry of files) {
-    try {
-      answer.digests.push(profileFileDigest(entry.username, await readProfileFile(entry), deps));
-    } catch {
-      // Unreadable now: the loading pass says why.
-      answer.digests.push(null);
-    }
-  }
-  return answer;
+  return { id, kind: "digests", digests: await readFileDigests(files, deps) };
 }
 
 parentPort!.on("message", (task: PublishTask | DigestTask) => {
