@@ -10,18 +10,23 @@
  *     large one's gaps lie between its bookings; each commit adds one, so the small
  *     calendar grows by the commits of the run, reported);
  * (c) `GET /.well-known/calendario/{username}` on a node with 10 users against one with
- *     100,000, each request for a user picked at random (so caches see the spread), and
- *     for one user over and over.
+ *     100,000, each request for a user picked at random (so caches see the spread): first
+ *     right after start, when most requests are a user's first (on Redis, a round trip
+ *     each: a process caches what it has read), then again once every user has been asked
+ *     for (a node that has been serving its organization), with the Redis commands per
+ *     request; and for one user over and over.
  * Target for every ratio rps(large) / rps(small): >= 0.8. Loads alternate small and
  * large, round after round, to spread the machine's noise over both; each comparison
  * prints the ratio of the mean rates and the median of the rounds' ratios, and the CPU
  * time per request of the node and of redis-server (from /proc: the processes' own
  * clocks, little moved by whatever else runs) with its ratio small / large.
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import autocannon from "autocannon";
 import { startRedisServer } from "../../test/helpers/redis-server.js";
 import { ADMIN_TOKEN } from "./bench-users.js";
@@ -34,6 +39,7 @@ import {
   WINDOW_DAYS,
 } from "./scale-seed.js";
 
+const execFileP = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DAY_MS = 86_400_000;
 const SMALL = 10;
@@ -52,12 +58,22 @@ interface Load {
   /** CPU time per request of the node process, and of redis-server (0 without). */
   nodeCpuUs: number;
   redisCpuUs: number;
+  /** Commands redis-server processed per request (0 without): a profile GET's misses. */
+  redisCommands: number;
 }
 
 /** The processes whose CPU time a load is charged: the node, and its redis-server. */
 interface Pids {
   node: number;
   redis?: number;
+  /** The redis-server's count of commands processed so far. */
+  redisCommands?: () => Promise<number>;
+}
+
+/** A redis-server's total_commands_processed, read with redis-cli (counts itself: 1). */
+async function commandsProcessed(url: string): Promise<number> {
+  const { stdout } = await execFileP("redis-cli", ["-u", url, "INFO", "stats"]);
+  return Number(/total_commands_processed:(\d+)/.exec(stdout)?.[1] ?? 0);
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
@@ -90,6 +106,7 @@ async function load(
   pids: Pids,
   durationSec = DURATION_SEC,
 ): Promise<Load> {
+  const commands0 = (await pids.redisCommands?.()) ?? 0;
   const [node0, redis0] = [await cpuMs(pids.node), await cpuMs(pids.redis)];
   const dynamic = typeof spec.path === "function" || spec.body !== undefined;
   const result = await autocannon({
@@ -112,6 +129,7 @@ async function load(
     ],
   });
   const [node1, redis1] = [await cpuMs(pids.node), await cpuMs(pids.redis)];
+  const commands1 = (await pids.redisCommands?.()) ?? 0;
   const answered = Math.max(1, result.requests.total);
   return {
     rps: result.requests.average,
@@ -120,6 +138,7 @@ async function load(
     bad: result.non2xx + result.errors + result.timeouts,
     nodeCpuUs: ((node1 - node0) * 1000) / answered,
     redisCpuUs: ((redis1 - redis0) * 1000) / answered,
+    redisCommands: pids.redisCommands ? (commands1 - commands0 - 1) / answered : 0,
   };
 }
 
@@ -159,6 +178,10 @@ async function compare(
         small: Math.round(median(s.map((x) => x.redisCpuUs))),
         large: Math.round(median(l.map((x) => x.redisCpuUs))),
       },
+    },
+    redisCommandsPerRequest: {
+      small: median(s.map((x) => x.redisCommands)).toFixed(2),
+      large: median(l.map((x) => x.redisCommands)).toFixed(2),
     },
     cpuRatio: ratio(
       median(s.map((x) => x.nodeCpuUs + x.redisCpuUs)),
@@ -290,6 +313,21 @@ async function calendars(
   }
 }
 
+const userPath = (i: number) => `/.well-known/calendario/user${String(i).padStart(6, "0")}`;
+
+/** GETs each of the node's `count` users' profiles once. */
+async function askEveryUserOnce(url: string, count: number): Promise<void> {
+  let next = 1;
+  const result = await autocannon({
+    url,
+    connections: Math.min(CONNECTIONS, count),
+    amount: count,
+    requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: userPath(next++) }) }],
+  });
+  if (result.non2xx + result.errors + result.timeouts > 0)
+    throw new Error(`asking every user once: ${result.non2xx} non-2xx, ${result.errors} errors`);
+}
+
 /** (c) on one store: a node with SMALL users against one with LARGE. */
 async function users(
   dir: string,
@@ -310,13 +348,16 @@ async function users(
         ),
       );
     const [few, many] = nodes as [Seeded, Seeded];
-    const pidsOf = (n: Seeded, i: number) => ({
-      node: n.node.child.pid!,
-      redis: redisServers?.[i]?.pid,
-    });
+    const pidsOf = (n: Seeded, i: number): Pids => {
+      const redis = redisServers?.[i];
+      return {
+        node: n.node.child.pid!,
+        redis: redis?.pid,
+        ...(redis && { redisCommands: () => commandsProcessed(redis.url) }),
+      };
+    };
     const [fewPids, manyPids] = [pidsOf(few, 0), pidsOf(many, 1)];
-    const profilePath = (count: number) => () =>
-      `/.well-known/calendario/user${String(1 + Math.floor(Math.random() * count)).padStart(6, "0")}`;
+    const profilePath = (count: number) => () => userPath(1 + Math.floor(Math.random() * count));
     await load(few.url, { path: profilePath(SMALL) }, fewPids, 1);
     await load(many.url, { path: profilePath(largeCount) }, manyPids, 1);
     const spread = await compare(
@@ -324,16 +365,27 @@ async function users(
       () => load(few.url, { path: profilePath(SMALL) }, fewPids),
       () => load(many.url, { path: profilePath(largeCount) }, manyPids),
     );
+    // The same after every user has been asked for once: a node that has served its
+    // organization for a while (the Redis store keeps published profiles up to a minute,
+    // and drops a user's on change). The rounds above began with nothing cached.
+    await askEveryUserOnce(few.url, SMALL);
+    await askEveryUserOnce(many.url, largeCount);
+    const spreadWarm = await compare(
+      rounds,
+      () => load(few.url, { path: profilePath(SMALL) }, fewPids),
+      () => load(many.url, { path: profilePath(largeCount) }, manyPids),
+    );
     const one = await compare(
       rounds,
-      () => load(few.url, { path: "/.well-known/calendario/user000001" }, fewPids),
-      () => load(many.url, { path: "/.well-known/calendario/user000001" }, manyPids),
+      () => load(few.url, { path: userPath(1) }, fewPids),
+      () => load(many.url, { path: userPath(1) }, manyPids),
     );
     return {
       store: kind,
       users: { small: SMALL, large: largeCount },
       seedSeconds: Math.round(many.seedSeconds),
       profileGetAnyUser: spread,
+      profileGetAnyUserWarm: spreadWarm,
       profileGetOneUser: one,
     };
   } finally {
@@ -353,21 +405,30 @@ export async function benchScale(
   const dir = await mkdtemp(path.join(tmpdir(), "calendario-bench-scale-"));
   const results: Record<string, unknown>[] = [];
   const loadBefore = loadavg()[0];
+  // BENCH_SCALE_PARTS=calendars (or users) and BENCH_STORES=memory (or redis) narrow the run.
+  const parts = process.env.BENCH_SCALE_PARTS?.split(",") ?? ["calendars", "users"];
+  const stores = process.env.BENCH_STORES?.split(",") ?? ["memory", "redis"];
+  const wanted = (part: string, store: StoreKind) => parts.includes(part) && stores.includes(store);
   try {
-    results.push(await calendars(dir, "memory", undefined, sizes));
-    const redis = await startRedisServer();
-    try {
-      results.push(await calendars(dir, "redis", redis, sizes));
-    } finally {
-      await redis.stop();
+    if (wanted("calendars", "memory"))
+      results.push(await calendars(dir, "memory", undefined, sizes));
+    if (wanted("calendars", "redis")) {
+      const redis = await startRedisServer();
+      try {
+        results.push(await calendars(dir, "redis", redis, sizes));
+      } finally {
+        await redis.stop();
+      }
     }
-    results.push(await users(dir, "memory", undefined, sizes));
-    const [a, b] = [await startRedisServer(), await startRedisServer()];
-    try {
-      results.push(await users(dir, "redis", [a, b], sizes));
-    } finally {
-      await a.stop();
-      await b.stop();
+    if (wanted("users", "memory")) results.push(await users(dir, "memory", undefined, sizes));
+    if (wanted("users", "redis")) {
+      const [a, b] = [await startRedisServer(), await startRedisServer()];
+      try {
+        results.push(await users(dir, "redis", [a, b], sizes));
+      } finally {
+        await a.stop();
+        await b.stop();
+      }
     }
     return {
       name: `scale: ${SMALL} vs ${sizes.large} bookings in one calendar, ${SMALL} vs ${sizes.large} users`,

@@ -56,6 +56,13 @@ import {
 } from "./keys.js";
 import { SealBehind } from "./seal-behind.js";
 import {
+  PUBLISHED_FIELDS,
+  publishedOf,
+  USER_RECORD_FIELDS,
+  userRecordFields,
+  userRecordOf,
+} from "./user-record-fields.js";
+import {
   type AgentRecord,
   LiveCache,
   type LiveCacheBounds,
@@ -67,8 +74,16 @@ import {
 /** How long connecting waits at most for the subscriptions to listen. */
 const SUBSCRIBE_WAIT_MS = 2_000;
 
-/** ~200 MB at 100,000 public profiles of ~2 KB; a minute, in case a change was missed. */
-const PUBLISHED_PROFILES_BOUNDS: LiveCacheBounds = { maxEntries: 100_000, maxAgeMs: 60_000 };
+/**
+ * The cache's two generations keep at least the last half of the bound's users (see
+ * LiveCache): every user of an organization of 100,000, ~2 KB each (~200 MB), and 400 MB
+ * at most for a larger one. Changes drop entries at once (pub/sub); the age bound only
+ * covers a change made behind the scripts' back (an operator's write into Redis), and is
+ * longer than the records cache's because a profile is public and grants nothing: at
+ * five minutes, a node serving 100,000 people's profiles at ~300 GETs/s or more answers
+ * most of them from memory.
+ */
+const PUBLISHED_PROFILES_BOUNDS: LiveCacheBounds = { maxEntries: 200_000, maxAgeMs: 300_000 };
 
 import {
   list,
@@ -191,21 +206,27 @@ export class RedisStore implements Store {
     this.profiles.invalidate(username);
   }
 
+  /** The published fields alone: no record to parse (see userRecordFields). */
   private async loadPublishedProfile(username: string): Promise<PublishedProfile | null> {
+    const [published, etag, visibility] = await this.client.hmGet(
+      userKey(username, "user"),
+      PUBLISHED_FIELDS,
+    );
+    if (published && etag && visibility)
+      return { published, etag, visibility: visibility as PublishedProfile["visibility"] };
+    // No user, or a record written before the fields were split: read the record.
     const raw = await this.client.hGet(userKey(username, "user"), "record");
-    if (!raw) return null;
-    const { published, etag, visibility } = JSON.parse(raw) as UserRecord;
-    return { published, etag, visibility };
+    return raw ? publishedOf(JSON.parse(raw) as UserRecord) : null;
   }
 
   /** Profile record, rules and agents of a user: one round trip. */
   private async loadRecords(username: string): Promise<UserRecords> {
-    const [[record, rules], agents] = await Promise.all([
-      this.client.hmGet(userKey(username, "user"), ["record", "rules"]),
+    const [[rules, ...fields], agents] = await Promise.all([
+      this.client.hmGet(userKey(username, "user"), ["rules", ...USER_RECORD_FIELDS]),
       this.client.hVals(userKey(username, "agents")),
     ]);
     return {
-      user: record ? JSON.parse(record) : null,
+      user: userRecordOf(fields),
       rules: rules ? JSON.parse(rules) : null,
       agents: agents
         .map((raw) => JSON.parse(raw) as AgentRecord)
@@ -282,6 +303,8 @@ export class RedisStore implements Store {
     field: string,
     value: string,
     event: { type: string; actor: string; resource: string; data: unknown },
+    /** More field/value pairs of the same hash, written with the record. */
+    more: string[] = [],
   ): Promise<void> {
     const reply = await this.client.record(
       [...calendarKeys(username), userKey(username, hash)],
@@ -295,6 +318,7 @@ export class RedisStore implements Store {
         value,
         "",
         hash === "counters" ? "" : username,
+        ...more,
       ],
     );
     if (hash !== "counters") this.forget(username);
@@ -311,12 +335,20 @@ export class RedisStore implements Store {
   }
 
   private putUserRecord(record: UserRecord, actor: string): Promise<void> {
-    return this.record(record.username, "user", "record", JSON.stringify(record), {
-      type: "profile.updated",
-      actor,
-      resource: record.username,
-      data: { etag: record.etag, source: record.source },
-    });
+    const [value, ...more] = userRecordFields(record);
+    return this.record(
+      record.username,
+      "user",
+      "record",
+      value,
+      {
+        type: "profile.updated",
+        actor,
+        resource: record.username,
+        data: { etag: record.etag, source: record.source },
+      },
+      PUBLISHED_FIELDS.flatMap((field, i) => [field, more[i]!]),
+    );
   }
 
   async putUser(record: UserRecord, actor: string): Promise<void> {
@@ -347,10 +379,10 @@ export class RedisStore implements Store {
   async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
     // Issued in one tick, so node-redis sends them as one pipeline (and, on a cluster, one
     // per shard). Not through the records cache: a bulk read is start-up's, not a request's.
-    const raws = await Promise.all(
-      usernames.map((u) => this.client.hGet(userKey(u, "user"), "record")),
+    const rows = await Promise.all(
+      usernames.map((u) => this.client.hmGet(userKey(u, "user"), USER_RECORD_FIELDS)),
     );
-    return raws.map((raw) => (raw ? (JSON.parse(raw) as UserRecord) : null));
+    return rows.map(userRecordOf);
   }
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
