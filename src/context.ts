@@ -323,7 +323,7 @@ export class Context {
     let webhooks: Webhooks;
     try {
       store = instrumentStore(
-        overrides.store ?? createStore(redis, logger, clock),
+        overrides.store ?? (await createStore(redis, logger, clock)),
         operations.metrics,
         operations.storeHealth,
       );
@@ -444,10 +444,17 @@ export class Context {
   }
 }
 
-function createStore(redis: SharedRedis | undefined, logger: Logger, clock: Clock): Store {
+async function createStore(
+  redis: SharedRedis | undefined,
+  logger: Logger,
+  clock: Clock,
+): Promise<Store> {
   if (redis) {
     logger.info({ store: "redis", cluster: isCluster(redis) }, "connected to Redis");
-    return RedisStore.fromClient(redis);
+    const store = RedisStore.fromClient(redis);
+    // Until it listens, nothing is cached and a window's early settling goes unheard.
+    await store.whenSubscribed();
+    return store;
   }
   logger.warn(
     "No REDIS_URL: using the embedded in-memory store. Data is NOT durable and is lost on restart.",

@@ -55,4 +55,20 @@ describe("the node's Redis connection", () => {
     }
     expect(await nodeConnections()).toBe(before);
   });
+
+  it("listens for changes and settled windows before the node is made", async () => {
+    const node = await createTestNode({ redisUrl: redis.url, arbitrationWindowMs: "0" });
+    try {
+      // At once, no polling: a settle announced from now on is heard.
+      const counts = (await redis.client!.sendCommand([
+        "PUBSUB",
+        "NUMSUB",
+        "cal:records:changed",
+        "cal:arb:settled",
+      ])) as [string, number, string, number];
+      expect([Number(counts[1]), Number(counts[3])]).toEqual([1, 1]);
+    } finally {
+      await node.close();
+    }
+  });
 });
