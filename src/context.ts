@@ -35,8 +35,6 @@ import {
   createDidResolver,
   createForcedRefreshLimiter,
   type DidResolver,
-  deriveUserKey,
-  didKeySigner,
   didWebForDomain,
   type ForcedRefreshLimiter,
   loadOrCreateOrgKey,
@@ -68,6 +66,7 @@ import {
   organizationBindingOf,
   type PublishDeps,
   PublishPool,
+  publishDepsFor,
 } from "./profile/index.js";
 import { StartupError } from "./startup-error.js";
 import { Webhooks, type WebhooksOverrides, webhookScripts } from "./webhooks/index.js";
@@ -268,13 +267,12 @@ export class Context {
       presenceSignal: new PresenceSignal(),
       presenceTtlMs: parts.cfg.presence.ttlSeconds * 1000,
     };
-    this.publishDeps = {
+    this.publishDeps = publishDepsFor(parts.orgKey, {
       publicUrl: parts.cfg.service.publicUrl,
       orgSigner: parts.orgSigner,
-      custodialSigner: (username) => this.custodialSigner(username),
       resolver: parts.resolver,
       now: () => parts.clock.now(),
-    };
+    });
   }
 
   static async fromConfig(
@@ -383,8 +381,8 @@ export class Context {
   }
 
   /** The custodial key of a user who brings no DID of their own: derived, never stored. */
-  async custodialSigner(username: string): Promise<Signer> {
-    return didKeySigner(deriveUserKey(this.orgKey, username));
+  custodialSigner(username: string): Promise<Signer> {
+    return this.publishDeps.custodialSigner(username);
   }
 
   /**

@@ -13,6 +13,7 @@ export {
   type PublishDeps,
   type PublishedProfile,
   profileIssues,
+  publishDepsFor,
   publishProfile,
 } from "./publish.js";
 export { defaultSigningThreads, PublishPool } from "./publish-pool.js";

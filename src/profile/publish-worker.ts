@@ -7,15 +7,10 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import type { JWK } from "jose";
-import {
-  createSigner,
-  deriveUserKey,
-  didKeySigner,
-  parseJsonWithoutDuplicates,
-} from "../identity/index.js";
+import { createSigner, parseJsonWithoutDuplicates } from "../identity/index.js";
 import { readFileDigests } from "./file-digest.js";
 import type { ProfileFile } from "./load-dir.js";
-import { knownOrganizationBinding, type PublishDeps, publishProfile } from "./publish.js";
+import { knownOrganizationBinding, publishDepsFor, publishProfile } from "./publish.js";
 
 export interface PublishWorkerData {
   publicUrl: string;
@@ -60,15 +55,14 @@ export type PublishAnswer = { id: number } & (
 
 const data = workerData as PublishWorkerData;
 let now = 0;
-const deps: PublishDeps = {
+const deps = publishDepsFor(data.orgPrivateJwk, {
   publicUrl: data.publicUrl,
   orgSigner: createSigner({ did: data.orgDid, kid: data.orgKid, privateJwk: data.orgPrivateJwk }),
-  custodialSigner: async (username) => didKeySigner(deriveUserKey(data.orgPrivateJwk, username)),
   resolver: {
     resolve: (did) => Promise.reject(new Error(`no DID resolution on a signing thread: ${did}`)),
   },
   now: () => now,
-};
+});
 knownOrganizationBinding(deps, data.organizationProblem);
 
 async function publish(task: PublishTask): Promise<PublishAnswer> {

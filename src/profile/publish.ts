@@ -3,8 +3,15 @@
  * here, once per change; the result is serialized once and served byte for byte.
  */
 import { createHash } from "node:crypto";
+import type { JWK } from "jose";
 import { type ErrorDetail, InvalidRequestError } from "../errors.js";
-import { canonicalJson, type DidResolver, type Signer } from "../identity/index.js";
+import {
+  canonicalJson,
+  type DidResolver,
+  deriveUserKey,
+  didKeySigner,
+  type Signer,
+} from "../identity/index.js";
 import { organizationBindingProblem, signProfile, verifyProfileProofs } from "./proofs.js";
 import { validateProfileInput } from "./schema.js";
 import { checkProfileSemantics } from "./semantics.js";
@@ -15,6 +22,17 @@ export interface PublishDeps {
   custodialSigner(username: string): Promise<Signer>;
   resolver: DidResolver;
   now(): number;
+}
+
+/** Publishing's dependencies for an organization key: custodial keys derived from it. */
+export function publishDepsFor(
+  orgPrivateJwk: JWK,
+  deps: Omit<PublishDeps, "custodialSigner">,
+): PublishDeps {
+  return {
+    ...deps,
+    custodialSigner: async (username) => didKeySigner(deriveUserKey(orgPrivateJwk, username)),
+  };
 }
 
 export interface PublishedProfile {

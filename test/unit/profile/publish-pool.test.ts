@@ -13,8 +13,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InvalidRequestError } from "../../../src/errors.js";
 import {
   buildDidWebDocument,
-  deriveUserKey,
-  didKeySigner,
   generateEd25519Jwk,
   orgSigner,
   type Signer,
@@ -22,7 +20,7 @@ import {
 import { profileFileDigest } from "../../../src/profile/file-digest.js";
 import type { ProfileFile } from "../../../src/profile/load-dir.js";
 import { verifyProfileProofs } from "../../../src/profile/proofs.js";
-import { type PublishDeps, publishProfile } from "../../../src/profile/publish.js";
+import { type PublishDeps, publishDepsFor, publishProfile } from "../../../src/profile/publish.js";
 import { PublishPool } from "../../../src/profile/publish-pool.js";
 import { resolverOverDocs } from "../../helpers/did-docs.js";
 
@@ -52,13 +50,12 @@ beforeAll(async () => {
   orgKey = (await generateEd25519Jwk()).privateJwk;
   org = await orgSigner("acme.example", orgKey);
   didDocs.set(`${URL_}/.well-known/did.json`, buildDidWebDocument(org.did, [org.publicJwk]));
-  deps = {
+  deps = publishDepsFor(orgKey, {
     publicUrl: URL_,
     orgSigner: org,
-    custodialSigner: async (username) => didKeySigner(deriveUserKey(orgKey, username)),
     resolver: resolver(),
     now: () => NOW,
-  };
+  });
   pool = new PublishPool(
     {
       publicUrl: URL_,

@@ -4,14 +4,12 @@ import { InvalidRequestError } from "../../../src/errors.js";
 import {
   buildDidWebDocument,
   type DidResolver,
-  deriveUserKey,
-  didKeySigner,
   generateEd25519Jwk,
   orgSigner,
   type Signer,
 } from "../../../src/identity/index.js";
 import { verifyProfileProofs } from "../../../src/profile/proofs.js";
-import { type PublishDeps, publishProfile } from "../../../src/profile/publish.js";
+import { type PublishDeps, publishDepsFor, publishProfile } from "../../../src/profile/publish.js";
 import { resolverOverDocs } from "../../helpers/did-docs.js";
 
 const NOW = Date.parse("2026-11-21T12:00:00Z");
@@ -25,13 +23,12 @@ let org: Signer;
 let orgKey: Awaited<ReturnType<typeof generateEd25519Jwk>>["privateJwk"];
 
 function depsFor(publicUrl: string, signer = org): PublishDeps {
-  return {
+  return publishDepsFor(orgKey, {
     publicUrl,
     orgSigner: signer,
-    custodialSigner: (username) => didKeySigner(deriveUserKey(orgKey, username)),
     resolver: resolver(),
     now: () => NOW,
-  };
+  });
 }
 
 const jane = {
