@@ -67,14 +67,11 @@ describe("GET /.well-known/calendario/{username}", () => {
         return signer.signCompact(payload);
       },
     });
-    const ctx = node.ctx as unknown as {
-      orgSigner: Signer;
-      custodialSigner(username: string): Promise<Signer>;
-    };
-    const org = ctx.orgSigner;
-    const custodial = ctx.custodialSigner.bind(node.ctx);
-    Object.defineProperty(ctx, "orgSigner", { value: counting(org) });
-    ctx.custodialSigner = async (username) => counting(await custodial(username));
+    // Publishing signs with what its dependencies hold: both keys are counted there.
+    const deps = node.ctx.publishDeps;
+    const custodial = deps.custodialSigner;
+    deps.orgSigner = counting(deps.orgSigner);
+    deps.custodialSigner = async (username) => counting(await custodial(username));
 
     expect((await putProfile("jane", sampleProfileInput())).status).toBe(201);
     const perChange = signatures;
