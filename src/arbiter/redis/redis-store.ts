@@ -212,7 +212,7 @@ export class RedisStore implements Store {
       userKey(username, "user"),
       PUBLISHED_FIELDS,
     );
-    if (published && etag && visibility)
+    if (published != null && etag != null && visibility != null)
       return { published, etag, visibility: visibility as PublishedProfile["visibility"] };
     // No user, or a record written before the fields were split: read the record.
     const raw = await this.client.hGet(userKey(username, "user"), "record");

@@ -21,7 +21,8 @@ export function userRecordOf(values: readonly (string | null | undefined)[]): Us
   const [record, published, etag, visibility] = values;
   if (!record) return null;
   const rest = JSON.parse(record) as UserRecord;
-  if (!published || !etag || !visibility) return rest; // written before the split
+  // Written before the split: the record holds them itself.
+  if (published == null || etag == null || visibility == null) return rest;
   return { ...rest, published, etag, visibility: visibility as UserRecord["visibility"] };
 }
 
