@@ -21,14 +21,12 @@
  * time per request of the node and of redis-server (from /proc: the processes' own
  * clocks, little moved by whatever else runs) with its ratio small / large.
  */
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import autocannon from "autocannon";
-import { startRedisServer } from "../../test/helpers/redis-server.js";
+import { type RedisServer, startRedisServer } from "../../test/helpers/redis-server.js";
 import { ADMIN_TOKEN } from "./bench-users.js";
 import { ratio, startServer } from "./http-load.js";
 import {
@@ -39,7 +37,6 @@ import {
   WINDOW_DAYS,
 } from "./scale-seed.js";
 
-const execFileP = promisify(execFile);
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const DAY_MS = 86_400_000;
 const SMALL = 10;
@@ -70,10 +67,10 @@ interface Pids {
   redisCommands?: () => Promise<number>;
 }
 
-/** A redis-server's total_commands_processed, read with redis-cli (counts itself: 1). */
-async function commandsProcessed(url: string): Promise<number> {
-  const { stdout } = await execFileP("redis-cli", ["-u", url, "INFO", "stats"]);
-  return Number(/total_commands_processed:(\d+)/.exec(stdout)?.[1] ?? 0);
+/** A redis-server's total_commands_processed (the INFO asking counts itself: 1). */
+async function commandsProcessed(server: RedisServer): Promise<number> {
+  const stats = await server.client!.info("stats");
+  return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? 0);
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
@@ -332,7 +329,7 @@ async function askEveryUserOnce(url: string, count: number): Promise<void> {
 async function users(
   dir: string,
   kind: StoreKind,
-  redisServers: [{ url: string; pid?: number }, { url: string; pid?: number }] | undefined,
+  redisServers: [RedisServer, RedisServer] | undefined,
   { rounds, large: largeCount }: Sizes,
 ): Promise<Record<string, unknown>> {
   const windowStart = Math.ceil(Date.now() / DAY_MS) * DAY_MS;
@@ -353,7 +350,7 @@ async function users(
       return {
         node: n.node.child.pid!,
         redis: redis?.pid,
-        ...(redis && { redisCommands: () => commandsProcessed(redis.url) }),
+        ...(redis && { redisCommands: () => commandsProcessed(redis) }),
       };
     };
     const [fewPids, manyPids] = [pidsOf(few, 0), pidsOf(many, 1)];
@@ -366,7 +363,7 @@ async function users(
       () => load(many.url, { path: profilePath(largeCount) }, manyPids),
     );
     // The same after every user has been asked for once: a node that has served its
-    // organization for a while (the Redis store keeps published profiles up to a minute,
+    // organization for a while (the Redis store keeps published profiles up to five minutes,
     // and drops a user's on change). The rounds above began with nothing cached.
     await askEveryUserOnce(few.url, SMALL);
     await askEveryUserOnce(many.url, largeCount);
@@ -422,7 +419,10 @@ export async function benchScale(
     }
     if (wanted("users", "memory")) results.push(await users(dir, "memory", undefined, sizes));
     if (wanted("users", "redis")) {
-      const [a, b] = [await startRedisServer(), await startRedisServer()];
+      const [a, b] = [
+        await startRedisServer({ connect: true }),
+        await startRedisServer({ connect: true }),
+      ];
       try {
         results.push(await users(dir, "redis", [a, b], sizes));
       } finally {

@@ -56,13 +56,6 @@ import {
 } from "./keys.js";
 import { SealBehind } from "./seal-behind.js";
 import {
-  PUBLISHED_FIELDS,
-  publishedOf,
-  USER_RECORD_FIELDS,
-  userRecordFields,
-  userRecordOf,
-} from "./user-record-fields.js";
-import {
   type AgentRecord,
   LiveCache,
   type LiveCacheBounds,
@@ -206,27 +199,21 @@ export class RedisStore implements Store {
     this.profiles.invalidate(username);
   }
 
-  /** The published fields alone: no record to parse (see userRecordFields). */
   private async loadPublishedProfile(username: string): Promise<PublishedProfile | null> {
-    const [published, etag, visibility] = await this.client.hmGet(
-      userKey(username, "user"),
-      PUBLISHED_FIELDS,
-    );
-    if (published != null && etag != null && visibility != null)
-      return { published, etag, visibility: visibility as PublishedProfile["visibility"] };
-    // No user, or a record written before the fields were split: read the record.
     const raw = await this.client.hGet(userKey(username, "user"), "record");
-    return raw ? publishedOf(JSON.parse(raw) as UserRecord) : null;
+    if (!raw) return null;
+    const { published, etag, visibility } = JSON.parse(raw) as UserRecord;
+    return { published, etag, visibility };
   }
 
   /** Profile record, rules and agents of a user: one round trip. */
   private async loadRecords(username: string): Promise<UserRecords> {
-    const [[rules, ...fields], agents] = await Promise.all([
-      this.client.hmGet(userKey(username, "user"), ["rules", ...USER_RECORD_FIELDS]),
+    const [[record, rules], agents] = await Promise.all([
+      this.client.hmGet(userKey(username, "user"), ["record", "rules"]),
       this.client.hVals(userKey(username, "agents")),
     ]);
     return {
-      user: userRecordOf(fields),
+      user: record ? JSON.parse(record) : null,
       rules: rules ? JSON.parse(rules) : null,
       agents: agents
         .map((raw) => JSON.parse(raw) as AgentRecord)
@@ -303,8 +290,6 @@ export class RedisStore implements Store {
     field: string,
     value: string,
     event: { type: string; actor: string; resource: string; data: unknown },
-    /** More field/value pairs of the same hash, written with the record. */
-    more: string[] = [],
   ): Promise<void> {
     const reply = await this.client.record(
       [...calendarKeys(username), userKey(username, hash)],
@@ -318,7 +303,6 @@ export class RedisStore implements Store {
         value,
         "",
         hash === "counters" ? "" : username,
-        ...more,
       ],
     );
     if (hash !== "counters") this.forget(username);
@@ -335,20 +319,12 @@ export class RedisStore implements Store {
   }
 
   private putUserRecord(record: UserRecord, actor: string): Promise<void> {
-    const [value, ...more] = userRecordFields(record);
-    return this.record(
-      record.username,
-      "user",
-      "record",
-      value,
-      {
-        type: "profile.updated",
-        actor,
-        resource: record.username,
-        data: { etag: record.etag, source: record.source },
-      },
-      PUBLISHED_FIELDS.flatMap((field, i) => [field, more[i]!]),
-    );
+    return this.record(record.username, "user", "record", JSON.stringify(record), {
+      type: "profile.updated",
+      actor,
+      resource: record.username,
+      data: { etag: record.etag, source: record.source },
+    });
   }
 
   async putUser(record: UserRecord, actor: string): Promise<void> {
@@ -379,10 +355,10 @@ export class RedisStore implements Store {
   async getUsers(usernames: readonly string[]): Promise<(UserRecord | null)[]> {
     // Issued in one tick, so node-redis sends them as one pipeline (and, on a cluster, one
     // per shard). Not through the records cache: a bulk read is start-up's, not a request's.
-    const rows = await Promise.all(
-      usernames.map((u) => this.client.hmGet(userKey(u, "user"), USER_RECORD_FIELDS)),
+    const raws = await Promise.all(
+      usernames.map((u) => this.client.hGet(userKey(u, "user"), "record")),
     );
-    return rows.map(userRecordOf);
+    return raws.map((raw) => (raw ? (JSON.parse(raw) as UserRecord) : null));
   }
 
   async deleteUser(username: string, actor: string): Promise<boolean> {

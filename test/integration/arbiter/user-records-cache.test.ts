@@ -134,57 +134,6 @@ describe("the Redis store's cache of users' records", () => {
     expect(await reader.listAgents("jane")).toEqual([]);
   });
 
-  it("keeps the signed profile in fields of its own: a profile GET's miss parses no record", async () => {
-    const store = await open();
-    const record = { ...user, published: '{"name":"Jane","proof":{}}' };
-    await store.putUser(record, "admin");
-    const hash = await server.client!.hGetAll("cal:{jane}:user");
-    expect(hash).toMatchObject({
-      published: record.published,
-      etag: record.etag,
-      visibility: record.visibility,
-    });
-    expect(JSON.parse(hash.record!)).toEqual({
-      username: "jane",
-      input: record.input,
-      source: record.source,
-      updatedAt: record.updatedAt,
-    });
-    // A fresh process reads the three fields alone (one HMGET, no HGET of the record).
-    const reader = await open();
-    const before = await server.client!.info("commandstats");
-    expect(await reader.getPublishedProfile("jane")).toEqual({
-      published: record.published,
-      etag: record.etag,
-      visibility: "public",
-    });
-    const after = await server.client!.info("commandstats");
-    const calls = (stats: string, cmd: string) =>
-      Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
-    expect(calls(after, "hget") - calls(before, "hget")).toBe(0);
-    expect(calls(after, "hmget") - calls(before, "hmget")).toBe(1);
-    expect(await reader.getUser("jane")).toEqual(record);
-    expect(await reader.getUsers(["jane", "nobody"])).toEqual([record, null]);
-  });
-
-  it("reads a record written whole in one field, as before the split, and rewrites it split", async () => {
-    await server.client!.hSet("cal:{jane}:user", "record", JSON.stringify(user));
-    const store = await open();
-    expect(await store.getPublishedProfile("jane")).toEqual({
-      published: user.published,
-      etag: user.etag,
-      visibility: user.visibility,
-    });
-    expect(await store.getUser("jane")).toEqual(user);
-    expect(await store.getUsers(["jane"])).toEqual([user]);
-    await store.putUser({ ...user, etag: '"v2"' }, "admin");
-    expect(await server.client!.hGet("cal:{jane}:user", "etag")).toBe('"v2"');
-    expect(
-      JSON.parse((await server.client!.hGet("cal:{jane}:user", "record"))!),
-    ).not.toHaveProperty("published");
-    expect(await store.getUser("jane")).toEqual({ ...user, etag: '"v2"' });
-  });
-
   it("finds an agent created by another process after its user was cached", async () => {
     const reader = await open();
     const writer = await open();

@@ -8,9 +8,7 @@
         10 expected current value digest ("" = no check): sha1 of the current value,
            "-" = the field must not exist,
         11 the username to announce on cal:records:changed ("" = none): processes that
-           cache the user's records drop them,
-        12.. more field/value pairs written with the record (a user's published profile,
-           ETag and visibility, in fields of their own: a profile GET reads them alone)
+           cache the user's records drop them
   Returns JSON: {status="recorded", auditRef, at, seal} | {status="rejected", reason="stale"};
   seal: what the node seals next (see pending_audit in core/common.lua), without reading
   the head again
@@ -30,7 +28,7 @@ end
 if value == "" then
   rcall("HDEL", K_RECORD, field)
 else
-  rcall("HSET", K_RECORD, field, value, unpack(ARGV, 12))
+  rcall("HSET", K_RECORD, field, value)
 end
 local ref = audit_append(etype, actor, resource, data)
 if ARGV[11] and ARGV[11] ~= "" then rcall("PUBLISH", "cal:records:changed", ARGV[11]) end

@@ -45,6 +45,18 @@ describe("UserRecordsCache", () => {
     expect(loads.get("u0")).toBe(2);
   });
 
+  it("keeps at least the last half of its bound: that many users, asked in any order, load once", async () => {
+    const { cache, loads } = counted();
+    const users = Array.from({ length: BOUND / 2 }, (_, i) => `u${i}`);
+    for (let round = 0; round < 4; round++) {
+      // A different order each round (a fixed shuffle).
+      const order = users.map((u, i) => [(i * 7919 * (round + 1)) % users.length, u] as const);
+      for (const [, u] of order.sort((a, b) => a[0] - b[0])) await cache.get(u);
+    }
+    expect([...loads.values()].every((n) => n === 1)).toBe(true);
+    expect(loads.size).toBe(BOUND / 2);
+  });
+
   it("drops a user from either generation on invalidation", async () => {
     const { cache, loads } = counted();
     await cache.get("amy");
