@@ -55,7 +55,10 @@ interface Load {
   /** CPU time per request of the node process, and of redis-server (0 without). */
   nodeCpuUs: number;
   redisCpuUs: number;
-  /** Commands redis-server processed per request (0 without): a profile GET's misses. */
+  /**
+   * Commands redis-server processed per request (0 without), the scripts' own calls
+   * included: for a profile GET (no script), its misses.
+   */
   redisCommands: number;
 }
 
@@ -71,6 +74,15 @@ interface Pids {
 async function commandsProcessed(server: RedisServer): Promise<number> {
   const stats = await server.client!.info("stats");
   return Number(/total_commands_processed:(\d+)/.exec(stats)?.[1] ?? 0);
+}
+
+/** What a load on `node` is charged: its process, and its redis-server's. */
+function pidsOf(node: Seeded, redis: RedisServer | undefined): Pids {
+  return {
+    node: node.node.child.pid!,
+    redis: redis?.pid,
+    ...(redis && { redisCommands: () => commandsProcessed(redis) }),
+  };
 }
 
 /** Clock ticks per second of /proc/<pid>/stat (USER_HZ: 100 on Linux). */
@@ -223,7 +235,7 @@ async function seededNode(
 async function calendars(
   dir: string,
   kind: StoreKind,
-  redis: { url: string; pid?: number } | undefined,
+  redis: RedisServer | undefined,
   { rounds, large: largeCount }: Sizes,
 ): Promise<Record<string, unknown>> {
   const windowStart = Math.ceil(Date.now() / DAY_MS) * DAY_MS + 7 * DAY_MS;
@@ -236,7 +248,7 @@ async function calendars(
     extraUsers: 0,
   };
   const seeded = await seededNode(dir, `calendars-${kind}`, plan, redis?.url);
-  const pids = { node: seeded.node.child.pid!, redis: redis?.pid };
+  const pids = pidsOf(seeded, redis);
   try {
     const [small, large] = seeded.calendars as [SeededCalendar, SeededCalendar];
     const auth = (c: SeededCalendar) => ({ authorization: `Bearer ${c.committerKey}` });
@@ -345,15 +357,7 @@ async function users(
         ),
       );
     const [few, many] = nodes as [Seeded, Seeded];
-    const pidsOf = (n: Seeded, i: number): Pids => {
-      const redis = redisServers?.[i];
-      return {
-        node: n.node.child.pid!,
-        redis: redis?.pid,
-        ...(redis && { redisCommands: () => commandsProcessed(redis) }),
-      };
-    };
-    const [fewPids, manyPids] = [pidsOf(few, 0), pidsOf(many, 1)];
+    const [fewPids, manyPids] = [pidsOf(few, redisServers?.[0]), pidsOf(many, redisServers?.[1])];
     const profilePath = (count: number) => () => userPath(1 + Math.floor(Math.random() * count));
     await load(few.url, { path: profilePath(SMALL) }, fewPids, 1);
     await load(many.url, { path: profilePath(largeCount) }, manyPids, 1);
@@ -410,7 +414,7 @@ export async function benchScale(
     if (wanted("calendars", "memory"))
       results.push(await calendars(dir, "memory", undefined, sizes));
     if (wanted("calendars", "redis")) {
-      const redis = await startRedisServer();
+      const redis = await startRedisServer({ connect: true });
       try {
         results.push(await calendars(dir, "redis", redis, sizes));
       } finally {
