@@ -8,6 +8,8 @@ import { Context, type ContextOverrides } from "../../src/context.js";
 import { createApp } from "../../src/http/index.js";
 import { createLogger } from "../../src/logger.js";
 
+export { sampleProfileInput } from "./profile-input.js";
+
 export const TEST_ADMIN_TOKEN = "test-admin-token-0123456789abcdef";
 
 export interface TestNode {
@@ -51,20 +53,5 @@ export async function createTestNode(
       await ctx.destroy();
       await rm(dataDir, { recursive: true, force: true });
     },
-  };
-}
-
-/** A valid, unsigned profile as the admin API takes it. */
-export function sampleProfileInput(username = "jane", extra: Record<string, unknown> = {}) {
-  return {
-    version: "0.1",
-    username,
-    display_name: "Jane Doe",
-    timezone: "America/New_York",
-    visibility: "public",
-    allow_anonymous_booking: false,
-    scheduling: [{ type: "weekly", days: ["monday", "wednesday"], hours: ["09:00-12:00"] }],
-    response_channel: { human_ack_required: false },
-    ...extra,
   };
 }

@@ -34,24 +34,11 @@ import {
 import { signProfile } from "../../../src/profile/index.js";
 import { startDnsServer, type TestDnsServer } from "../../helpers/dns-server.js";
 import { freePort } from "../../helpers/ports.js";
+import { sampleProfileInput } from "../../helpers/profile-input.js";
 
 const ROOT = path.resolve(__dirname, "../../..");
 const BIN = path.join(ROOT, "bin", "calendario.js");
 const START = "2030-01-07T15:00:00.000Z";
-
-/** A valid, unsigned profile (as test/helpers/node.ts has it, without loading the server). */
-function sampleProfileInput(username: string) {
-  return {
-    version: "0.1",
-    username,
-    display_name: "Jane Doe",
-    timezone: "America/New_York",
-    visibility: "public",
-    allow_anonymous_booking: false,
-    scheduling: [{ type: "weekly", days: ["monday", "wednesday"], hours: ["09:00-12:00"] }],
-    response_channel: { human_ack_required: false },
-  };
-}
 
 interface Received {
   username: string;

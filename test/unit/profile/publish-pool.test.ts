@@ -23,6 +23,7 @@ import { verifyProfileProofs } from "../../../src/profile/proofs.js";
 import { type PublishDeps, publishDepsFor, publishProfile } from "../../../src/profile/publish.js";
 import { PublishPool } from "../../../src/profile/publish-pool.js";
 import { resolverOverDocs } from "../../helpers/did-docs.js";
+import { sampleProfileInput } from "../../helpers/profile-input.js";
 
 const NOW = Date.parse("2026-11-21T12:00:00Z");
 const URL_ = "https://acme.example";
@@ -34,17 +35,7 @@ let orgKey: JWK;
 let pool: PublishPool;
 let deps: PublishDeps;
 
-const profile = (username: string) => ({
-  version: "0.1",
-  username,
-  display_name: `User ${username}`,
-  timezone: "Europe/Paris",
-  visibility: "public",
-  allow_anonymous_booking: false,
-  min_notice_hours: 0,
-  scheduling: [{ type: "weekly", days: ["monday"], hours: ["09:00-12:00"] }],
-  response_channel: { human_ack_required: false },
-});
+const profile = (username: string) => sampleProfileInput(username);
 
 beforeAll(async () => {
   orgKey = (await generateEd25519Jwk()).privateJwk;

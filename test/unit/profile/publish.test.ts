@@ -11,6 +11,7 @@ import {
 import { verifyProfileProofs } from "../../../src/profile/proofs.js";
 import { type PublishDeps, publishDepsFor, publishProfile } from "../../../src/profile/publish.js";
 import { resolverOverDocs } from "../../helpers/did-docs.js";
+import { sampleProfileInput } from "../../helpers/profile-input.js";
 
 const NOW = Date.parse("2026-11-21T12:00:00Z");
 const didDocs = new Map<string, DIDDocument>();
@@ -31,17 +32,7 @@ function depsFor(publicUrl: string, signer = org): PublishDeps {
   });
 }
 
-const jane = {
-  version: "0.1",
-  username: "jane",
-  display_name: "Jane",
-  timezone: "Europe/Paris",
-  visibility: "public",
-  allow_anonymous_booking: false,
-  min_notice_hours: 0,
-  scheduling: [{ type: "weekly", days: ["monday"], hours: ["09:00-12:00"] }],
-  response_channel: { human_ack_required: false },
-};
+const jane = sampleProfileInput("jane");
 
 beforeAll(async () => {
   orgKey = (await generateEd25519Jwk()).privateJwk;
